@@ -1,0 +1,1 @@
+//! Model checks of Zabkeeper's protocol core.

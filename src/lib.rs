@@ -1,0 +1,5 @@
+//! Zabkeeper: a ZooKeeper-compatible coordination service whose protocol core is model-checked.
+//! The protocol lives in [`zabkeeper_models`]; this crate drives it with sockets, disks and
+//! clocks.
+
+pub use zabkeeper_models as models;
