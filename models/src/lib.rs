@@ -4,6 +4,8 @@
 
 pub mod error;
 pub mod ids;
+pub mod tree;
+pub mod watch;
 
 pub use error::ErrorCode;
 pub use ids::{Epoch, ServerId, SessionId, Zxid};
