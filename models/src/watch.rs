@@ -482,3 +482,313 @@ impl<W: Ord + Clone + Hash + Debug> WatchRegistry<W> {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type Registry = WatchRegistry<u8>;
+
+    fn fire(registry: &mut Registry, event_type: EventType, path: &str) -> Vec<(u8, EventType)> {
+        registry
+            .trigger(&[(event_type, path.to_string())])
+            .into_iter()
+            .map(|(watcher, event)| {
+                assert_eq!(event.path, path);
+                assert_eq!(event.keeper_state, KeeperState::SyncConnected);
+                (watcher, event.event_type)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn codes_match_watcher_java() {
+        assert_eq!(EventType::None.code(), -1);
+        assert_eq!(EventType::NodeChildrenChanged.code(), 4);
+        assert_eq!(EventType::PersistentWatchRemoved.code(), 7);
+        assert_eq!(KeeperState::SyncConnected.code(), 3);
+        assert_eq!(KeeperState::Expired.code(), -112);
+        assert_eq!(
+            WatcherType::from_code(5),
+            Some(WatcherType::PersistentRecursive)
+        );
+        assert_eq!(WatcherType::from_code(3), Some(WatcherType::Any));
+        assert_eq!(
+            AddWatchMode::from_code(1),
+            Some(AddWatchMode::PersistentRecursive)
+        );
+        assert_eq!(AddWatchMode::from_code(2), None);
+    }
+
+    #[test]
+    fn data_watch_fires_once_on_created_changed_or_deleted() {
+        for event_type in [
+            EventType::NodeCreated,
+            EventType::NodeDataChanged,
+            EventType::NodeDeleted,
+        ] {
+            let mut registry = Registry::new();
+            registry.add_data_watch("/a", &1);
+            assert_eq!(fire(&mut registry, event_type, "/a"), vec![(1, event_type)]);
+            assert!(fire(&mut registry, event_type, "/a").is_empty(), "one-time");
+            assert_eq!(registry, Registry::new(), "nothing left behind");
+        }
+    }
+
+    #[test]
+    fn data_watch_ignores_children_changes_and_other_paths() {
+        let mut registry = Registry::new();
+        registry.add_data_watch("/a", &1);
+        assert!(fire(&mut registry, EventType::NodeChildrenChanged, "/a").is_empty());
+        assert!(fire(&mut registry, EventType::NodeDataChanged, "/a/b").is_empty());
+        assert!(fire(&mut registry, EventType::NodeDataChanged, "/").is_empty());
+        assert_eq!(registry.watch_count(), 1);
+    }
+
+    #[test]
+    fn child_watch_fires_on_children_changed_and_deleted_only() {
+        let mut registry = Registry::new();
+        registry.add_child_watch("/a", &1);
+        assert!(fire(&mut registry, EventType::NodeDataChanged, "/a").is_empty());
+        assert!(fire(&mut registry, EventType::NodeCreated, "/a").is_empty());
+        assert_eq!(
+            fire(&mut registry, EventType::NodeChildrenChanged, "/a"),
+            vec![(1, EventType::NodeChildrenChanged)]
+        );
+        assert!(fire(&mut registry, EventType::NodeChildrenChanged, "/a").is_empty());
+        registry.add_child_watch("/a", &1);
+        assert_eq!(
+            fire(&mut registry, EventType::NodeDeleted, "/a"),
+            vec![(1, EventType::NodeDeleted)]
+        );
+        assert_eq!(registry.watch_count(), 0);
+    }
+
+    #[test]
+    fn watcher_with_data_and_child_watch_gets_one_deleted_event() {
+        let mut registry = Registry::new();
+        registry.add_data_watch("/a", &1);
+        registry.add_child_watch("/a", &1);
+        registry.add_child_watch("/a", &2);
+        assert_eq!(
+            fire(&mut registry, EventType::NodeDeleted, "/a"),
+            vec![(1, EventType::NodeDeleted), (2, EventType::NodeDeleted)]
+        );
+        assert_eq!(
+            registry.watch_count(),
+            0,
+            "the suppressed child watch is used up too"
+        );
+    }
+
+    #[test]
+    fn deleting_a_child_reaches_parent_child_watches_via_the_parent_event() {
+        let mut registry = Registry::new();
+        registry.add_child_watch("/a", &1);
+        registry.add_data_watch("/a", &2);
+        let events = [
+            (EventType::NodeDeleted, "/a/b".to_string()),
+            (EventType::NodeChildrenChanged, "/a".to_string()),
+        ];
+        let notifications = registry.trigger(&events);
+        assert_eq!(notifications.len(), 1);
+        assert_eq!(notifications[0].0, 1);
+        assert_eq!(
+            notifications[0].1.event_type,
+            EventType::NodeChildrenChanged
+        );
+        assert_eq!(notifications[0].1.path, "/a");
+    }
+
+    #[test]
+    fn persistent_watch_fires_for_its_node_every_time() {
+        let mut registry = Registry::new();
+        registry.add_persistent_watch("/a", &1, AddWatchMode::Persistent);
+        assert_eq!(registry.watch_count(), 2, "in both tables");
+        for event_type in [
+            EventType::NodeCreated,
+            EventType::NodeDataChanged,
+            EventType::NodeChildrenChanged,
+            EventType::NodeDataChanged,
+            EventType::NodeDeleted,
+        ] {
+            assert_eq!(fire(&mut registry, event_type, "/a"), vec![(1, event_type)]);
+        }
+        assert!(fire(&mut registry, EventType::NodeCreated, "/a/b").is_empty());
+        assert!(fire(&mut registry, EventType::NodeChildrenChanged, "/").is_empty());
+        assert_eq!(registry.watch_count(), 2, "still there");
+    }
+
+    #[test]
+    fn persistent_recursive_watch_sees_the_subtree_but_not_children_changes() {
+        let mut registry = Registry::new();
+        registry.add_persistent_watch("/a", &1, AddWatchMode::PersistentRecursive);
+        assert_eq!(registry.watch_count(), 1, "data table only");
+        for (event_type, path) in [
+            (EventType::NodeCreated, "/a"),
+            (EventType::NodeCreated, "/a/b"),
+            (EventType::NodeDataChanged, "/a/b/c"),
+            (EventType::NodeDeleted, "/a/b"),
+            (EventType::NodeDeleted, "/a"),
+        ] {
+            assert_eq!(fire(&mut registry, event_type, path), vec![(1, event_type)]);
+        }
+        assert!(fire(&mut registry, EventType::NodeChildrenChanged, "/a").is_empty());
+        assert!(fire(&mut registry, EventType::NodeChildrenChanged, "/a/b").is_empty());
+        assert!(fire(&mut registry, EventType::NodeCreated, "/ab").is_empty());
+        assert!(fire(&mut registry, EventType::NodeCreated, "/").is_empty());
+        let mut root = Registry::new();
+        root.add_persistent_watch("/", &2, AddWatchMode::PersistentRecursive);
+        assert_eq!(
+            fire(&mut root, EventType::NodeDataChanged, "/x/y"),
+            vec![(2, EventType::NodeDataChanged)]
+        );
+    }
+
+    #[test]
+    fn one_watcher_in_several_modes_is_notified_once() {
+        let mut registry = Registry::new();
+        registry.add_data_watch("/a/b", &1);
+        registry.add_persistent_watch("/a/b", &1, AddWatchMode::Persistent);
+        registry.add_persistent_watch("/a", &1, AddWatchMode::PersistentRecursive);
+        registry.add_persistent_watch("/", &1, AddWatchMode::PersistentRecursive);
+        assert_eq!(
+            fire(&mut registry, EventType::NodeDataChanged, "/a/b"),
+            vec![(1, EventType::NodeDataChanged)]
+        );
+        assert!(
+            !registry.contains_watch("/a/b", &1, WatcherType::Data),
+            "one-time used up"
+        );
+        assert!(registry.contains_watch("/a/b", &1, WatcherType::Persistent));
+    }
+
+    #[test]
+    fn remove_watches_by_type() {
+        let mut registry = Registry::new();
+        registry.add_data_watch("/a", &1);
+        registry.add_child_watch("/a", &1);
+        assert_eq!(registry.remove_watches("/a", &1, WatcherType::Data), Ok(()));
+        assert_eq!(
+            registry.remove_watches("/a", &1, WatcherType::Data),
+            Err(ErrorCode::NoWatcher)
+        );
+        assert!(registry.contains_watch("/a", &1, WatcherType::Children));
+        assert_eq!(
+            registry.remove_watches("/a", &2, WatcherType::Children),
+            Err(ErrorCode::NoWatcher),
+            "another watcher's watch"
+        );
+        assert_eq!(
+            registry.remove_watches("/a", &1, WatcherType::Children),
+            Ok(())
+        );
+        assert_eq!(registry, Registry::new());
+
+        registry.add_persistent_watch("/a", &1, AddWatchMode::Persistent);
+        registry.add_persistent_watch("/a", &1, AddWatchMode::PersistentRecursive);
+        assert_eq!(
+            registry.remove_watches("/a", &1, WatcherType::Data),
+            Err(ErrorCode::NoWatcher),
+            "Data names one-time watches only"
+        );
+        assert_eq!(
+            registry.remove_watches("/a", &1, WatcherType::Persistent),
+            Ok(())
+        );
+        assert!(registry.contains_watch("/a", &1, WatcherType::PersistentRecursive));
+        assert!(!registry.contains_watch("/a", &1, WatcherType::Persistent));
+        assert_eq!(registry.remove_watches("/a", &1, WatcherType::Any), Ok(()));
+        assert_eq!(
+            registry.remove_watches("/a", &1, WatcherType::Any),
+            Err(ErrorCode::NoWatcher)
+        );
+        assert_eq!(registry, Registry::new());
+    }
+
+    #[test]
+    fn closing_a_connection_drops_all_its_watches() {
+        let mut registry = Registry::new();
+        registry.add_data_watch("/a", &1);
+        registry.add_child_watch("/b", &1);
+        registry.add_persistent_watch("/", &1, AddWatchMode::PersistentRecursive);
+        registry.add_data_watch("/a", &2);
+        assert_eq!(registry.paths_of(&1).len(), 3);
+        assert_eq!(registry.watchers_of("/a"), BTreeSet::from([1, 2]));
+        registry.remove_watcher(&1);
+        assert_eq!(registry.watch_count(), 1);
+        assert_eq!(
+            fire(&mut registry, EventType::NodeDeleted, "/a"),
+            vec![(2, EventType::NodeDeleted)]
+        );
+    }
+
+    #[test]
+    fn set_watches_answers_what_was_missed() {
+        use crate::ids::SessionId;
+        use crate::tree::{Acl, CreateTxn, SetDataTxn, Txn};
+        let mut tree = DataTree::new();
+        for (zxid, txn) in [
+            (
+                1,
+                Txn::Create(CreateTxn {
+                    path: "/old".into(),
+                    data: vec![],
+                    acl: Acl::open_unsafe(),
+                    ephemeral: false,
+                    parent_cversion: 1,
+                }),
+            ),
+            (
+                2,
+                Txn::Create(CreateTxn {
+                    path: "/new".into(),
+                    data: vec![],
+                    acl: Acl::open_unsafe(),
+                    ephemeral: false,
+                    parent_cversion: 2,
+                }),
+            ),
+            (
+                3,
+                Txn::SetData(SetDataTxn {
+                    path: "/new".into(),
+                    data: vec![1],
+                    version: 1,
+                }),
+            ),
+        ] {
+            tree.apply(&txn.header(SessionId(1), 0, Zxid(zxid), 0), &txn);
+        }
+        let paths = |list: &[&str]| list.iter().map(|path| path.to_string()).collect::<Vec<_>>();
+        let mut registry = Registry::new();
+        let immediate = registry.set_watches(
+            &tree,
+            Zxid(1),
+            &paths(&["/old", "/new", "/gone"]),
+            &paths(&["/old", "/absent"]),
+            &paths(&["/", "/old"]),
+            &paths(&["/p"]),
+            &paths(&["/r"]),
+            &7,
+        );
+        let summary: Vec<(EventType, &str)> = immediate
+            .iter()
+            .map(|event| (event.event_type, event.path.as_str()))
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                (EventType::NodeDataChanged, "/new"),
+                (EventType::NodeDeleted, "/gone"),
+                (EventType::NodeCreated, "/old"),
+                (EventType::NodeChildrenChanged, "/"),
+            ]
+        );
+        assert!(registry.contains_watch("/old", &7, WatcherType::Data));
+        assert!(registry.contains_watch("/absent", &7, WatcherType::Data));
+        assert!(registry.contains_watch("/old", &7, WatcherType::Children));
+        assert!(registry.contains_watch("/p", &7, WatcherType::Persistent));
+        assert!(registry.contains_watch("/r", &7, WatcherType::PersistentRecursive));
+    }
+}
