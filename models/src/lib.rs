@@ -4,6 +4,8 @@
 
 pub mod error;
 pub mod ids;
+pub mod request;
+pub mod session;
 pub mod tree;
 pub mod watch;
 
