@@ -1,1 +1,11 @@
-//! Model checks of Zabkeeper's protocol core.
+//! Model checks of Zabkeeper's protocol core. The actors checked here are the production
+//! `zabkeeper_models` state machines; this crate adds model clients, the auxiliary history, the
+//! properties and the bounds. See README.md for what each configuration covers.
+
+pub mod check;
+pub mod client;
+pub mod history;
+pub mod model;
+pub mod properties;
+pub mod register;
+pub mod system;

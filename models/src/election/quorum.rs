@@ -1,0 +1,66 @@
+//! Who votes: the voting members of the ensemble and the observers that follow without voting.
+
+use crate::ids::ServerId;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+/// The static membership of an ensemble (the `server.N` lines of zoo.cfg). Quorums are simple
+/// majorities of the voters; observers never count toward one.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Membership {
+    pub voters: BTreeSet<ServerId>,
+    pub observers: BTreeSet<ServerId>,
+}
+
+impl Membership {
+    pub fn new(
+        voters: impl IntoIterator<Item = ServerId>,
+        observers: impl IntoIterator<Item = ServerId>,
+    ) -> Membership {
+        let membership = Membership {
+            voters: voters.into_iter().collect(),
+            observers: observers.into_iter().collect(),
+        };
+        assert!(!membership.voters.is_empty(), "an ensemble needs a voter");
+        assert!(
+            membership.voters.is_disjoint(&membership.observers),
+            "a server is either a voter or an observer"
+        );
+        membership
+    }
+
+    pub fn is_voter(&self, server: ServerId) -> bool {
+        self.voters.contains(&server)
+    }
+
+    pub fn is_observer(&self, server: ServerId) -> bool {
+        self.observers.contains(&server)
+    }
+
+    /// Every server, voters and observers.
+    pub fn servers(&self) -> impl Iterator<Item = ServerId> + '_ {
+        self.voters.iter().chain(self.observers.iter()).copied()
+    }
+
+    /// True when the voters among `servers` form a majority of all voters.
+    pub fn is_quorum<'a>(&self, servers: impl IntoIterator<Item = &'a ServerId>) -> bool {
+        let voting = servers
+            .into_iter()
+            .filter(|server| self.is_voter(**server))
+            .count();
+        voting > self.voters.len() / 2
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quorum_is_a_majority_of_voters_only() {
+        let membership = Membership::new([ServerId(1), ServerId(2), ServerId(3)], [ServerId(4)]);
+        assert!(!membership.is_quorum(&[ServerId(1)]));
+        assert!(!membership.is_quorum(&[ServerId(1), ServerId(4)]));
+        assert!(membership.is_quorum(&[ServerId(1), ServerId(3)]));
+    }
+}

@@ -1,0 +1,45 @@
+//! Seeded bugs. Each switch re-creates a known way to break ZAB or FLE (most of them bugs that
+//! Apache ZooKeeper really shipped). Only `proofs/` turns them on, to show that every safety
+//! property can fail: a property no mutant breaks proves nothing. The server always runs with
+//! `Mutations::NONE`.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Mutations {
+    /// FLE compares votes by epoch and server id only, ignoring the zxid, so a server missing
+    /// committed txns can win.
+    pub election_ignores_zxid: bool,
+    /// A follower acknowledges NEWLEADER before the synced txns are durable; it logs them only
+    /// when UPTODATE arrives (ZOOKEEPER-3911).
+    pub ack_new_leader_before_durable: bool,
+    /// A follower writes `currentEpoch` in the same step it receives NEWLEADER but logs the synced
+    /// txns only later (ZOOKEEPER-2678's family).
+    pub current_epoch_before_txns: bool,
+    /// A follower records a DIFF as applied (its last zxid moves to the leader's) while it
+    /// logged only the first of the txns.
+    pub diff_marked_applied_before_applied: bool,
+    /// A follower acknowledges a PROPOSAL before logging it; it logs it on COMMIT.
+    pub ack_proposal_before_logged: bool,
+    /// A new leader never sends TRUNC: a follower keeps an uncommitted suffix of an older epoch.
+    pub leader_skips_truncation: bool,
+    /// Discovery and synchronisation accept a single follower as a quorum, so two leaders can
+    /// be established in one epoch.
+    pub quorum_of_one: bool,
+    /// The leader counts an ACKEPOCH from a learner that had accepted the epoch before (and so
+    /// may have promised it to another leader) toward the epoch's quorum.
+    pub count_repeated_epoch_acks: bool,
+}
+
+impl Mutations {
+    pub const NONE: Mutations = Mutations {
+        election_ignores_zxid: false,
+        ack_new_leader_before_durable: false,
+        current_epoch_before_txns: false,
+        diff_marked_applied_before_applied: false,
+        ack_proposal_before_logged: false,
+        leader_skips_truncation: false,
+        quorum_of_one: false,
+        count_repeated_epoch_acks: false,
+    };
+}

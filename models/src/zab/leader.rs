@@ -1,0 +1,481 @@
+//! The leader's side of ZAB: discovery (choose an epoch above every epoch a quorum accepted),
+//! synchronisation (DIFF, TRUNC or SNAP each learner to the leader's history, then wait for a
+//! quorum of NEWLEADER acks) and broadcast (propose, count acks, commit in zxid order).
+
+use super::message::{NewLeader, PeerMessage, Proposal, SyncKind};
+use super::peer::{id_of, Payload, Peer, PeerState};
+use super::role::{LeaderPhase, Leadership, LearnerLink, LinkPhase, Role};
+use crate::ids::{Epoch, ServerId, Zxid};
+use stateright::actor::{Id, Out};
+use std::borrow::Cow;
+
+impl<T: Payload> Peer<T> {
+    fn leadership(state: &PeerState<T>) -> Option<&Leadership> {
+        match &state.role {
+            Role::Leading(leadership) => Some(leadership),
+            _ => None,
+        }
+    }
+
+    fn leadership_mut(state: &mut PeerState<T>) -> &mut Leadership {
+        match &mut state.role {
+            Role::Leading(leadership) => leadership,
+            _ => unreachable!("caller checked the role"),
+        }
+    }
+
+    pub(crate) fn on_follower_info(
+        &self,
+        state: &mut Cow<PeerState<T>>,
+        from: ServerId,
+        accepted_epoch: Epoch,
+        is_observer: bool,
+        out: &mut Out<Self>,
+    ) {
+        if Self::leadership(state).is_none() {
+            return;
+        }
+        if is_observer != self.membership.is_observer(from) {
+            // A learner must join as what the configuration says it is.
+            return;
+        }
+        let state = state.to_mut();
+        let leadership = Self::leadership_mut(state);
+        leadership.heard.insert(from);
+        // A learner that reconnects starts its link over.
+        leadership.learners.insert(
+            from,
+            LearnerLink {
+                is_observer,
+                accepted_epoch,
+                phase: LinkPhase::Connected,
+                ping_outstanding: false,
+            },
+        );
+        match leadership.epoch {
+            Some(epoch) => out.send(id_of(from), PeerMessage::LeaderInfo { new_epoch: epoch }),
+            None => self.maybe_choose_epoch(state, out),
+        }
+    }
+
+    /// Discovery: once a quorum has connected, propose an epoch above every accepted epoch, make
+    /// it this server's accepted epoch (durably), and tell the learners.
+    pub(crate) fn maybe_choose_epoch(&self, state: &mut PeerState<T>, out: &mut Out<Self>) {
+        let accepted_epoch = state.durable.accepted_epoch;
+        let leadership = Self::leadership_mut(state);
+        assert_eq!(leadership.phase, LeaderPhase::Discovery);
+        assert!(leadership.epoch.is_none());
+        let mut connected: Vec<ServerId> = leadership.learners.keys().copied().collect();
+        connected.push(self.me);
+        if !self.quorum(&connected) {
+            return;
+        }
+        let highest = leadership
+            .learners
+            .values()
+            .map(|link| link.accepted_epoch)
+            .chain([accepted_epoch])
+            .max()
+            .expect("the leader itself is counted");
+        let Some(new_epoch) = highest.next() else {
+            // The epoch space is exhausted; no server can lead again.
+            return;
+        };
+        leadership.epoch = Some(new_epoch);
+        leadership.epoch_acks.insert(self.me);
+        let learners: Vec<ServerId> = leadership.learners.keys().copied().collect();
+        state.durable.accepted_epoch = new_epoch;
+        out.save(state.durable.clone());
+        for learner in learners {
+            out.send(id_of(learner), PeerMessage::LeaderInfo { new_epoch });
+        }
+        self.maybe_finish_discovery(state, out);
+    }
+
+    pub(crate) fn on_ack_epoch(
+        &self,
+        state: &mut Cow<PeerState<T>>,
+        from: ServerId,
+        new_epoch: Epoch,
+        promised: bool,
+        (current_epoch, last_zxid): (Epoch, Zxid),
+        out: &mut Out<Self>,
+    ) {
+        let Some(leadership) = Self::leadership(state) else {
+            return;
+        };
+        if leadership.epoch != Some(new_epoch)
+            || leadership.learners.get(&from).map(|link| link.phase) != Some(LinkPhase::Connected)
+        {
+            return;
+        }
+        let phase = leadership.phase;
+        let state = state.to_mut();
+        if phase == LeaderPhase::Discovery
+            && (current_epoch, last_zxid) > (state.durable.current_epoch, state.durable.last_zxid())
+        {
+            // A quorum member knows more than this leader: FLE chose wrongly (its information
+            // was stale). Give up and elect again rather than lose that member's txns.
+            self.start_looking(state, out);
+            return;
+        }
+        let is_voter = self.membership.is_voter(from);
+        let leadership = Self::leadership_mut(state);
+        leadership.heard.insert(from);
+        let link = leadership.learners.get_mut(&from).expect("checked above");
+        link.phase = LinkPhase::EpochAcked { last_zxid };
+        if is_voter && (promised || self.mutations.count_repeated_epoch_acks) {
+            leadership.epoch_acks.insert(from);
+        }
+        match phase {
+            LeaderPhase::Discovery => self.maybe_finish_discovery(state, out),
+            LeaderPhase::Synchronization | LeaderPhase::Broadcast => {
+                self.sync_learner(state, from, last_zxid, out)
+            }
+        }
+    }
+
+    /// Discovery ends when a quorum acknowledged the epoch: this leader's history becomes the
+    /// epoch's initial history (`currentEpoch` written) and every acked learner is synced.
+    fn maybe_finish_discovery(&self, state: &mut PeerState<T>, out: &mut Out<Self>) {
+        let leadership = Self::leadership_mut(state);
+        if leadership.phase != LeaderPhase::Discovery || !self.quorum(&leadership.epoch_acks) {
+            return;
+        }
+        let epoch = leadership.epoch.expect("acks follow the epoch");
+        leadership.phase = LeaderPhase::Synchronization;
+        leadership.new_leader_acks.insert(self.me);
+        let acked: Vec<(ServerId, Zxid)> = leadership
+            .learners
+            .iter()
+            .filter_map(|(server, link)| match link.phase {
+                LinkPhase::EpochAcked { last_zxid } => Some((*server, last_zxid)),
+                _ => None,
+            })
+            .collect();
+        assert!(state.durable.current_epoch < epoch);
+        state.durable.current_epoch = epoch;
+        out.save(state.durable.clone());
+        for (learner, last_zxid) in acked {
+            self.sync_learner(state, learner, last_zxid, out);
+        }
+        self.maybe_establish(state, out);
+    }
+
+    /// Chooses how to bring a learner whose last zxid is `learner_last` to this leader's history.
+    pub fn plan_sync(
+        &self,
+        state: &PeerState<T>,
+        learner_last: Zxid,
+    ) -> (SyncKind, Zxid, Vec<Proposal<T>>) {
+        let durable = &state.durable;
+        if self.mutations.leader_skips_truncation {
+            return (SyncKind::Diff, learner_last, durable.after(learner_last));
+        }
+        let (kind, sync_point) = if learner_last == Zxid::ZERO || durable.contains(learner_last) {
+            (SyncKind::Diff, learner_last)
+        } else if learner_last > durable.last_zxid() {
+            (SyncKind::Trunc, durable.last_zxid())
+        } else {
+            // The learner holds txns this leader does not: keep the longest common prefix.
+            let common = durable
+                .history
+                .iter()
+                .rev()
+                .map(|proposal| proposal.zxid)
+                .find(|zxid| *zxid < learner_last)
+                .unwrap_or(Zxid::ZERO);
+            (SyncKind::Trunc, common)
+        };
+        let retained_from = match self.diff_window {
+            Some(window) => durable.history.len().saturating_sub(window),
+            None => 0,
+        };
+        let oldest_retained_predecessor = match retained_from {
+            0 => Zxid::ZERO,
+            index => durable.history[index - 1].zxid,
+        };
+        if sync_point < oldest_retained_predecessor {
+            return (SyncKind::Snap, Zxid::ZERO, durable.history.clone());
+        }
+        (kind, sync_point, durable.after(sync_point))
+    }
+
+    fn sync_learner(
+        &self,
+        state: &mut PeerState<T>,
+        learner: ServerId,
+        learner_last: Zxid,
+        out: &mut Out<Self>,
+    ) {
+        let (kind, sync_point, proposals) = self.plan_sync(state, learner_last);
+        let leadership = Self::leadership_mut(state);
+        let epoch = leadership.epoch.expect("syncing happens in an epoch");
+        let link = leadership
+            .learners
+            .get_mut(&learner)
+            .expect("a connected learner");
+        link.phase = LinkPhase::Syncing;
+        out.send(
+            id_of(learner),
+            PeerMessage::NewLeader(NewLeader {
+                epoch,
+                kind,
+                sync_point,
+                proposals,
+            }),
+        );
+    }
+
+    pub(crate) fn on_ack_new_leader(
+        &self,
+        state: &mut Cow<PeerState<T>>,
+        from: ServerId,
+        epoch: Epoch,
+        last_zxid: Zxid,
+        out: &mut Out<Self>,
+    ) {
+        let Some(leadership) = Self::leadership(state) else {
+            return;
+        };
+        if leadership.epoch != Some(epoch)
+            || leadership.learners.get(&from).map(|link| link.phase) != Some(LinkPhase::Syncing)
+        {
+            return;
+        }
+        let is_voter = self.membership.is_voter(from);
+        let state = state.to_mut();
+        let committed_through = state.committed_through;
+        let leadership = Self::leadership_mut(state);
+        leadership.heard.insert(from);
+        leadership
+            .learners
+            .get_mut(&from)
+            .expect("checked above")
+            .phase = LinkPhase::Synced;
+        if is_voter {
+            leadership.new_leader_acks.insert(from);
+            // The learner logged every proposal it was sent with NEWLEADER.
+            for (_, acks) in leadership.outstanding.range_mut(..=last_zxid) {
+                acks.insert(from);
+            }
+        }
+        match leadership.phase {
+            LeaderPhase::Discovery => unreachable!("NEWLEADER is sent after discovery"),
+            LeaderPhase::Synchronization => self.maybe_establish(state, out),
+            LeaderPhase::Broadcast => {
+                out.send(
+                    id_of(from),
+                    PeerMessage::UpToDate {
+                        epoch,
+                        committed_through,
+                    },
+                );
+                self.commit_ready(state, out);
+            }
+        }
+    }
+
+    /// A quorum holds the new epoch's initial history durably: it is committed, and the leader
+    /// starts serving.
+    fn maybe_establish(&self, state: &mut PeerState<T>, out: &mut Out<Self>) {
+        let leadership = Self::leadership_mut(state);
+        if leadership.phase != LeaderPhase::Synchronization
+            || !self.quorum(&leadership.new_leader_acks)
+        {
+            return;
+        }
+        leadership.phase = LeaderPhase::Broadcast;
+        let epoch = leadership.epoch.expect("established in an epoch");
+        let synced: Vec<ServerId> = leadership
+            .learners
+            .iter()
+            .filter(|(_, link)| link.phase == LinkPhase::Synced)
+            .map(|(server, _)| *server)
+            .collect();
+        let last = state.durable.last_zxid();
+        self.commit_through(state, last, out);
+        for learner in synced {
+            out.send(
+                id_of(learner),
+                PeerMessage::UpToDate {
+                    epoch,
+                    committed_through: last,
+                },
+            );
+        }
+    }
+
+    pub(crate) fn on_request(
+        &self,
+        state: &mut Cow<PeerState<T>>,
+        payload: T,
+        out: &mut Out<Self>,
+    ) {
+        if Self::leadership(state).map(|leadership| leadership.phase)
+            != Some(LeaderPhase::Broadcast)
+        {
+            // Not an established leader: the learner's client will time out and retry.
+            return;
+        }
+        self.propose(state.to_mut(), payload, out);
+    }
+
+    pub(crate) fn on_client_write(
+        &self,
+        state: &mut Cow<PeerState<T>>,
+        client: Id,
+        payload: T,
+        out: &mut Out<Self>,
+    ) {
+        if !state.is_serving() {
+            return;
+        }
+        let state = state.to_mut();
+        state.waiting_clients.push((client, payload.clone()));
+        match &state.role {
+            Role::Leading(_) => self.propose(state, payload, out),
+            Role::Learning(learner) => {
+                out.send(id_of(learner.leader), PeerMessage::Request { payload })
+            }
+            Role::Looking(_) => unreachable!("a LOOKING server does not serve"),
+        }
+    }
+
+    /// Broadcast: log the txn (durable before the PROPOSAL leaves) and send it to the followers.
+    fn propose(&self, state: &mut PeerState<T>, payload: T, out: &mut Out<Self>) {
+        let leadership = Self::leadership_mut(state);
+        assert_eq!(leadership.phase, LeaderPhase::Broadcast);
+        let epoch = leadership.epoch.expect("established");
+        let last = state.durable.last_zxid();
+        let zxid = if last.epoch() == epoch {
+            last.next_in_epoch()
+        } else {
+            Some(Zxid::new(epoch, 1))
+        };
+        let Some(zxid) = zxid else {
+            // The counter is exhausted: a new epoch must begin, as ZooKeeper forces re-election.
+            self.start_looking(state, out);
+            return;
+        };
+        assert!(zxid > last, "zxids increase");
+        let proposal = Proposal { zxid, payload };
+        state.durable.append(proposal.clone());
+        out.save(state.durable.clone());
+        let leadership = Self::leadership_mut(state);
+        leadership
+            .outstanding
+            .insert(zxid, [self.me].into_iter().collect());
+        for (server, link) in &leadership.learners {
+            if !link.is_observer && matches!(link.phase, LinkPhase::Syncing | LinkPhase::Synced) {
+                out.send(
+                    id_of(*server),
+                    PeerMessage::Propose {
+                        proposal: proposal.clone(),
+                    },
+                );
+            }
+        }
+        self.commit_ready(state, out);
+    }
+
+    pub(crate) fn on_ack(
+        &self,
+        state: &mut Cow<PeerState<T>>,
+        from: ServerId,
+        zxid: Zxid,
+        out: &mut Out<Self>,
+    ) {
+        let Some(leadership) = Self::leadership(state) else {
+            return;
+        };
+        if !self.membership.is_voter(from) || !leadership.outstanding.contains_key(&zxid) {
+            return;
+        }
+        let state = state.to_mut();
+        let leadership = Self::leadership_mut(state);
+        leadership.heard.insert(from);
+        leadership
+            .outstanding
+            .get_mut(&zxid)
+            .expect("checked above")
+            .insert(from);
+        self.commit_ready(state, out);
+    }
+
+    /// Commits, in zxid order, every outstanding proposal a quorum has logged.
+    fn commit_ready(&self, state: &mut PeerState<T>, out: &mut Out<Self>) {
+        loop {
+            let leadership = Self::leadership_mut(state);
+            let Some((&zxid, acks)) = leadership.outstanding.first_key_value() else {
+                return;
+            };
+            if !self.quorum(acks) {
+                return;
+            }
+            leadership.outstanding.remove(&zxid);
+            let recipients: Vec<(ServerId, bool)> = leadership
+                .learners
+                .iter()
+                .filter(|(_, link)| matches!(link.phase, LinkPhase::Syncing | LinkPhase::Synced))
+                .map(|(server, link)| (*server, link.is_observer))
+                .collect();
+            self.commit_through(state, zxid, out);
+            let position = state.durable.position(zxid).expect("proposals are logged");
+            let proposal = state.durable.history[position].clone();
+            for (server, is_observer) in recipients {
+                let message = if is_observer {
+                    PeerMessage::Inform {
+                        proposal: proposal.clone(),
+                    }
+                } else {
+                    PeerMessage::Commit { zxid }
+                };
+                out.send(id_of(server), message);
+            }
+        }
+    }
+
+    /// A leader's tick: give up without a quorum of recent contact, otherwise ping.
+    pub(crate) fn leader_tick(&self, state: &mut Cow<PeerState<T>>, out: &mut Out<Self>) {
+        let leadership = Self::leadership(state).expect("caller checked the role");
+        let mut in_contact: Vec<ServerId> = leadership.heard.iter().copied().collect();
+        in_contact.push(self.me);
+        let state = state.to_mut();
+        if !self.quorum(&in_contact) {
+            self.start_looking(state, out);
+            return;
+        }
+        let leadership = Self::leadership_mut(state);
+        leadership.heard.clear();
+        let epoch = leadership.epoch;
+        for (server, link) in leadership.learners.iter_mut() {
+            if let (Some(epoch), false) = (epoch, link.ping_outstanding) {
+                link.ping_outstanding = true;
+                out.send(id_of(*server), PeerMessage::Ping { epoch });
+            }
+        }
+    }
+
+    /// A learner answered a ping.
+    pub(crate) fn leader_on_ping(
+        &self,
+        state: &mut Cow<PeerState<T>>,
+        from: ServerId,
+        epoch: Epoch,
+    ) {
+        let Some(leadership) = Self::leadership(state) else {
+            return;
+        };
+        if leadership.epoch != Some(epoch) || !leadership.learners.contains_key(&from) {
+            return;
+        }
+        let leadership = Self::leadership_mut(state.to_mut());
+        leadership.heard.insert(from);
+        leadership
+            .learners
+            .get_mut(&from)
+            .expect("checked above")
+            .ping_outstanding = false;
+    }
+}

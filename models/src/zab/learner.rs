@@ -1,0 +1,310 @@
+//! The learner's side of ZAB (followers and observers): accept the leader's epoch, take its
+//! history (DIFF, TRUNC or SNAP), make it durable before acknowledging NEWLEADER, then log and
+//! acknowledge proposals and apply commits.
+
+use super::message::{NewLeader, PeerMessage, Proposal, SyncKind};
+use super::peer::{id_of, ElectionMode, FailureDetection, Payload, Peer, PeerState};
+use super::role::{Learner, LearnerPhase, Role};
+use crate::ids::{Epoch, ServerId, Zxid};
+use stateright::actor::Out;
+use std::borrow::Cow;
+
+impl<T: Payload> Peer<T> {
+    /// The learner state, when this peer learns from `from`.
+    fn learner_of(state: &PeerState<T>, from: ServerId) -> Option<&Learner> {
+        match &state.role {
+            Role::Learning(learner) if learner.leader == from => Some(learner),
+            _ => None,
+        }
+    }
+
+    fn learner_mut(state: &mut PeerState<T>) -> &mut Learner {
+        match &mut state.role {
+            Role::Learning(learner) => learner,
+            _ => unreachable!("caller checked the role"),
+        }
+    }
+
+    pub(crate) fn on_leader_info(
+        &self,
+        state: &mut Cow<PeerState<T>>,
+        from: ServerId,
+        new_epoch: Epoch,
+        out: &mut Out<Self>,
+    ) {
+        let Some(learner) = Self::learner_of(state, from) else {
+            return;
+        };
+        if learner.phase != LearnerPhase::Discovery {
+            return;
+        }
+        let state = state.to_mut();
+        if new_epoch < state.durable.accepted_epoch {
+            // This server promised a newer epoch to someone else.
+            self.start_looking(state, out);
+            return;
+        }
+        let promised = new_epoch > state.durable.accepted_epoch;
+        if promised {
+            state.durable.accepted_epoch = new_epoch;
+            out.save(state.durable.clone());
+        }
+        let learner = Self::learner_mut(state);
+        learner.heard_from_leader = true;
+        learner.phase = LearnerPhase::Synchronization;
+        learner.epoch = Some(new_epoch);
+        out.send(
+            id_of(from),
+            PeerMessage::AckEpoch {
+                new_epoch,
+                promised,
+                current_epoch: state.durable.current_epoch,
+                last_zxid: state.durable.last_zxid(),
+            },
+        );
+    }
+
+    pub(crate) fn on_new_leader(
+        &self,
+        state: &mut Cow<PeerState<T>>,
+        from: ServerId,
+        new_leader: NewLeader<T>,
+        out: &mut Out<Self>,
+    ) {
+        let NewLeader {
+            epoch,
+            kind,
+            sync_point,
+            proposals,
+        } = new_leader;
+        let Some(learner) = Self::learner_of(state, from) else {
+            return;
+        };
+        if learner.phase != LearnerPhase::Synchronization || learner.epoch != Some(epoch) {
+            return;
+        }
+        let state = state.to_mut();
+        let before = state.durable.clone();
+        let reported_last = proposals
+            .last()
+            .map_or(sync_point, |proposal| proposal.zxid);
+        match kind {
+            SyncKind::Diff => {
+                let mut proposals = proposals.into_iter().filter(|p| p.zxid > sync_point);
+                if self.mutations.diff_marked_applied_before_applied {
+                    // Seeded bug: only the first txn is applied, all are claimed.
+                    if let Some(first) = proposals.next() {
+                        if first.zxid > state.durable.last_zxid() {
+                            state.durable.append(first);
+                        }
+                    }
+                } else {
+                    for proposal in proposals {
+                        if proposal.zxid > state.durable.last_zxid() {
+                            state.durable.append(proposal);
+                        }
+                    }
+                }
+            }
+            SyncKind::Trunc => {
+                state.durable.truncate_after(sync_point);
+                for proposal in proposals {
+                    state.durable.append(proposal);
+                }
+            }
+            SyncKind::Snap => state.durable.history = proposals,
+        }
+        // A commit point can only cover what the log now holds.
+        state.committed_through = state.committed_through.min(state.durable.last_zxid());
+        state.durable.current_epoch = epoch;
+        if self.mutations.ack_new_leader_before_durable {
+            // Seeded bug: nothing is saved until UPTODATE.
+        } else if self.mutations.current_epoch_before_txns {
+            // Seeded bug: the epoch file is written, the txns only at UPTODATE.
+            let mut premature = before;
+            premature.current_epoch = epoch;
+            out.save(premature);
+        } else {
+            // Txns first, then currentEpoch (the driver orders them within one Save).
+            out.save(state.durable.clone());
+        }
+        let last_zxid = if self.mutations.diff_marked_applied_before_applied {
+            reported_last.max(state.durable.last_zxid())
+        } else {
+            state.durable.last_zxid()
+        };
+        let learner = Self::learner_mut(state);
+        learner.heard_from_leader = true;
+        learner.phase = LearnerPhase::Synced;
+        out.send(id_of(from), PeerMessage::AckNewLeader { epoch, last_zxid });
+    }
+
+    pub(crate) fn on_up_to_date(
+        &self,
+        state: &mut Cow<PeerState<T>>,
+        from: ServerId,
+        epoch: Epoch,
+        committed_through: Zxid,
+        out: &mut Out<Self>,
+    ) {
+        let Some(learner) = Self::learner_of(state, from) else {
+            return;
+        };
+        if learner.phase != LearnerPhase::Synced || learner.epoch != Some(epoch) {
+            return;
+        }
+        let state = state.to_mut();
+        if self.mutations.ack_new_leader_before_durable || self.mutations.current_epoch_before_txns
+        {
+            out.save(state.durable.clone());
+        }
+        let learner = Self::learner_mut(state);
+        learner.heard_from_leader = true;
+        learner.phase = LearnerPhase::Broadcast;
+        let through = committed_through.min(state.durable.last_zxid());
+        self.commit_through(state, through, out);
+    }
+
+    pub(crate) fn on_propose(
+        &self,
+        state: &mut Cow<PeerState<T>>,
+        from: ServerId,
+        proposal: Proposal<T>,
+        out: &mut Out<Self>,
+    ) {
+        let Some(learner) = Self::learner_of(state, from) else {
+            return;
+        };
+        if learner.is_observer
+            || !matches!(
+                learner.phase,
+                LearnerPhase::Synced | LearnerPhase::Broadcast
+            )
+            || learner.epoch != Some(proposal.zxid.epoch())
+            || proposal.zxid <= state.durable.last_zxid()
+        {
+            return;
+        }
+        let state = state.to_mut();
+        let zxid = proposal.zxid;
+        state.durable.append(proposal);
+        if !self.mutations.ack_proposal_before_logged {
+            out.save(state.durable.clone());
+        }
+        Self::learner_mut(state).heard_from_leader = true;
+        out.send(id_of(from), PeerMessage::Ack { zxid });
+    }
+
+    pub(crate) fn on_commit(
+        &self,
+        state: &mut Cow<PeerState<T>>,
+        from: ServerId,
+        zxid: Zxid,
+        out: &mut Out<Self>,
+    ) {
+        let Some(learner) = Self::learner_of(state, from) else {
+            return;
+        };
+        if !matches!(
+            learner.phase,
+            LearnerPhase::Synced | LearnerPhase::Broadcast
+        ) || !state.durable.contains(zxid)
+        {
+            return;
+        }
+        let state = state.to_mut();
+        if self.mutations.ack_proposal_before_logged {
+            out.save(state.durable.clone());
+        }
+        Self::learner_mut(state).heard_from_leader = true;
+        if Self::learner_mut(state).phase == LearnerPhase::Broadcast {
+            self.commit_through(state, zxid, out);
+        }
+    }
+
+    pub(crate) fn on_inform(
+        &self,
+        state: &mut Cow<PeerState<T>>,
+        from: ServerId,
+        proposal: Proposal<T>,
+        out: &mut Out<Self>,
+    ) {
+        let Some(learner) = Self::learner_of(state, from) else {
+            return;
+        };
+        if !learner.is_observer
+            || !matches!(
+                learner.phase,
+                LearnerPhase::Synced | LearnerPhase::Broadcast
+            )
+            || learner.epoch != Some(proposal.zxid.epoch())
+        {
+            return;
+        }
+        let state = state.to_mut();
+        let zxid = proposal.zxid;
+        if zxid > state.durable.last_zxid() {
+            state.durable.append(proposal);
+            out.save(state.durable.clone());
+        }
+        Self::learner_mut(state).heard_from_leader = true;
+        if Self::learner_mut(state).phase == LearnerPhase::Broadcast {
+            self.commit_through(state, zxid, out);
+        }
+    }
+
+    pub(crate) fn on_ping(
+        &self,
+        state: &mut Cow<PeerState<T>>,
+        from: ServerId,
+        epoch: Epoch,
+        out: &mut Out<Self>,
+    ) {
+        if matches!(state.role, Role::Leading(_)) {
+            self.leader_on_ping(state, from, epoch);
+            return;
+        }
+        let Some(learner) = Self::learner_of(state, from) else {
+            return;
+        };
+        if learner.epoch != Some(epoch) {
+            return;
+        }
+        Self::learner_mut(state.to_mut()).heard_from_leader = true;
+        out.send(id_of(from), PeerMessage::Ping { epoch });
+    }
+
+    pub(crate) fn on_tick(&self, state: &mut Cow<PeerState<T>>, out: &mut Out<Self>) {
+        if self.failure_detection == FailureDetection::Oracle
+            && !matches!(state.role, Role::Looking(_))
+        {
+            self.start_looking(state.to_mut(), out);
+            return;
+        }
+        match &state.role {
+            Role::Looking(_) if self.election_mode == ElectionMode::Oracle => {}
+            Role::Looking(election) => {
+                // Resend the vote to the voters not heard from in this round (lost messages).
+                let notification = election.notification();
+                for server in self.membership.voters.iter() {
+                    if *server != self.me
+                        && !election.tally.contains_key(server)
+                        && !election.established.contains_key(server)
+                    {
+                        out.send(id_of(*server), PeerMessage::Notification(notification));
+                    }
+                }
+            }
+            Role::Learning(learner) => {
+                let heard_from_leader = learner.heard_from_leader;
+                let state = state.to_mut();
+                if heard_from_leader {
+                    Self::learner_mut(state).heard_from_leader = false;
+                } else {
+                    self.start_looking(state, out);
+                }
+            }
+            Role::Leading(_) => self.leader_tick(state, out),
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! The messages peers exchange, named after ZooKeeper's quorum packets, and the client messages
+//! of the model's request path. Each variant says which phase sends it, from whom to whom, and
+//! what the sender must have made durable before it leaves.
+
+use crate::election::Notification;
+use crate::ids::{Epoch, Zxid};
+use serde::{Deserialize, Serialize};
+
+/// A txn in a history: its zxid and the replicated payload (a ZooKeeper txn in the server, a
+/// small value in the model checker).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Proposal<T> {
+    pub zxid: Zxid,
+    pub payload: T,
+}
+
+/// How a leader brings a learner's history in line with its own (ZooKeeper's DIFF, TRUNC and
+/// SNAP packets).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum SyncKind {
+    /// The learner's last zxid is in the leader's history: append the txns after it.
+    Diff,
+    /// The learner holds txns the leader does not: drop everything after `truncate_to`, then
+    /// append the txns after it.
+    Trunc,
+    /// The learner is too far behind (or diverged before the leader's retained history): replace
+    /// the whole history by the leader's.
+    Snap,
+}
+
+/// The synchronisation a leader sends a learner: ZooKeeper's DIFF/TRUNC/SNAP packet, the txn
+/// packets after it and NEWLEADER.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct NewLeader<T> {
+    pub epoch: Epoch,
+    pub kind: SyncKind,
+    /// For TRUNC: the last zxid the learner keeps. For DIFF: the learner's last zxid. For SNAP:
+    /// zero, the learner keeps nothing.
+    pub sync_point: Zxid,
+    /// The leader's txns after the sync point, committed or not; UPTODATE says which are.
+    pub proposals: Vec<Proposal<T>>,
+}
+
+/// Everything a peer sends to a peer or a client. Peer messages carry the epoch they belong to,
+/// and a receiver ignores any that does not match the phase and epoch it is in: a message can
+/// outlive the connection, and the leader, it was sent on.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum PeerMessage<T> {
+    /// Election, between any two servers: a vote (see `election`).
+    Notification(Notification),
+
+    /// Discovery, learner → prospective leader (FOLLOWERINFO/OBSERVERINFO): the learner's
+    /// accepted epoch, so the leader can pick an epoch above every one a quorum accepted.
+    FollowerInfo {
+        accepted_epoch: Epoch,
+        is_observer: bool,
+    },
+    /// Discovery, leader → learner (LEADERINFO): the new epoch. The leader has persisted it as its
+    /// own `acceptedEpoch` before sending.
+    LeaderInfo { new_epoch: Epoch },
+    /// Discovery, learner → leader (ACKEPOCH): the learner's history summary. The learner has
+    /// persisted `acceptedEpoch = new_epoch` before sending. `promised` is false when the
+    /// learner had accepted `new_epoch` already (ZooKeeper sends epoch -1 then): it may have
+    /// promised that epoch to another prospective leader, so this ack must not count toward the
+    /// epoch's quorum, or two leaders could establish the same epoch.
+    AckEpoch {
+        new_epoch: Epoch,
+        promised: bool,
+        current_epoch: Epoch,
+        last_zxid: Zxid,
+    },
+
+    /// Synchronisation, leader → learner: DIFF, TRUNC or SNAP with the txns to apply, followed by
+    /// NEWLEADER (packed into one message: the learner handles them in one step).
+    NewLeader(NewLeader<T>),
+    /// Synchronisation, learner → leader (ACK of NEWLEADER): the synced txns are logged and
+    /// fsynced and `currentEpoch = epoch` is written, in that order, before this leaves.
+    AckNewLeader { epoch: Epoch, last_zxid: Zxid },
+    /// Synchronisation → broadcast, leader → learner (UPTODATE): a quorum acknowledged NEWLEADER;
+    /// everything through `committed_through` is committed and the learner may serve clients.
+    UpToDate {
+        epoch: Epoch,
+        committed_through: Zxid,
+    },
+
+    /// Broadcast, learner → leader (REQUEST): a client write that arrived at a learner.
+    Request { payload: T },
+    /// Broadcast, leader → follower (PROPOSAL). The leader logged it before sending.
+    Propose { proposal: Proposal<T> },
+    /// Broadcast, follower → leader (ACK): the follower logged and fsynced `zxid` (and every
+    /// earlier one) before sending.
+    Ack { zxid: Zxid },
+    /// Broadcast, leader → follower (COMMIT): `zxid` and every earlier txn are committed.
+    Commit { zxid: Zxid },
+    /// Broadcast, leader → observer (INFORM): a committed txn, for a learner that gets no
+    /// proposals.
+    Inform { proposal: Proposal<T> },
+    /// Any phase after discovery, leader → learner and back (PING): liveness. A learner that
+    /// hears nothing from its leader for a tick, and a leader that hears from no quorum for a
+    /// tick, go back to LOOKING.
+    Ping { epoch: Epoch },
+
+    /// Client → any server: write `payload`.
+    ClientWrite { payload: T },
+    /// Server → client: the write committed at `zxid` and this server applied it; `position`
+    /// counts the txns applied up to and including it (a znode version, in effect).
+    WriteCommitted {
+        zxid: Zxid,
+        position: u64,
+        payload: T,
+    },
+    /// Client → any server: read the latest committed txn this server has applied.
+    ClientRead,
+    /// Server → client: the answer to `ClientRead`: the last txn applied here and how many
+    /// txns were applied.
+    ReadResult {
+        last: Option<Proposal<T>>,
+        position: u64,
+    },
+}

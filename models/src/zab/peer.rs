@@ -1,0 +1,519 @@
+//! The peer actor: one ZooKeeper server running Fast Leader Election and ZAB (discovery,
+//! synchronisation, broadcast) as a stateright [`Actor`]. The model checker runs it in `proofs/`;
+//! the tokio driver runs the very same value in the server.
+
+use super::durable::DurableState;
+use super::message::{PeerMessage, Proposal};
+use super::role::{LeaderPhase, Leadership, Learner, LearnerPhase, Role};
+use crate::election::{
+    answer_when_established, Election, ElectionAction, Membership, ServerState, Vote,
+};
+use crate::ids::{ServerId, Zxid};
+use crate::mutation::Mutations;
+use serde::{Deserialize, Serialize};
+use stateright::actor::{Actor, Id, Out};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Debug;
+use std::hash::Hash;
+use std::marker::PhantomData;
+use std::ops::Range;
+use std::time::Duration;
+
+/// What a replicated payload needs to be: a ZooKeeper txn in the server, a tiny value in the
+/// model checker.
+pub trait Payload: Clone + Debug + Eq + Hash + Ord {}
+impl<T: Clone + Debug + Eq + Hash + Ord> Payload for T {}
+
+/// The peer's timers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum PeerTimer {
+    /// Every tick: a LOOKING server resends its vote; a leader pings its learners and gives up
+    /// when no quorum answered since the last tick; a learner gives up on a silent leader.
+    Tick,
+    /// FLE's `finalizeWait`: a quorum agreed; decide unless a better vote arrives first.
+    Settle,
+}
+
+/// How a LOOKING peer finds its leader.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ElectionMode {
+    /// Fast Leader Election: what the server runs.
+    Fast,
+    /// The model checker picks any voter as the leader (a nondeterministic choice), as
+    /// ZooKeeper's `Zab.tla` abstracts election. ZAB must stay safe whatever the choice; this
+    /// lets `proofs/` check discovery, synchronisation and broadcast under crashes without the
+    /// interleavings of FLE's messages, which get their own check.
+    Oracle,
+}
+
+/// How a peer decides that its leader (or its quorum) is gone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FailureDetection {
+    /// What the server runs: a leader pings its learners every tick and gives up when no quorum
+    /// answered since the last tick; a learner gives up when its leader was silent for a tick.
+    Heartbeat,
+    /// Model checking only: every tick may be the one where the peer gives up. This allows every
+    /// give-up `Heartbeat` allows (and more), without the ping traffic in the state space, so
+    /// safety checked under it holds under `Heartbeat`.
+    Oracle,
+}
+
+/// One server's fixed configuration. The actor value itself: it never changes while running.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Peer<T> {
+    pub me: ServerId,
+    pub membership: Membership,
+    /// How many of its latest txns a leader keeps for DIFF (ZooKeeper's committed log); a learner
+    /// further behind gets a SNAP. `None` keeps all of them.
+    pub diff_window: Option<usize>,
+    /// The failure detector's period (tickTime). `None` turns the failure detector off: no
+    /// vote resends, no pings, no giving up on a silent leader or quorum. Only model-checking
+    /// configurations that study the other phases in isolation do that.
+    pub tick: Option<Range<Duration>>,
+    pub settle: Range<Duration>,
+    pub election_mode: ElectionMode,
+    pub failure_detection: FailureDetection,
+    /// Seeded bugs for `proofs/`; the server runs with `Mutations::NONE`.
+    pub mutations: Mutations,
+    /// The payload type is fixed per ensemble.
+    pub payload: PhantomData<fn() -> T>,
+}
+
+/// A peer's whole state: durable part plus volatile role.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct PeerState<T> {
+    pub durable: DurableState<T>,
+    /// Every txn through this zxid is committed and applied here (volatile: after a restart the
+    /// peer learns it again from its leader).
+    pub committed_through: Zxid,
+    /// The last election round this peer took part in (ZooKeeper's `logicalclock`).
+    pub election_epoch: u64,
+    pub role: Role,
+    /// Client writes received here, answered once this server applies them.
+    pub waiting_clients: Vec<(Id, T)>,
+}
+
+pub fn id_of(server: ServerId) -> Id {
+    Id::from(usize::try_from(server.0).expect("server ids fit in usize"))
+}
+
+pub fn server_of(id: Id) -> ServerId {
+    ServerId(u64::try_from(usize::from(id)).expect("ids fit in u64"))
+}
+
+impl<T: Payload> PeerState<T> {
+    /// The txns this server has delivered (applied as committed).
+    pub fn delivered(&self) -> &[Proposal<T>] {
+        self.durable.through(self.committed_through)
+    }
+
+    /// True when this server serves clients: an established leader or an up-to-date learner.
+    pub fn is_serving(&self) -> bool {
+        match &self.role {
+            Role::Leading(leadership) => leadership.phase == LeaderPhase::Broadcast,
+            Role::Learning(learner) => learner.phase == LearnerPhase::Broadcast,
+            Role::Looking(_) => false,
+        }
+    }
+
+    /// The established leader's epoch, if this peer is one.
+    pub fn established_epoch(&self) -> Option<crate::ids::Epoch> {
+        match &self.role {
+            Role::Leading(leadership) if leadership.phase == LeaderPhase::Broadcast => {
+                leadership.epoch
+            }
+            _ => None,
+        }
+    }
+
+    pub fn own_vote(&self, me: ServerId) -> Vote {
+        Vote {
+            peer_epoch: self.durable.current_epoch,
+            zxid: self.durable.last_zxid(),
+            leader: me,
+        }
+    }
+}
+
+impl<T: Payload> Peer<T> {
+    pub fn new(me: ServerId, membership: Membership) -> Peer<T> {
+        assert!(
+            membership.is_voter(me) || membership.is_observer(me),
+            "server {me} is not in the ensemble"
+        );
+        Peer {
+            me,
+            membership,
+            diff_window: None,
+            tick: Some(Duration::from_millis(2000)..Duration::from_millis(2000)),
+            settle: Duration::from_millis(200)..Duration::from_millis(200),
+            election_mode: ElectionMode::Fast,
+            failure_detection: FailureDetection::Heartbeat,
+            mutations: Mutations::NONE,
+            payload: PhantomData,
+        }
+    }
+
+    pub(crate) fn quorum<'a>(&self, servers: impl IntoIterator<Item = &'a ServerId>) -> bool {
+        if self.mutations.quorum_of_one {
+            return true;
+        }
+        self.membership.is_quorum(servers)
+    }
+
+    /// Leaves whatever role the peer had and starts a new election.
+    pub(crate) fn start_looking(&self, state: &mut PeerState<T>, out: &mut Out<Self>) {
+        let own_vote = self
+            .membership
+            .is_voter(self.me)
+            .then(|| state.own_vote(self.me));
+        let (election, actions) = Election::start(
+            &self.membership,
+            self.me,
+            own_vote,
+            state.election_epoch,
+            self.mutations.election_ignores_zxid,
+        );
+        state.election_epoch = election.election_epoch;
+        state.role = Role::Looking(election);
+        // Connections to clients close when a server stops serving; they reconnect elsewhere.
+        state.waiting_clients.clear();
+        out.cancel_timer(PeerTimer::Settle);
+        match self.election_mode {
+            ElectionMode::Fast => self.perform_election_actions(state, actions, out),
+            ElectionMode::Oracle => {
+                out.choose_random("leader", self.membership.voters.iter().copied().collect())
+            }
+        }
+    }
+
+    /// The oracle chose `leader` (model checking only, see [`ElectionMode::Oracle`]).
+    fn on_oracle_choice(
+        &self,
+        state: &mut Cow<PeerState<T>>,
+        leader: ServerId,
+        out: &mut Out<Self>,
+    ) {
+        let Role::Looking(election) = &state.role else {
+            return;
+        };
+        let election_epoch = election.election_epoch;
+        let state = state.to_mut();
+        let own = state.own_vote(self.me);
+        let vote = Vote { leader, ..own };
+        let actions = vec![ElectionAction::Decided {
+            vote,
+            election_epoch,
+        }];
+        self.perform_election_actions(state, actions, out);
+    }
+
+    fn perform_election_actions(
+        &self,
+        state: &mut PeerState<T>,
+        actions: Vec<ElectionAction>,
+        out: &mut Out<Self>,
+    ) {
+        for action in actions {
+            match action {
+                ElectionAction::Broadcast(notification) => {
+                    for server in self
+                        .membership
+                        .servers()
+                        .filter(|server| *server != self.me)
+                    {
+                        out.send(id_of(server), PeerMessage::Notification(notification));
+                    }
+                }
+                ElectionAction::Reply(server, notification) => {
+                    out.send(id_of(server), PeerMessage::Notification(notification));
+                }
+                ElectionAction::StartSettling => {
+                    out.set_timer(PeerTimer::Settle, self.settle.clone())
+                }
+                ElectionAction::StopSettling => out.cancel_timer(PeerTimer::Settle),
+                ElectionAction::Decided {
+                    vote,
+                    election_epoch,
+                } => {
+                    state.election_epoch = election_epoch;
+                    if vote.leader == self.me {
+                        self.start_leading(state, vote, election_epoch, out);
+                    } else {
+                        self.start_learning(state, vote, election_epoch, out);
+                    }
+                }
+            }
+        }
+    }
+
+    fn start_leading(
+        &self,
+        state: &mut PeerState<T>,
+        vote: Vote,
+        election_epoch: u64,
+        out: &mut Out<Self>,
+    ) {
+        state.role = Role::Leading(Leadership {
+            vote,
+            election_epoch,
+            phase: LeaderPhase::Discovery,
+            epoch: None,
+            learners: BTreeMap::new(),
+            epoch_acks: BTreeSet::new(),
+            new_leader_acks: BTreeSet::new(),
+            outstanding: BTreeMap::new(),
+            heard: BTreeSet::new(),
+        });
+        // A one-server ensemble is its own quorum.
+        self.maybe_choose_epoch(state, out);
+    }
+
+    fn start_learning(
+        &self,
+        state: &mut PeerState<T>,
+        vote: Vote,
+        election_epoch: u64,
+        out: &mut Out<Self>,
+    ) {
+        let is_observer = self.membership.is_observer(self.me);
+        state.role = Role::Learning(Learner {
+            leader: vote.leader,
+            is_observer,
+            vote,
+            election_epoch,
+            phase: LearnerPhase::Discovery,
+            epoch: None,
+            heard_from_leader: true,
+        });
+        out.send(
+            id_of(vote.leader),
+            PeerMessage::FollowerInfo {
+                accepted_epoch: state.durable.accepted_epoch,
+                is_observer,
+            },
+        );
+    }
+
+    fn on_notification(
+        &self,
+        state: &mut Cow<PeerState<T>>,
+        from: ServerId,
+        notification: crate::election::Notification,
+        out: &mut Out<Self>,
+    ) {
+        let answer = match &state.role {
+            Role::Looking(_) => None,
+            Role::Learning(learner) => Some(answer_when_established(
+                if learner.is_observer {
+                    ServerState::Observing
+                } else {
+                    ServerState::Following
+                },
+                learner.vote,
+                learner.election_epoch,
+            )),
+            Role::Leading(leadership) => Some(answer_when_established(
+                ServerState::Leading,
+                leadership.vote,
+                leadership.election_epoch,
+            )),
+        };
+        if let Some(answer) = answer {
+            // Only a LOOKING server needs to hear who leads.
+            if notification.sender_state == ServerState::Looking {
+                out.send(id_of(from), PeerMessage::Notification(answer));
+            }
+            return;
+        }
+        let state = state.to_mut();
+        let Role::Looking(election) = &mut state.role else {
+            unreachable!("handled above");
+        };
+        let actions = election.on_notification(&self.membership, from, notification);
+        self.perform_election_actions(state, actions, out);
+    }
+
+    /// Answers a client read with the latest txn this server applied, if it serves.
+    fn on_client_read(&self, state: &PeerState<T>, client: Id, out: &mut Out<Self>) {
+        if state.is_serving() {
+            let delivered = state.delivered();
+            out.send(
+                client,
+                PeerMessage::ReadResult {
+                    last: delivered.last().cloned(),
+                    position: delivered.len() as u64,
+                },
+            );
+        }
+    }
+
+    /// Answers the clients whose writes this server has now applied.
+    pub(crate) fn answer_committed_writes(&self, state: &mut PeerState<T>, out: &mut Out<Self>) {
+        if state.waiting_clients.is_empty() {
+            return;
+        }
+        let committed_through = state.committed_through;
+        let delivered = state.durable.through(committed_through);
+        let mut answered = Vec::new();
+        for (waiting_index, (client, payload)) in state.waiting_clients.iter().enumerate() {
+            if let Some(index) = delivered.iter().rposition(|p| &p.payload == payload) {
+                out.send(
+                    *client,
+                    PeerMessage::WriteCommitted {
+                        zxid: delivered[index].zxid,
+                        position: index as u64 + 1,
+                        payload: payload.clone(),
+                    },
+                );
+                answered.push(waiting_index);
+            }
+        }
+        for index in answered.into_iter().rev() {
+            state.waiting_clients.remove(index);
+        }
+    }
+
+    /// Moves the commit point forward; a commit point never moves backwards.
+    pub(crate) fn commit_through(&self, state: &mut PeerState<T>, zxid: Zxid, out: &mut Out<Self>) {
+        if zxid <= state.committed_through {
+            return;
+        }
+        assert!(
+            zxid <= state.durable.last_zxid(),
+            "server {} commits {zxid:?} beyond its log ({:?})",
+            self.me,
+            state.durable.last_zxid()
+        );
+        state.committed_through = zxid;
+        self.answer_committed_writes(state, out);
+    }
+}
+
+impl<T: Payload> Actor for Peer<T> {
+    type Msg = PeerMessage<T>;
+    type Timer = PeerTimer;
+    type State = PeerState<T>;
+    type Storage = DurableState<T>;
+    type Random = ServerId;
+
+    fn on_start(
+        &self,
+        _id: Id,
+        storage: &Option<Self::Storage>,
+        out: &mut Out<Self>,
+    ) -> Self::State {
+        let mut durable = storage.clone().unwrap_or_default();
+        durable.assert_valid();
+        durable.incarnation += 1;
+        out.save(durable.clone());
+        let mut state = PeerState {
+            durable,
+            committed_through: Zxid::ZERO,
+            election_epoch: 0,
+            role: Role::Looking(Election::idle(self.me)),
+            waiting_clients: Vec::new(),
+        };
+        self.start_looking(&mut state, out);
+        if let Some(tick) = &self.tick {
+            out.set_timer(PeerTimer::Tick, tick.clone());
+        }
+        state
+    }
+
+    fn on_msg(
+        &self,
+        _id: Id,
+        state: &mut Cow<Self::State>,
+        src: Id,
+        msg: Self::Msg,
+        out: &mut Out<Self>,
+    ) {
+        let from = server_of(src);
+        match msg {
+            PeerMessage::Notification(notification) => {
+                self.on_notification(state, from, notification, out)
+            }
+            PeerMessage::FollowerInfo {
+                accepted_epoch,
+                is_observer,
+            } => self.on_follower_info(state, from, accepted_epoch, is_observer, out),
+            PeerMessage::LeaderInfo { new_epoch } => {
+                self.on_leader_info(state, from, new_epoch, out)
+            }
+            PeerMessage::AckEpoch {
+                new_epoch,
+                promised,
+                current_epoch,
+                last_zxid,
+            } => self.on_ack_epoch(
+                state,
+                from,
+                new_epoch,
+                promised,
+                (current_epoch, last_zxid),
+                out,
+            ),
+            PeerMessage::NewLeader(new_leader) => self.on_new_leader(state, from, new_leader, out),
+            PeerMessage::AckNewLeader { epoch, last_zxid } => {
+                self.on_ack_new_leader(state, from, epoch, last_zxid, out)
+            }
+            PeerMessage::UpToDate {
+                epoch,
+                committed_through,
+            } => self.on_up_to_date(state, from, epoch, committed_through, out),
+            PeerMessage::Request { payload } => self.on_request(state, payload, out),
+            PeerMessage::Propose { proposal } => self.on_propose(state, from, proposal, out),
+            PeerMessage::Ack { zxid } => self.on_ack(state, from, zxid, out),
+            PeerMessage::Commit { zxid } => self.on_commit(state, from, zxid, out),
+            PeerMessage::Inform { proposal } => self.on_inform(state, from, proposal, out),
+            PeerMessage::Ping { epoch } => self.on_ping(state, from, epoch, out),
+            PeerMessage::ClientWrite { payload } => self.on_client_write(state, src, payload, out),
+            PeerMessage::ClientRead => self.on_client_read(state, src, out),
+            // Replies to clients are never sent to peers.
+            PeerMessage::WriteCommitted { .. } | PeerMessage::ReadResult { .. } => {}
+        }
+    }
+
+    fn on_random(
+        &self,
+        _id: Id,
+        state: &mut Cow<Self::State>,
+        random: &Self::Random,
+        out: &mut Out<Self>,
+    ) {
+        self.on_oracle_choice(state, *random, out);
+    }
+
+    fn on_timeout(
+        &self,
+        _id: Id,
+        state: &mut Cow<Self::State>,
+        timer: &Self::Timer,
+        out: &mut Out<Self>,
+    ) {
+        match timer {
+            PeerTimer::Settle => {
+                let Role::Looking(election) = &state.role else {
+                    return;
+                };
+                if !election.settling {
+                    return;
+                }
+                let state = state.to_mut();
+                let Role::Looking(election) = &mut state.role else {
+                    unreachable!("checked above");
+                };
+                let actions = election.on_settle_timeout(&self.membership);
+                self.perform_election_actions(state, actions, out);
+            }
+            PeerTimer::Tick => {
+                if let Some(tick) = &self.tick {
+                    out.set_timer(PeerTimer::Tick, tick.clone());
+                }
+                self.on_tick(state, out);
+            }
+        }
+    }
+}

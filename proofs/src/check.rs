@@ -1,0 +1,63 @@
+//! Running a model to completion and reporting what the search covered.
+
+use stateright::{Checker, Model};
+use std::time::{Duration, Instant};
+
+/// What an exhaustive search covered.
+#[derive(Clone, Debug)]
+pub struct SearchReport {
+    pub unique_states: usize,
+    pub states: usize,
+    pub max_depth: usize,
+    pub elapsed: Duration,
+    /// Names of the properties with a discovery: counterexamples of `Always` properties, examples
+    /// of `Sometimes` ones.
+    pub discoveries: Vec<&'static str>,
+}
+
+/// Explores every reachable state within the model's boundary: no depth, state-count or time
+/// cap is set, so when this returns the search has finished. It panics if the search stopped
+/// because every property already had a discovery (the only other way stateright stops early).
+pub fn explore<M>(model: M, threads: usize) -> SearchReport
+where
+    M: Model + Send + Sync + 'static,
+    M::State: Clone + PartialEq + Send + Sync + std::hash::Hash + std::fmt::Debug,
+    M::Action: Clone + PartialEq + std::fmt::Debug,
+{
+    let property_count = model.properties().len();
+    let started = Instant::now();
+    let checker = model.checker().threads(threads).spawn_bfs().join();
+    assert!(checker.is_done());
+    let mut discoveries: Vec<&'static str> = checker.discoveries().keys().copied().collect();
+    discoveries.sort();
+    assert!(
+        discoveries.len() < property_count,
+        "the search stopped because every property had a discovery; it may not be exhaustive"
+    );
+    SearchReport {
+        unique_states: checker.unique_state_count(),
+        states: checker.state_count(),
+        max_depth: checker.max_depth(),
+        elapsed: started.elapsed(),
+        discoveries,
+    }
+}
+
+/// Searches until `property` has a discovery (a counterexample, for a mutant) or the space is
+/// exhausted. Returns whether it was found.
+pub fn finds<M>(model: M, property: &'static str, threads: usize) -> bool
+where
+    M: Model + Send + Sync + 'static,
+    M::State: Clone + PartialEq + Send + Sync + std::hash::Hash + std::fmt::Debug,
+    M::Action: Clone + PartialEq + std::fmt::Debug,
+{
+    let checker = model
+        .checker()
+        .threads(threads)
+        .finish_when(stateright::HasDiscoveries::AnyOf(
+            [property].into_iter().collect(),
+        ))
+        .spawn_bfs()
+        .join();
+    checker.discoveries().contains_key(property)
+}

@@ -1,0 +1,104 @@
+//! What the checker remembers besides the actors' states (TLA+'s auxiliary variables): client
+//! invocations and returns, the leaders that announced UPTODATE per epoch, and which kinds of
+//! synchronisation happened. Recorded from messages as they leave and arrive.
+
+use crate::client::Value;
+use crate::model::ZabConfig;
+use crate::register::{RegisterOperation, RegisterReturn, VersionedRegister};
+use stateright::actor::{Envelope, Id};
+use stateright::semantics::{
+    ConsistencyTester, LinearizabilityTester, SequentialConsistencyTester,
+};
+use std::collections::{BTreeMap, BTreeSet};
+use zabkeeper_models::zab::{PeerMessage, SyncKind};
+use zabkeeper_models::{Epoch, Zxid};
+
+#[derive(Clone, Debug, PartialEq, Hash)]
+pub struct History {
+    /// Writes a client saw acknowledged, with the zxid they committed at.
+    pub acknowledged_writes: BTreeMap<Value, Zxid>,
+    /// Client writes only: must be linearizable (ZooKeeper's write guarantee).
+    pub writes: LinearizabilityTester<Id, VersionedRegister>,
+    /// Client writes and reads: must be sequentially consistent (ZooKeeper's read guarantee).
+    pub operations: SequentialConsistencyTester<Id, VersionedRegister>,
+    /// The servers that sent UPTODATE as leader of each epoch.
+    pub leaders_by_epoch: BTreeMap<Epoch, BTreeSet<Id>>,
+    /// Synchronisations that moved data, by kind.
+    pub syncs: BTreeSet<SyncKind>,
+}
+
+impl Default for History {
+    fn default() -> Self {
+        History {
+            acknowledged_writes: BTreeMap::new(),
+            writes: LinearizabilityTester::new(VersionedRegister::default()),
+            operations: SequentialConsistencyTester::new(VersionedRegister::default()),
+            leaders_by_epoch: BTreeMap::new(),
+            syncs: BTreeSet::new(),
+        }
+    }
+}
+
+pub fn record_out(
+    _config: &ZabConfig,
+    history: &History,
+    envelope: Envelope<&PeerMessage<Value>>,
+) -> Option<History> {
+    let mut next = history.clone();
+    match envelope.msg {
+        PeerMessage::ClientWrite { payload } => {
+            let operation = RegisterOperation::Write(*payload);
+            let _ = next.writes.on_invoke(envelope.src, operation.clone());
+            let _ = next.operations.on_invoke(envelope.src, operation);
+        }
+        PeerMessage::ClientRead => {
+            let _ = next
+                .operations
+                .on_invoke(envelope.src, RegisterOperation::Read);
+        }
+        PeerMessage::UpToDate { epoch, .. } => {
+            next.leaders_by_epoch
+                .entry(*epoch)
+                .or_default()
+                .insert(envelope.src);
+        }
+        PeerMessage::NewLeader(new_leader) => {
+            let moved_data = new_leader.kind != SyncKind::Diff || !new_leader.proposals.is_empty();
+            if !moved_data {
+                return None;
+            }
+            next.syncs.insert(new_leader.kind);
+        }
+        _ => return None,
+    }
+    Some(next)
+}
+
+pub fn record_in(
+    _config: &ZabConfig,
+    history: &History,
+    envelope: Envelope<&PeerMessage<Value>>,
+) -> Option<History> {
+    let mut next = history.clone();
+    match envelope.msg {
+        PeerMessage::WriteCommitted {
+            zxid,
+            position,
+            payload,
+        } => {
+            next.acknowledged_writes.insert(*payload, *zxid);
+            let ret = RegisterReturn::WriteOk { version: *position };
+            let _ = next.writes.on_return(envelope.dst, ret.clone());
+            let _ = next.operations.on_return(envelope.dst, ret);
+        }
+        PeerMessage::ReadResult { last, position } => {
+            let ret = RegisterReturn::ReadOk {
+                value: last.as_ref().map(|proposal| proposal.payload),
+                version: *position,
+            };
+            let _ = next.operations.on_return(envelope.dst, ret);
+        }
+        _ => return None,
+    }
+    Some(next)
+}

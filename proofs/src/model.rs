@@ -1,0 +1,130 @@
+//! Builds a stateright model of an ensemble of production peers and model clients, with the
+//! bounds that keep the search finite, and attaches every property.
+
+use crate::client::{Client, Value};
+use crate::history::{record_in, record_out, History};
+use crate::properties;
+use crate::system::{Node, NodeState};
+use stateright::actor::{model_timeout, ActorModel, ActorModelState, Id, LossyNetwork, Network};
+use zabkeeper_models::election::Membership;
+use zabkeeper_models::mutation::Mutations;
+use zabkeeper_models::zab::{ElectionMode, FailureDetection, Peer, PeerState};
+use zabkeeper_models::ServerId;
+
+/// A client of the model: the server it talks to and what it does.
+#[derive(Clone, Debug)]
+pub struct ClientPlan {
+    pub server: usize,
+    pub writes: Vec<Value>,
+    pub read_after_writes: bool,
+}
+
+/// One model configuration: the ensemble, its clients, the faults and the bounds.
+#[derive(Clone, Debug)]
+pub struct ZabConfig {
+    pub voters: usize,
+    pub observers: usize,
+    pub clients: Vec<ClientPlan>,
+    /// Servers down at the same time.
+    pub max_crashes: usize,
+    /// Restarts over the whole run (crashed servers coming back).
+    pub max_restarts: u32,
+    pub lossy: bool,
+    /// No server accepts an epoch above this.
+    pub max_epoch: u32,
+    /// No server starts an election round above this.
+    pub max_election_epoch: u64,
+    /// Messages in flight at once.
+    pub max_in_flight: usize,
+    pub diff_window: Option<usize>,
+    /// Run a failure detector (ticks; giving up on silent peers), and which.
+    pub failure_detection: Option<FailureDetection>,
+    pub election_mode: ElectionMode,
+    pub mutations: Mutations,
+}
+
+impl ZabConfig {
+    pub fn servers(&self) -> usize {
+        self.voters + self.observers
+    }
+
+    pub fn membership(&self) -> Membership {
+        Membership::new(
+            (0..self.voters).map(|index| ServerId(index as u64)),
+            (self.voters..self.servers()).map(|index| ServerId(index as u64)),
+        )
+    }
+
+    pub fn into_model(self) -> ActorModel<Node, ZabConfig, History> {
+        let membership = self.membership();
+        let mut model = ActorModel::new(self.clone(), History::default());
+        for index in 0..self.servers() {
+            let mut peer = Peer::new(ServerId(index as u64), membership.clone());
+            peer.tick = self.failure_detection.map(|_| model_timeout());
+            if let Some(detection) = self.failure_detection {
+                peer.failure_detection = detection;
+            }
+            peer.settle = model_timeout();
+            peer.diff_window = self.diff_window;
+            peer.election_mode = self.election_mode;
+            peer.mutations = self.mutations;
+            model = model.actor(Node::Server(peer));
+        }
+        for plan in &self.clients {
+            model = model.actor(Node::Client(Client {
+                server: Id::from(plan.server),
+                writes: plan.writes.clone(),
+                read_after_writes: plan.read_after_writes,
+            }));
+        }
+        let model = model
+            .init_network(Network::new_ordered([]))
+            .lossy_network(if self.lossy {
+                LossyNetwork::Yes
+            } else {
+                LossyNetwork::No
+            })
+            .max_crashes(self.max_crashes)
+            .record_msg_out(record_out)
+            .record_msg_in(record_in)
+            .within_boundary(within_boundary);
+        properties::attach(model)
+    }
+}
+
+/// The servers' states, crashed ones included (a crashed server keeps its last state in the
+/// model; only its durable part survives a restart).
+pub fn servers(
+    state: &ActorModelState<Node, History>,
+) -> impl Iterator<Item = (usize, &PeerState<Value>)> {
+    state
+        .actor_states
+        .iter()
+        .enumerate()
+        .filter_map(|(index, actor)| actor.server().map(|server| (index, server)))
+}
+
+/// The servers that are up.
+pub fn live_servers(
+    state: &ActorModelState<Node, History>,
+) -> impl Iterator<Item = (usize, &PeerState<Value>)> {
+    servers(state).filter(|(index, _)| !state.crashed[*index])
+}
+
+fn within_boundary(config: &ZabConfig, state: &ActorModelState<Node, History>) -> bool {
+    let mut restarts = 0;
+    for (_, server) in servers(state) {
+        if server.durable.accepted_epoch.0 > config.max_epoch
+            || server.election_epoch > config.max_election_epoch
+        {
+            return false;
+        }
+        restarts += server.durable.incarnation.saturating_sub(1);
+    }
+    let clients_up = state
+        .actor_states
+        .iter()
+        .zip(&state.crashed)
+        .all(|(actor, crashed)| !crashed || matches!(**actor, NodeState::Server(_)));
+    restarts <= config.max_restarts && clients_up && state.network.len() <= config.max_in_flight
+}

@@ -1,0 +1,74 @@
+//! The properties every ZAB model configuration is checked against, one per file, each citing
+//! the invariant it enforces.
+
+pub mod acknowledged_writes;
+pub mod client_histories;
+pub mod integrity;
+pub mod leadership;
+pub mod prefix_consistency;
+pub mod primary_order;
+pub mod reachability;
+
+use crate::history::History;
+use crate::model::ZabConfig;
+use crate::system::Node;
+use stateright::actor::ActorModel;
+use stateright::Expectation::{Always, Sometimes};
+
+pub type ZabModel = ActorModel<Node, ZabConfig, History>;
+
+/// The names of the safety (`Always`) properties, for the mutant tests.
+pub const SAFETY: &[&str] = &[
+    leadership::NAME,
+    prefix_consistency::NAME,
+    integrity::NAME,
+    primary_order::NAME,
+    acknowledged_writes::NAME,
+    client_histories::LINEARIZABLE_WRITES,
+    client_histories::SEQUENTIAL_READS,
+];
+
+pub fn attach(model: ZabModel) -> ZabModel {
+    model
+        .property(Always, leadership::NAME, |_, state| {
+            leadership::holds(state)
+        })
+        .property(Always, prefix_consistency::NAME, |_, state| {
+            prefix_consistency::holds(state)
+        })
+        .property(Always, integrity::NAME, |model, state| {
+            integrity::holds(&model.cfg, state)
+        })
+        .property(Always, primary_order::NAME, |_, state| {
+            primary_order::holds(state)
+        })
+        .property(Always, acknowledged_writes::NAME, |_, state| {
+            acknowledged_writes::holds(state)
+        })
+        .property(Always, client_histories::LINEARIZABLE_WRITES, |_, state| {
+            client_histories::writes_linearizable(state)
+        })
+        .property(Always, client_histories::SEQUENTIAL_READS, |_, state| {
+            client_histories::operations_sequential(state)
+        })
+        .property(Sometimes, reachability::LEADER_ESTABLISHED, |_, state| {
+            reachability::leader_established(state)
+        })
+        .property(Sometimes, reachability::WRITE_COMMITTED, |_, state| {
+            reachability::write_committed(state)
+        })
+        .property(
+            Sometimes,
+            reachability::FAILOVER_KEEPS_WRITES,
+            |_, state| reachability::failover_keeps_writes(state),
+        )
+        .property(Sometimes, reachability::SYNCED_BY_DIFF, |_, state| {
+            reachability::synced_by_diff(state)
+        })
+        .property(Sometimes, reachability::SYNCED_BY_TRUNC, |_, state| {
+            reachability::synced_by_trunc(state)
+        })
+        .property(Sometimes, reachability::SYNCED_BY_SNAP, |_, state| {
+            reachability::synced_by_snap(state)
+        })
+}
