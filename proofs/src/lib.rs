@@ -8,4 +8,5 @@ pub mod history;
 pub mod model;
 pub mod properties;
 pub mod register;
+pub mod simulation;
 pub mod system;
