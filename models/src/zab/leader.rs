@@ -389,17 +389,18 @@ impl<T: Payload> Peer<T> {
         let Some(leadership) = Self::leadership(state) else {
             return;
         };
-        if !self.membership.is_voter(from) || !leadership.outstanding.contains_key(&zxid) {
+        if !self.membership.is_voter(from) || leadership.outstanding.range(..=zxid).next().is_none()
+        {
             return;
         }
         let state = state.to_mut();
         let leadership = Self::leadership_mut(state);
         leadership.heard.insert(from);
-        leadership
-            .outstanding
-            .get_mut(&zxid)
-            .expect("checked above")
-            .insert(from);
+        // A follower logs proposals in zxid order without holes, so an ACK covers every
+        // earlier proposal too (and makes up for an earlier ACK the link lost).
+        for (_, acks) in leadership.outstanding.range_mut(..=zxid) {
+            acks.insert(from);
+        }
         self.commit_ready(state, out);
     }
 

@@ -25,6 +25,17 @@ impl<T: Payload> Peer<T> {
         }
     }
 
+    /// The zxid the leader of `epoch` proposes after this learner's last txn: leaders number
+    /// their proposals 1, 2, 3... within their epoch.
+    fn next_zxid(state: &PeerState<T>, epoch: Epoch) -> Option<Zxid> {
+        let last = state.durable.last_zxid();
+        if last.epoch() == epoch {
+            last.next_in_epoch()
+        } else {
+            Some(Zxid::new(epoch, 1))
+        }
+    }
+
     pub(crate) fn on_leader_info(
         &self,
         state: &mut Cow<PeerState<T>>,
@@ -187,6 +198,13 @@ impl<T: Payload> Peer<T> {
         }
         let state = state.to_mut();
         let zxid = proposal.zxid;
+        if Some(zxid) != Self::next_zxid(state, zxid.epoch()) {
+            // A txn in between never arrived: the link to the leader lost messages, which a
+            // TCP connection only does by breaking. Logging this one would leave a hole in the
+            // history, so resynchronise instead.
+            self.start_looking(state, out);
+            return;
+        }
         state.durable.append(proposal);
         if !self.mutations.ack_proposal_before_logged {
             out.save(state.durable.clone());
@@ -244,6 +262,11 @@ impl<T: Payload> Peer<T> {
         let state = state.to_mut();
         let zxid = proposal.zxid;
         if zxid > state.durable.last_zxid() {
+            if Some(zxid) != Self::next_zxid(state, zxid.epoch()) {
+                // A lost INFORM: resynchronise rather than leave a hole (see `on_propose`).
+                self.start_looking(state, out);
+                return;
+            }
             state.durable.append(proposal);
             out.save(state.durable.clone());
         }
@@ -284,15 +307,18 @@ impl<T: Payload> Peer<T> {
         match &state.role {
             Role::Looking(_) if self.election_mode == ElectionMode::Oracle => {}
             Role::Looking(election) => {
-                // Resend the vote to the voters not heard from in this round (lost messages).
+                // An election that has not ended within a tick resends the vote to every voter,
+                // as ZooKeeper does on its notification timeout. Resending only to voters not
+                // heard from can stall: a voter already tallied with a worse vote may never learn
+                // of the better one if that broadcast was lost.
                 let notification = election.notification();
-                for server in self.membership.voters.iter() {
-                    if *server != self.me
-                        && !election.tally.contains_key(server)
-                        && !election.established.contains_key(server)
-                    {
-                        out.send(id_of(*server), PeerMessage::Notification(notification));
-                    }
+                for server in self
+                    .membership
+                    .voters
+                    .iter()
+                    .filter(|server| **server != self.me)
+                {
+                    out.send(id_of(*server), PeerMessage::Notification(notification));
                 }
             }
             Role::Learning(learner) => {
