@@ -6,7 +6,8 @@ use crate::error::ErrorCode;
 use crate::tree::{Acl, Id};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
-use std::net::Ipv6Addr;
+// Address parsing only: `core::net` holds the value types and no sockets.
+use core::net::Ipv6Addr;
 
 /// Who may do what. Authentication itself (checking a digest password, a SASL exchange) is the
 /// server's job; this sees only the ids a session ended up with.
