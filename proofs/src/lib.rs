@@ -4,6 +4,7 @@
 
 pub mod check;
 pub mod client;
+pub mod election_model;
 pub mod history;
 pub mod model;
 pub mod properties;
