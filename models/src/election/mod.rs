@@ -202,16 +202,20 @@ impl Election {
         actions: &mut Vec<ElectionAction>,
     ) {
         let vote = notification.vote;
+        // Recorded first, so that the leader's own LEADING notification can confirm it.
+        self.established.insert(from, notification);
         if notification.election_epoch == self.election_epoch && self.proposal.is_some() {
             self.tally.insert(from, vote);
+            // Within this round, only the leader's LEADING notification of this round confirms
+            // it (ZooKeeper checks against `recvset`, which holds this round only): an older
+            // round's LEADING says nothing about whether it leads now.
             if self.quorum_agrees(membership, &vote)
-                && self.leader_confirms(&vote, notification.election_epoch)
+                && self.leader_confirms(&vote, Some(notification.election_epoch))
             {
                 self.decide(vote, actions);
                 return;
             }
         }
-        self.established.insert(from, notification);
         let agreeing: Vec<ServerId> = self
             .established
             .iter()
@@ -220,24 +224,33 @@ impl Election {
             })
             .map(|(server, _)| *server)
             .collect();
-        if membership.is_quorum(&agreeing)
-            && self.leader_confirms(&vote, notification.election_epoch)
-        {
+        // Joining an established leader ignores the leader's own round, as ZooKeeper's
+        // out-of-election check does: servers that joined later report later rounds.
+        if membership.is_quorum(&agreeing) && self.leader_confirms_joining(&vote, notification) {
             // Join the established leader in its round.
             self.election_epoch = notification.election_epoch;
             self.decide(vote, actions);
         }
     }
 
-    /// ZooKeeper's `checkLeader`: follow another server only once it says itself that it leads;
-    /// lead only if the quorum's round is ours.
-    fn leader_confirms(&self, vote: &Vote, election_epoch: u64) -> bool {
+    /// ZooKeeper's `checkLeader`: follow another server only once it says itself that it leads
+    /// (in `round`, when given); lead only if the quorum's round is ours.
+    fn leader_confirms(&self, vote: &Vote, round: Option<u64>) -> bool {
         if vote.leader == self.me {
-            election_epoch == self.election_epoch
+            round.is_none_or(|round| round == self.election_epoch)
         } else {
-            self.established
-                .get(&vote.leader)
-                .is_some_and(|leader| leader.sender_state == ServerState::Leading)
+            self.established.get(&vote.leader).is_some_and(|leader| {
+                leader.sender_state == ServerState::Leading
+                    && round.is_none_or(|round| leader.election_epoch == round)
+            })
+        }
+    }
+
+    fn leader_confirms_joining(&self, vote: &Vote, notification: Notification) -> bool {
+        if vote.leader == self.me {
+            notification.election_epoch == self.election_epoch
+        } else {
+            self.leader_confirms(vote, None)
         }
     }
 

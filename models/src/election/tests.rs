@@ -335,11 +335,9 @@ fn does_not_lead_for_a_quorum_of_another_round() {
 
 /// ZooKeeper's `lookForLeader` keeps FOLLOWING/LEADING votes of its own round in `recvset`, which
 /// it clears at every new round, and `checkLeader(recvset, ..)` then requires the leader's entry
-/// *of this round* to say LEADING. `on_established_vote` checks `established` instead, which keeps
-/// notifications across rounds, so a LEADING notification from an older round confirms a
-/// same-round quorum. Found by `proofs/tests/election.rs` (restart into the next round).
+/// *of this round* to say LEADING. A LEADING notification from an older round used to confirm a
+/// same-round quorum here; found by `proofs/tests/election.rs` (restart into the next round).
 #[test]
-#[ignore = "known divergence from ZooKeeper's checkLeader, see election/mod.rs leader_confirms"]
 fn a_leading_notification_of_an_older_round_does_not_confirm_this_rounds_quorum() {
     let membership = membership(3, 0);
     let led = vote(2, 1, 1);

@@ -218,9 +218,14 @@ impl<T: Payload> Peer<T> {
         for action in actions {
             match action {
                 ElectionAction::Broadcast(notification) => {
+                    // To the voters only, as ZooKeeper's `sendNotifications`: observers learn the
+                    // leader by asking, and answering them on every broadcast would keep an
+                    // observer and a voter trading notifications until the vote ends.
                     for server in self
                         .membership
-                        .servers()
+                        .voters
+                        .iter()
+                        .copied()
                         .filter(|server| *server != self.me)
                     {
                         out.send(id_of(server), PeerMessage::Notification(notification));
