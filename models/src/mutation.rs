@@ -29,6 +29,8 @@ pub struct Mutations {
     /// The leader counts an ACKEPOCH from a learner that had accepted the epoch before (and so
     /// may have promised it to another leader) toward the epoch's quorum.
     pub count_repeated_epoch_acks: bool,
+    /// A learner forwards each client write to the leader twice, and the leader proposes both.
+    pub forward_requests_twice: bool,
 }
 
 impl Mutations {
@@ -41,5 +43,6 @@ impl Mutations {
         leader_skips_truncation: false,
         quorum_of_one: false,
         count_repeated_epoch_acks: false,
+        forward_requests_twice: false,
     };
 }

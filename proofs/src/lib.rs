@@ -9,5 +9,6 @@ pub mod history;
 pub mod model;
 pub mod properties;
 pub mod register;
+pub mod scenario;
 pub mod simulation;
 pub mod system;

@@ -8,7 +8,7 @@ use crate::system::{Node, NodeState};
 use stateright::actor::{model_timeout, ActorModel, ActorModelState, Id, LossyNetwork, Network};
 use zabkeeper_models::election::Membership;
 use zabkeeper_models::mutation::Mutations;
-use zabkeeper_models::zab::{ElectionMode, FailureDetection, Peer, PeerState};
+use zabkeeper_models::zab::{DurableState, ElectionMode, FailureDetection, Peer, PeerState};
 use zabkeeper_models::ServerId;
 
 /// A client of the model: the server it talks to and what it does.
@@ -40,6 +40,8 @@ pub struct ZabConfig {
     /// Run a failure detector (ticks; giving up on silent peers), and which.
     pub failure_detection: Option<FailureDetection>,
     pub election_mode: ElectionMode,
+    /// What each server's disk holds at the start (missing entries: empty).
+    pub initial_disks: Vec<Option<DurableState<Value>>>,
     pub mutations: Mutations,
 }
 
@@ -68,7 +70,8 @@ impl ZabConfig {
             peer.diff_window = self.diff_window;
             peer.election_mode = self.election_mode;
             peer.mutations = self.mutations;
-            model = model.actor(Node::Server(peer));
+            let initial_disk = self.initial_disks.get(index).cloned().flatten();
+            model = model.actor(Node::Server(peer, initial_disk));
         }
         for plan in &self.clients {
             model = model.actor(Node::Client(Client {

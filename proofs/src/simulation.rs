@@ -75,6 +75,7 @@ pub const MUTANTS: &[&str] = &[
     "leader_skips_truncation",
     "quorum_of_one",
     "count_repeated_epoch_acks",
+    "forward_requests_twice",
 ];
 
 /// The mutations with the one named switched on.
@@ -89,6 +90,7 @@ pub fn mutant(name: &str) -> Option<Mutations> {
         "leader_skips_truncation" => &mut mutations.leader_skips_truncation,
         "quorum_of_one" => &mut mutations.quorum_of_one,
         "count_repeated_epoch_acks" => &mut mutations.count_repeated_epoch_acks,
+        "forward_requests_twice" => &mut mutations.forward_requests_twice,
         _ => return None,
     };
     *switch = true;
@@ -145,6 +147,7 @@ impl Scenario {
             diff_window: Some(4),
             failure_detection: Some(FailureDetection::Heartbeat),
             election_mode: ElectionMode::Fast,
+            initial_disks: Vec::new(),
             mutations: self
                 .mutant
                 .as_deref()

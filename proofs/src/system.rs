@@ -8,7 +8,10 @@ use zabkeeper_models::zab::{DurableState, Peer, PeerMessage, PeerState, PeerTime
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Node {
-    Server(Peer<Value>),
+    /// A server, and what its disk holds when the model starts (`None`: an empty data dir).
+    /// A preset disk starts a configuration in the aftermath of earlier epochs, so a focused
+    /// check reaches deep scenarios without exploring how they arose.
+    Server(Peer<Value>, Option<DurableState<Value>>),
     Client(Client),
 }
 
@@ -74,7 +77,10 @@ impl Actor for Node {
     fn on_start(&self, id: Id, storage: &Option<Self::Storage>, out: &mut Out<Self>) -> NodeState {
         let mut inner_out = Out::new();
         let state = match self {
-            Node::Server(peer) => NodeState::Server(peer.on_start(id, storage, &mut inner_out)),
+            Node::Server(peer, initial_disk) => {
+                let storage = storage.as_ref().or(initial_disk.as_ref()).cloned();
+                NodeState::Server(peer.on_start(id, &storage, &mut inner_out))
+            }
             Node::Client(client) => {
                 let mut client_out = Out::new();
                 let state = NodeState::Client(client.on_start(id, storage, &mut client_out));
@@ -95,7 +101,7 @@ impl Actor for Node {
         out: &mut Out<Self>,
     ) {
         match self {
-            Node::Server(peer) => lift(
+            Node::Server(peer, _) => lift(
                 state,
                 |inner, inner_out| peer.on_msg(id, inner, src, msg, inner_out),
                 server_state,
@@ -119,7 +125,7 @@ impl Actor for Node {
         random: &Self::Random,
         out: &mut Out<Self>,
     ) {
-        if let Node::Server(peer) = self {
+        if let Node::Server(peer, _) = self {
             lift(
                 state,
                 |inner, inner_out| peer.on_random(id, inner, random, inner_out),
@@ -137,7 +143,7 @@ impl Actor for Node {
         timer: &Self::Timer,
         out: &mut Out<Self>,
     ) {
-        if let Node::Server(peer) = self {
+        if let Node::Server(peer, _) = self {
             lift(
                 state,
                 |inner, inner_out| peer.on_timeout(id, inner, timer, inner_out),

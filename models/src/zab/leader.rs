@@ -336,6 +336,13 @@ impl<T: Payload> Peer<T> {
         match &state.role {
             Role::Leading(_) => self.propose(state, payload, out),
             Role::Learning(learner) => {
+                if self.mutations.forward_requests_twice {
+                    let duplicate = payload.clone();
+                    out.send(
+                        id_of(learner.leader),
+                        PeerMessage::Request { payload: duplicate },
+                    );
+                }
                 out.send(id_of(learner.leader), PeerMessage::Request { payload })
             }
             Role::Looking(_) => unreachable!("a LOOKING server does not serve"),

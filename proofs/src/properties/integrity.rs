@@ -12,10 +12,18 @@ use std::collections::BTreeSet;
 pub const NAME: &str = "Integrity: only client writes are delivered, each once";
 
 pub fn holds(config: &ZabConfig, state: &ActorModelState<Node, History>) -> bool {
+    // Txns on a preset disk were client writes of an earlier epoch.
     let written: BTreeSet<_> = config
         .clients
         .iter()
         .flat_map(|client| client.writes.iter().copied())
+        .chain(
+            config
+                .initial_disks
+                .iter()
+                .flatten()
+                .flat_map(|disk| disk.history.iter().map(|proposal| proposal.payload)),
+        )
         .collect();
     servers(state).all(|(_, server)| {
         let mut seen = BTreeSet::new();
