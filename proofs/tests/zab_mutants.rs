@@ -1,0 +1,165 @@
+//! Every safety property can fail: for each, a seeded bug (a switch in
+//! `zabkeeper_models::mutation::Mutations`, most of them bugs Apache ZooKeeper shipped) that the
+//! checker must catch. A property that no mutant breaks would prove nothing.
+
+use zabkeeper_models::mutation::Mutations;
+use zabkeeper_models::zab::FailureDetection;
+use zabkeeper_proofs::check::finds;
+use zabkeeper_proofs::model::ZabConfig;
+use zabkeeper_proofs::properties::{
+    acknowledged_writes, client_histories, integrity, leadership, prefix_consistency, primary_order,
+};
+use zabkeeper_proofs::scenario::{after_epoch_one, client, three_voters};
+
+const THREADS: usize = 2;
+
+fn caught(mut config: ZabConfig, mutations: Mutations, property: &'static str) -> bool {
+    config.mutations = mutations;
+    finds(config.into_model(), property, THREADS)
+}
+
+/// Epoch 1 left `leftover` on server 0 only; no crashes, no failure detector: the leader of
+/// epoch 2 must sync everyone to one history.
+fn leftover_without_faults(leftover: &[u8]) -> ZabConfig {
+    ZabConfig {
+        max_crashes: 0,
+        max_restarts: 0,
+        max_epoch: 2,
+        max_election_epoch: 2,
+        failure_detection: None,
+        ..after_epoch_one(leftover, vec![client(1, &[1], false)])
+    }
+}
+
+/// The same aftermath, with two crashes and restarts over three epochs: enough for a txn a
+/// quorum acknowledged to vanish if an acknowledgement came before the txn was durable.
+fn leftover_with_two_restarts(leftover: &[u8]) -> ZabConfig {
+    ZabConfig {
+        max_restarts: 2,
+        failure_detection: None,
+        ..after_epoch_one(leftover, vec![client(0, &[1], false)])
+    }
+}
+
+#[test]
+fn quorum_of_one_breaks_leadership_and_client_histories() {
+    let two_clients = || three_voters(vec![client(0, &[1], true), client(1, &[2], true)]);
+    let mutations = Mutations {
+        quorum_of_one: true,
+        ..Mutations::NONE
+    };
+    assert!(caught(two_clients(), mutations, leadership::NAME));
+    assert!(caught(
+        two_clients(),
+        mutations,
+        client_histories::LINEARIZABLE_WRITES
+    ));
+    assert!(caught(
+        two_clients(),
+        mutations,
+        client_histories::SEQUENTIAL_READS
+    ));
+}
+
+/// Without ZooKeeper's epoch -1 in ACKEPOCH, a learner's second ack of an epoch it already
+/// promised to another leader lets two leaders establish the same epoch. (The model checker
+/// found this in the peer before the fix.)
+#[test]
+fn repeated_epoch_acks_break_leadership() {
+    let config = ZabConfig {
+        failure_detection: Some(FailureDetection::Oracle),
+        ..three_voters(vec![client(0, &[1], false)])
+    };
+    let mutations = Mutations {
+        count_repeated_epoch_acks: true,
+        ..Mutations::NONE
+    };
+    assert!(caught(config, mutations, leadership::NAME));
+}
+
+/// A new leader that never truncates leaves a follower's uncommitted epoch-1 txn under the
+/// epoch-2 ones.
+#[test]
+fn skipped_truncation_breaks_prefix_consistency() {
+    let mutations = Mutations {
+        leader_skips_truncation: true,
+        ..Mutations::NONE
+    };
+    assert!(caught(
+        leftover_without_faults(&[9]),
+        mutations,
+        prefix_consistency::NAME
+    ));
+}
+
+/// A follower that marks a DIFF applied after applying only part of it delivers a history
+/// with a hole.
+#[test]
+fn diff_marked_applied_breaks_prefix_consistency() {
+    let mutations = Mutations {
+        diff_marked_applied_before_applied: true,
+        ..Mutations::NONE
+    };
+    assert!(caught(
+        leftover_without_faults(&[8, 9]),
+        mutations,
+        prefix_consistency::NAME
+    ));
+}
+
+#[test]
+fn duplicated_requests_break_integrity() {
+    let mutations = Mutations {
+        forward_requests_twice: true,
+        ..Mutations::NONE
+    };
+    assert!(caught(
+        leftover_without_faults(&[]),
+        mutations,
+        integrity::NAME
+    ));
+}
+
+/// ZOOKEEPER-3911: NEWLEADER acknowledged before the synced txns were durable; a restart
+/// loses txns the new epoch committed.
+#[test]
+fn new_leader_ack_before_durable_breaks_primary_order() {
+    let mutations = Mutations {
+        ack_new_leader_before_durable: true,
+        ..Mutations::NONE
+    };
+    assert!(caught(
+        leftover_with_two_restarts(&[9]),
+        mutations,
+        primary_order::NAME
+    ));
+}
+
+/// `currentEpoch` written before the txns it covers: after a restart the server claims the new
+/// epoch with an old history, and can lead without txns the epoch committed.
+#[test]
+fn current_epoch_before_txns_breaks_primary_order() {
+    let mutations = Mutations {
+        current_epoch_before_txns: true,
+        ..Mutations::NONE
+    };
+    assert!(caught(
+        leftover_with_two_restarts(&[9]),
+        mutations,
+        primary_order::NAME
+    ));
+}
+
+/// A PROPOSAL acknowledged before it is logged: a write a client saw committed disappears.
+#[test]
+fn ack_before_logging_loses_acknowledged_writes() {
+    let mutations = Mutations {
+        ack_proposal_before_logged: true,
+        ..Mutations::NONE
+    };
+    assert!(caught(
+        leftover_with_two_restarts(&[]),
+        mutations,
+        acknowledged_writes::NAME
+    ));
+}
