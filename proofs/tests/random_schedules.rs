@@ -135,10 +135,7 @@ fn walks_elect_commit_and_fail_over() {
 #[test]
 fn walks_catch_mutants() {
     const SEEDS_MAX: u64 = 64;
-    for name in [
-        "quorum_of_one",
-        "diff_marked_applied_before_applied",
-    ] {
+    for name in ["quorum_of_one", "diff_marked_applied_before_applied"] {
         let started = Instant::now();
         let caught = (0..SEEDS_MAX).find_map(|seed| {
             let scenario = Scenario {
