@@ -1,6 +1,6 @@
 //! Zabkeeper's protocol core. Every protocol decision the server makes is made here, by pure
 //! state machines: no IO, no async, no clock, no randomness. The model checker in `proofs/` and
-//! the tokio server in `src/` are two interpreters of the same code.
+//! the server in `src/` are two interpreters of the same code.
 
 pub mod election;
 pub mod error;

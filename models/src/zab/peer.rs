@@ -1,6 +1,6 @@
 //! The peer actor: one ZooKeeper server running Fast Leader Election and ZAB (discovery,
 //! synchronisation, broadcast) as a stateright [`Actor`]. The model checker runs it in `proofs/`;
-//! the tokio driver runs the very same value in the server.
+//! the server's driver runs the very same value.
 
 use super::durable::DurableState;
 use super::message::{PeerMessage, Proposal};
