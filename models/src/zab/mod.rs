@@ -14,3 +14,6 @@ pub use peer::{
     id_of, server_of, ElectionMode, FailureDetection, Payload, Peer, PeerState, PeerTimer,
 };
 pub use role::{LeaderPhase, Leadership, Learner, LearnerLink, LearnerPhase, LinkPhase, Role};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,284 @@
+//! Handlers against the exact commands they emit (golden tests): the order of `Save` and `Send`
+//! in a step is the durability contract the driver relies on.
+
+use super::*;
+use crate::election::Membership;
+use crate::ids::{Epoch, ServerId, Zxid};
+use stateright::actor::{Actor, Command, Id, Out};
+use std::borrow::Cow;
+
+type Value = u8;
+
+fn peer(me: u64) -> Peer<Value> {
+    let mut peer = Peer::new(
+        ServerId(me),
+        Membership::new([ServerId(0), ServerId(1), ServerId(2)], []),
+    );
+    peer.election_mode = ElectionMode::Oracle;
+    peer.tick = None;
+    peer
+}
+
+fn proposal(epoch: u32, counter: u32, payload: Value) -> Proposal<Value> {
+    Proposal {
+        zxid: Zxid::new(Epoch(epoch), counter),
+        payload,
+    }
+}
+
+/// A learner of server 0 in discovery, with `disk` as its durable state.
+fn learner_of_zero(disk: DurableState<Value>) -> (Peer<Value>, PeerState<Value>) {
+    let peer = peer(1);
+    let mut out = Out::new();
+    let state = peer.on_start(Id::from(1), &Some(disk), &mut out);
+    let mut state = Cow::Owned(state);
+    let mut out = Out::new();
+    peer.on_random(Id::from(1), &mut state, &ServerId(0), &mut out);
+    (peer, state.into_owned())
+}
+
+fn step(
+    peer: &Peer<Value>,
+    state: &mut PeerState<Value>,
+    from: u64,
+    message: PeerMessage<Value>,
+) -> Vec<Command<PeerMessage<Value>, PeerTimer, ServerId, DurableState<Value>>> {
+    let mut cow = Cow::Borrowed(&*state);
+    let mut out = Out::new();
+    peer.on_msg(
+        Id::from(1),
+        &mut cow,
+        Id::from(from as usize),
+        message,
+        &mut out,
+    );
+    *state = cow.into_owned();
+    out.into_iter().collect()
+}
+
+#[test]
+fn start_saves_the_new_incarnation_before_anything_else() {
+    let peer = peer(1);
+    let mut out = Out::new();
+    let state = peer.on_start(Id::from(1), &None, &mut out);
+    let commands: Vec<_> = out.into_iter().collect();
+    assert!(matches!(&commands[0], Command::Save(disk) if disk.incarnation == 1));
+    assert!(matches!(
+        &commands[1],
+        Command::CancelTimer(PeerTimer::Settle)
+    ));
+    assert!(
+        matches!(&commands[2], Command::ChooseRandom(key, choices) if key == "leader" && choices.len() == 3)
+    );
+    assert_eq!(commands.len(), 3);
+    assert!(matches!(state.role, Role::Looking(_)));
+}
+
+#[test]
+fn following_starts_with_followerinfo_carrying_the_accepted_epoch() {
+    let disk = DurableState {
+        accepted_epoch: Epoch(3),
+        current_epoch: Epoch(2),
+        ..DurableState::default()
+    };
+    let peer = peer(1);
+    let mut out = Out::new();
+    let state = peer.on_start(Id::from(1), &Some(disk), &mut out);
+    let mut state = Cow::Owned(state);
+    let mut out = Out::new();
+    peer.on_random(Id::from(1), &mut state, &ServerId(0), &mut out);
+    let commands: Vec<_> = out.into_iter().collect();
+    assert_eq!(commands.len(), 1);
+    assert!(matches!(
+        &commands[0],
+        Command::Send(to, PeerMessage::FollowerInfo { accepted_epoch: Epoch(3), is_observer: false })
+            if *to == Id::from(0)
+    ));
+}
+
+#[test]
+fn a_new_epoch_is_persisted_before_ackepoch_and_promised() {
+    let (peer, mut state) = learner_of_zero(DurableState::default());
+    let commands = step(
+        &peer,
+        &mut state,
+        0,
+        PeerMessage::LeaderInfo {
+            new_epoch: Epoch(1),
+        },
+    );
+    assert_eq!(commands.len(), 2);
+    assert!(matches!(&commands[0], Command::Save(disk) if disk.accepted_epoch == Epoch(1)));
+    assert!(matches!(
+        &commands[1],
+        Command::Send(
+            _,
+            PeerMessage::AckEpoch {
+                new_epoch: Epoch(1),
+                promised: true,
+                ..
+            }
+        )
+    ));
+}
+
+#[test]
+fn an_epoch_accepted_before_is_acked_without_a_promise_and_without_a_save() {
+    let disk = DurableState {
+        accepted_epoch: Epoch(1),
+        ..DurableState::default()
+    };
+    let (peer, mut state) = learner_of_zero(disk);
+    let commands = step(
+        &peer,
+        &mut state,
+        0,
+        PeerMessage::LeaderInfo {
+            new_epoch: Epoch(1),
+        },
+    );
+    assert_eq!(commands.len(), 1);
+    assert!(matches!(
+        &commands[0],
+        Command::Send(
+            _,
+            PeerMessage::AckEpoch {
+                promised: false,
+                ..
+            }
+        )
+    ));
+}
+
+#[test]
+fn newleader_logs_the_txns_and_current_epoch_before_acking() {
+    let (peer, mut state) = learner_of_zero(DurableState::default());
+    step(
+        &peer,
+        &mut state,
+        0,
+        PeerMessage::LeaderInfo {
+            new_epoch: Epoch(2),
+        },
+    );
+    let sync = NewLeader {
+        epoch: Epoch(2),
+        kind: SyncKind::Diff,
+        sync_point: Zxid::ZERO,
+        proposals: vec![proposal(1, 1, 7), proposal(1, 2, 8)],
+    };
+    let commands = step(&peer, &mut state, 0, PeerMessage::NewLeader(sync));
+    assert_eq!(commands.len(), 2);
+    assert!(matches!(
+        &commands[0],
+        Command::Save(disk) if disk.current_epoch == Epoch(2) && disk.history.len() == 2
+    ));
+    assert!(matches!(
+        &commands[1],
+        Command::Send(_, PeerMessage::AckNewLeader { epoch: Epoch(2), last_zxid })
+            if *last_zxid == Zxid::new(Epoch(1), 2)
+    ));
+}
+
+#[test]
+fn trunc_drops_the_suffix_the_leader_lacks() {
+    let disk = DurableState {
+        accepted_epoch: Epoch(1),
+        current_epoch: Epoch(1),
+        history: vec![proposal(1, 1, 7), proposal(1, 2, 9)],
+        incarnation: 0,
+    };
+    let (peer, mut state) = learner_of_zero(disk);
+    step(
+        &peer,
+        &mut state,
+        0,
+        PeerMessage::LeaderInfo {
+            new_epoch: Epoch(2),
+        },
+    );
+    let sync = NewLeader {
+        epoch: Epoch(2),
+        kind: SyncKind::Trunc,
+        sync_point: Zxid::new(Epoch(1), 1),
+        proposals: vec![],
+    };
+    step(&peer, &mut state, 0, PeerMessage::NewLeader(sync));
+    assert_eq!(state.durable.history, vec![proposal(1, 1, 7)]);
+}
+
+#[test]
+fn a_proposal_is_logged_before_it_is_acked_and_a_hole_resynchronises() {
+    let (peer, mut state) = learner_of_zero(DurableState::default());
+    step(
+        &peer,
+        &mut state,
+        0,
+        PeerMessage::LeaderInfo {
+            new_epoch: Epoch(1),
+        },
+    );
+    let sync = NewLeader {
+        epoch: Epoch(1),
+        kind: SyncKind::Diff,
+        sync_point: Zxid::ZERO,
+        proposals: vec![],
+    };
+    step(&peer, &mut state, 0, PeerMessage::NewLeader(sync));
+    let commands = step(
+        &peer,
+        &mut state,
+        0,
+        PeerMessage::Propose {
+            proposal: proposal(1, 1, 5),
+        },
+    );
+    assert!(matches!(&commands[0], Command::Save(disk) if disk.history.len() == 1));
+    assert!(
+        matches!(&commands[1], Command::Send(_, PeerMessage::Ack { zxid }) if *zxid == Zxid::new(Epoch(1), 1))
+    );
+    step(
+        &peer,
+        &mut state,
+        0,
+        PeerMessage::Propose {
+            proposal: proposal(1, 3, 6),
+        },
+    );
+    assert!(
+        matches!(state.role, Role::Looking(_)),
+        "a hole means the link broke"
+    );
+    assert_eq!(state.durable.history.len(), 1);
+}
+
+#[test]
+fn plan_sync_picks_diff_trunc_and_snap() {
+    let mut peer = peer(0);
+    let mut out = Out::new();
+    let disk = DurableState {
+        accepted_epoch: Epoch(2),
+        current_epoch: Epoch(2),
+        history: vec![proposal(1, 1, 1), proposal(1, 2, 2), proposal(2, 1, 3)],
+        incarnation: 0,
+    };
+    let state = peer.on_start(Id::from(0), &Some(disk), &mut out);
+    let (kind, point, proposals) = peer.plan_sync(&state, Zxid::new(Epoch(1), 2));
+    assert_eq!(
+        (kind, point, proposals.len()),
+        (SyncKind::Diff, Zxid::new(Epoch(1), 2), 1)
+    );
+    let (kind, point, proposals) = peer.plan_sync(&state, Zxid::new(Epoch(1), 3));
+    assert_eq!(
+        (kind, point, proposals.len()),
+        (SyncKind::Trunc, Zxid::new(Epoch(1), 2), 1)
+    );
+    let (kind, _, proposals) = peer.plan_sync(&state, Zxid::new(Epoch(2), 5));
+    assert_eq!((kind, proposals.len()), (SyncKind::Trunc, 0));
+    peer.diff_window = Some(1);
+    let (kind, point, proposals) = peer.plan_sync(&state, Zxid::new(Epoch(1), 1));
+    assert_eq!(
+        (kind, point, proposals.len()),
+        (SyncKind::Snap, Zxid::ZERO, 3)
+    );
+}
