@@ -91,7 +91,7 @@ impl Election {
         (election, actions)
     }
 
-    /// A placeholder for a server that has not started its first round.
+    /// The election of a server that has not begun its first round; `start` replaces it.
     pub fn idle(me: ServerId) -> Election {
         Election {
             me,
