@@ -6,6 +6,7 @@ pub mod election;
 pub mod error;
 pub mod ids;
 pub mod mutation;
+pub mod replica;
 pub mod request;
 pub mod session;
 pub mod tree;

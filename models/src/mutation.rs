@@ -31,6 +31,12 @@ pub struct Mutations {
     pub count_repeated_epoch_acks: bool,
     /// A learner forwards each client write to the leader twice, and the leader proposes both.
     pub forward_requests_twice: bool,
+    /// The leader forgets that a session is closing once it prepared its closeSession, so an
+    /// ephemeral create that arrives later outlives the session (ZOOKEEPER-1208).
+    pub close_leaves_session_open: bool,
+    /// A commit that covers several txns at once (UPTODATE, or a COMMIT after a lost one) applies
+    /// only the newest, so the tree misses the others while the log says they were delivered.
+    pub apply_only_newest_commit: bool,
 }
 
 impl Mutations {
@@ -44,5 +50,7 @@ impl Mutations {
         quorum_of_one: false,
         count_repeated_epoch_acks: false,
         forward_requests_twice: false,
+        close_leaves_session_open: false,
+        apply_only_newest_commit: false,
     };
 }

@@ -84,10 +84,15 @@ impl Election {
             settling: false,
             ignore_zxid,
         };
+        let mut actions = vec![ElectionAction::Broadcast(election.notification())];
         if let Some(vote) = own_vote {
             election.tally.insert(me, vote);
+            // A lone voter is its own quorum: nobody else's notification will start the wait.
+            if election.quorum_agrees(membership, &vote) {
+                election.settling = true;
+                actions.push(ElectionAction::StartSettling);
+            }
         }
-        let actions = vec![ElectionAction::Broadcast(election.notification())];
         (election, actions)
     }
 

@@ -42,7 +42,7 @@ use serde::{Deserialize, Serialize};
 
 /// Which create request a client sent: the four opcodes share the create rules but log different
 /// txns.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum CreateOp {
     /// `create` (1): replies with the path only.
     Create,
@@ -56,7 +56,7 @@ pub enum CreateOp {
 
 /// `CreateRequest` / `CreateTTLRequest`. `flags` is the raw [`CreateMode`] flag as sent; an
 /// unknown flag is answered BadArguments.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct CreateRequest {
     pub op: CreateOp,
     pub path: String,
@@ -66,14 +66,14 @@ pub struct CreateRequest {
 }
 
 /// `DeleteRequest`; version -1 deletes whatever the version.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct DeleteRequest {
     pub path: String,
     pub version: i32,
 }
 
 /// `SetDataRequest`; version -1 sets whatever the version.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct SetDataRequest {
     pub path: String,
     pub data: Vec<u8>,
@@ -81,7 +81,7 @@ pub struct SetDataRequest {
 }
 
 /// `SetACLRequest`; `version` is checked against the ACL version (aversion).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct SetAclRequest {
     pub path: String,
     pub acl: Vec<Acl>,
@@ -89,14 +89,14 @@ pub struct SetAclRequest {
 }
 
 /// `CheckVersionRequest`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct CheckRequest {
     pub path: String,
     pub version: i32,
 }
 
 /// `ReconfigRequest`. Zabkeeper runs with reconfig disabled, so only its shape matters.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct ReconfigRequest {
     pub joining_servers: Option<String>,
     pub leaving_servers: Option<String>,
@@ -105,7 +105,7 @@ pub struct ReconfigRequest {
 }
 
 /// One op of a multi: the write ops ZooKeeper's `MultiOperationRecord` accepts.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum MultiOp {
     Create(CreateRequest),
     Delete(DeleteRequest),
@@ -114,7 +114,7 @@ pub enum MultiOp {
 }
 
 /// Every request that becomes a txn (ZooKeeper 3.9's write opcodes).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum WriteRequest {
     Create(CreateRequest),
     Delete(DeleteRequest),
@@ -167,7 +167,7 @@ impl CreateOp {
 }
 
 /// Who sent a request and when the leader prepares it.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct RequestContext {
     pub session: SessionId,
     pub cxid: i32,
@@ -186,7 +186,7 @@ pub struct RequestContext {
 
 /// A prepared request: what the leader proposes. A failed request is an [`Txn::Error`] under an
 /// error-typed header; a failed multi stays a multi, see [`Prepared::multi_op_errors`].
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Prepared {
     pub header: TxnHeader,
     pub txn: Txn,

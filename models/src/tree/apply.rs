@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 
 /// The outcome of one txn or of one op of a multi (the per-op part of ZooKeeper's
 /// `ProcessTxnResult`).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct OpResult {
     /// The type of what was applied: a multi op skipped because another op failed reports
     /// `op_code::ERROR`, whatever it was.
@@ -27,7 +27,7 @@ pub struct OpResult {
 
 /// What applying a txn produced: ZooKeeper's `ProcessTxnResult` plus the watch events to
 /// trigger, in the order ZooKeeper triggers them.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct ApplyResult {
     pub client_id: SessionId,
     pub cxid: i32,

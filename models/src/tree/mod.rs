@@ -38,7 +38,7 @@ pub const QUOTA_PATH: &str = "/zookeeper/quota";
 pub const CONFIG_PATH: &str = "/zookeeper/config";
 
 /// One znode.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Node {
     pub data: Vec<u8>,
     pub acl: Vec<Acl>,
@@ -69,7 +69,7 @@ pub enum SnapshotError {
 
 /// The tree. Fields are private so that the indexes (children, ephemerals, containers, TTLs)
 /// can only change together with the nodes.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct DataTree {
     nodes: BTreeMap<String, Node>,
     /// Paths of ephemeral nodes per owning session; sessions without any are not kept.

@@ -69,7 +69,9 @@ pub fn ttl_ephemeral_owner(ttl_ms: i64) -> Option<i64> {
 /// What the tree keeps per znode (`StatPersisted`). `cversion` here counts the creates of
 /// children (it only grows, and names sequential children); clients see a different number, see
 /// [`Stat`].
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub struct StatPersisted {
     /// The zxid of the txn that created the node.
     pub czxid: Zxid,
@@ -107,7 +109,9 @@ impl StatPersisted {
 }
 
 /// The stat a client sees (`org.apache.zookeeper.data.Stat`, 68 bytes on the wire).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub struct Stat {
     pub czxid: Zxid,
     pub mzxid: Zxid,

@@ -47,7 +47,7 @@ pub mod op_code {
 /// Every logged txn starts with this header. `client_id` is the session that sent the request
 /// (the owner of ephemerals it creates, the session a closeSession ends); `time_ms` is the
 /// leader's wall clock when it prepared the txn, the only time the tree ever sees.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct TxnHeader {
     pub client_id: SessionId,
     pub cxid: i32,
@@ -60,7 +60,7 @@ pub struct TxnHeader {
 /// `CreateTxn`: a persistent or ephemeral node (sequential names are already resolved in
 /// `path`). `parent_cversion` is the parent's persisted cversion after this create, computed at
 /// prep time; -1 means "the current one plus one" (old logs).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct CreateTxn {
     pub path: String,
     pub data: Vec<u8>,
@@ -70,7 +70,7 @@ pub struct CreateTxn {
 }
 
 /// `CreateContainerTxn`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct CreateContainerTxn {
     pub path: String,
     pub data: Vec<u8>,
@@ -79,7 +79,7 @@ pub struct CreateContainerTxn {
 }
 
 /// `CreateTTLTxn`. `ttl_ms` must be in `1..=TTL_MS_MAX` (checked at prep time).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct CreateTtlTxn {
     pub path: String,
     pub data: Vec<u8>,
@@ -89,13 +89,13 @@ pub struct CreateTtlTxn {
 }
 
 /// `DeleteTxn`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct DeleteTxn {
     pub path: String,
 }
 
 /// `SetDataTxn`. `version` is the node's new data version (the checked one plus one).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct SetDataTxn {
     pub path: String,
     pub data: Vec<u8>,
@@ -104,14 +104,14 @@ pub struct SetDataTxn {
 
 /// `CheckVersionTxn`: a multi's version check that passed at prep time; applying it changes
 /// nothing.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct CheckVersionTxn {
     pub path: String,
     pub version: i32,
 }
 
 /// `SetACLTxn`. `version` is the node's new ACL version.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct SetAclTxn {
     pub path: String,
     pub acl: Vec<Acl>,
@@ -119,7 +119,7 @@ pub struct SetAclTxn {
 }
 
 /// `CreateSessionTxn`: the tree is untouched; the session table records it.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct CreateSessionTxn {
     pub timeout_ms: i32,
 }
@@ -127,14 +127,14 @@ pub struct CreateSessionTxn {
 /// `CloseSessionTxn` (ZooKeeper 3.6+): the ephemerals the leader saw when it prepared the close.
 /// Applying it deletes those and then any other ephemeral the session still owns locally, so a
 /// log record without a body decodes as an empty list and applies as older versions did.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct CloseSessionTxn {
     pub paths_to_delete: Vec<String>,
 }
 
 /// `ErrorTxn`: a request that failed at prep time, logged so that its zxid and reply stay in
 /// order.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct ErrorTxn {
     pub err: ErrorCode,
 }
@@ -142,7 +142,7 @@ pub struct ErrorTxn {
 /// A txn body; the variant determines the header's type code. Create and create2 share a
 /// record but apply differently (only create2 returns a stat, only create repairs the parent
 /// after NodeExists on replay); setData and reconfig likewise share `SetDataTxn`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Txn {
     Create(CreateTxn),
     Create2(CreateTxn),

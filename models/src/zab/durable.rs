@@ -3,6 +3,16 @@
 use super::message::Proposal;
 use crate::ids::{Epoch, Zxid};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// A snapshot the history continues from: the applied state after every txn through `zxid`
+/// (all committed), and how many txns that was. What ZooKeeper's `snapshot.<zxid>` file holds.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Snapshot<A> {
+    pub zxid: Zxid,
+    pub txn_count: u64,
+    pub applied: A,
+}
 
 /// A peer's durable state, the `Storage` of the peer actor, written with `Save`.
 ///
@@ -12,39 +22,73 @@ use serde::{Deserialize, Serialize};
 ///   (group commit), but a send is never released before the fsync covering its step.
 /// - Within one `Save`, the txn log is made durable before the epoch files: `currentEpoch` must
 ///   never cover txns that are not on disk yet.
-/// - On restart the driver rebuilds exactly this value from disk (snapshot + log replay and the
-///   epoch files) and hands it to `on_start`, as the model checker does after a crash.
+/// - On restart the driver rebuilds exactly this value from disk (the newest valid snapshot, the
+///   txns logged after it, the epoch files) and hands it to `on_start`, as the model checker
+///   does after a crash.
+/// - `snapshot` changes only through synchronisation (a SNAP from the leader): the driver
+///   writes it as a snapshot file, durable before the txns after it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct DurableState<T> {
+pub struct DurableState<T, A = ()> {
     /// The highest epoch this server has promised to follow (`acceptedEpoch`); it never takes
     /// part in an epoch below it again.
     pub accepted_epoch: Epoch,
     /// The epoch of the leader whose history this server last accepted (`currentEpoch`). It is
     /// the first key of this server's election vote.
     pub current_epoch: Epoch,
-    /// Every logged txn, in zxid order, committed or not (ZooKeeper's txn log).
-    pub history: Vec<Proposal<T>>,
+    /// The snapshot the history continues from; `None` when the history starts at the first
+    /// txn ever. Shared: it is immutable once taken.
+    pub snapshot: Option<Arc<Snapshot<A>>>,
+    /// Every logged txn after the snapshot, in zxid order, committed or not (ZooKeeper's txn
+    /// log). Shared, so
+    /// that a `Save` costs a reference count: the driver drops its copy once it has written
+    /// the new suffix, and the next append then extends the vector in place.
+    pub history: Arc<Vec<Proposal<T>>>,
     /// Starts of this server so far. The model checker bounds crashes with it.
     pub incarnation: u32,
 }
 
-impl<T> Default for DurableState<T> {
+impl<T, A> Default for DurableState<T, A> {
     fn default() -> Self {
         DurableState {
             accepted_epoch: Epoch::ZERO,
             current_epoch: Epoch::ZERO,
-            history: Vec::new(),
+            snapshot: None,
+            history: Arc::new(Vec::new()),
             incarnation: 0,
         }
     }
 }
 
-impl<T: Clone> DurableState<T> {
-    /// The last logged zxid, or zero for an empty history.
+impl<T: Clone, A> DurableState<T, A> {
+    /// Replaces the snapshot and the whole history (a SNAP).
+    pub fn replace_history(
+        &mut self,
+        snapshot: Option<Arc<Snapshot<A>>>,
+        history: Vec<Proposal<T>>,
+    ) {
+        self.snapshot = snapshot;
+        self.history = Arc::new(history);
+    }
+
+    /// The zxid the history continues from: the snapshot's, or zero.
+    pub fn base_zxid(&self) -> Zxid {
+        self.snapshot
+            .as_ref()
+            .map_or(Zxid::ZERO, |snapshot| snapshot.zxid)
+    }
+
+    /// How many txns the snapshot covers.
+    pub fn base_txn_count(&self) -> u64 {
+        self.snapshot
+            .as_ref()
+            .map_or(0, |snapshot| snapshot.txn_count)
+    }
+
+    /// The last logged zxid: the history's last, else the snapshot's, else zero.
     pub fn last_zxid(&self) -> Zxid {
         self.history
             .last()
-            .map_or(Zxid::ZERO, |proposal| proposal.zxid)
+            .map_or(self.base_zxid(), |proposal| proposal.zxid)
     }
 
     /// The index of `zxid` in the history.
@@ -54,8 +98,9 @@ impl<T: Clone> DurableState<T> {
             .ok()
     }
 
+    /// True when this server holds `zxid`, logged or in its snapshot's last txn.
     pub fn contains(&self, zxid: Zxid) -> bool {
-        self.position(zxid).is_some()
+        self.position(zxid).is_some() || (self.snapshot.is_some() && zxid == self.base_zxid())
     }
 
     /// Appends a txn after the last one; zxids must increase.
@@ -66,15 +111,21 @@ impl<T: Clone> DurableState<T> {
             proposal.zxid,
             self.last_zxid()
         );
-        self.history.push(proposal);
+        Arc::make_mut(&mut self.history).push(proposal);
     }
 
-    /// Drops every txn after `zxid`.
+    /// Drops every txn after `zxid`, which is not older than the snapshot (a snapshot holds
+    /// committed txns only, and those are never truncated).
     pub fn truncate_after(&mut self, zxid: Zxid) {
+        assert!(
+            zxid >= self.base_zxid(),
+            "truncating to {zxid:?} would cut into the snapshot at {:?}",
+            self.base_zxid()
+        );
         let keep = self
             .history
             .partition_point(|proposal| proposal.zxid <= zxid);
-        self.history.truncate(keep);
+        Arc::make_mut(&mut self.history).truncate(keep);
         assert!(self.last_zxid() <= zxid);
     }
 
@@ -110,6 +161,14 @@ impl<T: Clone> DurableState<T> {
         );
         for pair in self.history.windows(2) {
             assert!(pair[0].zxid < pair[1].zxid, "history out of zxid order");
+        }
+        if let Some(first) = self.history.first() {
+            assert!(
+                first.zxid > self.base_zxid(),
+                "the history starts at {:?}, not after its snapshot at {:?}",
+                first.zxid,
+                self.base_zxid()
+            );
         }
     }
 }

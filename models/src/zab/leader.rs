@@ -2,22 +2,23 @@
 //! synchronisation (DIFF, TRUNC or SNAP each learner to the leader's history, then wait for a
 //! quorum of NEWLEADER acks) and broadcast (propose, count acks, commit in zxid order).
 
+use super::machine::StateMachine;
 use super::message::{NewLeader, PeerMessage, Proposal, SyncKind};
-use super::peer::{id_of, Payload, Peer, PeerState};
+use super::peer::{id_of, Peer, PeerState};
 use super::role::{LeaderPhase, Leadership, LearnerLink, LinkPhase, Role};
 use crate::ids::{Epoch, ServerId, Zxid};
 use stateright::actor::{Id, Out};
 use std::borrow::Cow;
 
-impl<T: Payload> Peer<T> {
-    fn leadership(state: &PeerState<T>) -> Option<&Leadership> {
+impl<M: StateMachine> Peer<M> {
+    fn leadership(state: &PeerState<M>) -> Option<&Leadership> {
         match &state.role {
             Role::Leading(leadership) => Some(leadership),
             _ => None,
         }
     }
 
-    fn leadership_mut(state: &mut PeerState<T>) -> &mut Leadership {
+    fn leadership_mut(state: &mut PeerState<M>) -> &mut Leadership {
         match &mut state.role {
             Role::Leading(leadership) => leadership,
             _ => unreachable!("caller checked the role"),
@@ -26,7 +27,7 @@ impl<T: Payload> Peer<T> {
 
     pub(crate) fn on_follower_info(
         &self,
-        state: &mut Cow<PeerState<T>>,
+        state: &mut Cow<PeerState<M>>,
         from: ServerId,
         accepted_epoch: Epoch,
         is_observer: bool,
@@ -60,7 +61,7 @@ impl<T: Payload> Peer<T> {
 
     /// Discovery: once a quorum has connected, propose an epoch above every accepted epoch, make
     /// it this server's accepted epoch (durably), and tell the learners.
-    pub(crate) fn maybe_choose_epoch(&self, state: &mut PeerState<T>, out: &mut Out<Self>) {
+    pub(crate) fn maybe_choose_epoch(&self, state: &mut PeerState<M>, out: &mut Out<Self>) {
         let accepted_epoch = state.durable.accepted_epoch;
         let leadership = Self::leadership_mut(state);
         assert_eq!(leadership.phase, LeaderPhase::Discovery);
@@ -94,7 +95,7 @@ impl<T: Payload> Peer<T> {
 
     pub(crate) fn on_ack_epoch(
         &self,
-        state: &mut Cow<PeerState<T>>,
+        state: &mut Cow<PeerState<M>>,
         from: ServerId,
         new_epoch: Epoch,
         promised: bool,
@@ -137,7 +138,7 @@ impl<T: Payload> Peer<T> {
 
     /// Discovery ends when a quorum acknowledged the epoch: this leader's history becomes the
     /// epoch's initial history (`currentEpoch` written) and every acked learner is synced.
-    fn maybe_finish_discovery(&self, state: &mut PeerState<T>, out: &mut Out<Self>) {
+    fn maybe_finish_discovery(&self, state: &mut PeerState<M>, out: &mut Out<Self>) {
         let leadership = Self::leadership_mut(state);
         if leadership.phase != LeaderPhase::Discovery || !self.quorum(&leadership.epoch_acks) {
             return;
@@ -165,13 +166,14 @@ impl<T: Payload> Peer<T> {
     /// Chooses how to bring a learner whose last zxid is `learner_last` to this leader's history.
     pub fn plan_sync(
         &self,
-        state: &PeerState<T>,
+        state: &PeerState<M>,
         learner_last: Zxid,
-    ) -> (SyncKind, Zxid, Vec<Proposal<T>>) {
+    ) -> (SyncKind, Zxid, Vec<Proposal<M::Txn>>) {
         let durable = &state.durable;
         if self.mutations.leader_skips_truncation {
             return (SyncKind::Diff, learner_last, durable.after(learner_last));
         }
+        let base = durable.base_zxid();
         let (kind, sync_point) = if learner_last == Zxid::ZERO || durable.contains(learner_last) {
             (SyncKind::Diff, learner_last)
         } else if learner_last > durable.last_zxid() {
@@ -192,23 +194,27 @@ impl<T: Payload> Peer<T> {
             None => 0,
         };
         let oldest_retained_predecessor = match retained_from {
-            0 => Zxid::ZERO,
+            0 => base,
             index => durable.history[index - 1].zxid,
         };
         if sync_point < oldest_retained_predecessor {
-            return (SyncKind::Snap, Zxid::ZERO, durable.history.clone());
+            return (SyncKind::Snap, Zxid::ZERO, durable.history.to_vec());
         }
         (kind, sync_point, durable.after(sync_point))
     }
 
     fn sync_learner(
         &self,
-        state: &mut PeerState<T>,
+        state: &mut PeerState<M>,
         learner: ServerId,
         learner_last: Zxid,
         out: &mut Out<Self>,
     ) {
         let (kind, sync_point, proposals) = self.plan_sync(state, learner_last);
+        let snapshot = match kind {
+            SyncKind::Snap => state.durable.snapshot.clone(),
+            SyncKind::Diff | SyncKind::Trunc => None,
+        };
         let leadership = Self::leadership_mut(state);
         let epoch = leadership.epoch.expect("syncing happens in an epoch");
         let link = leadership
@@ -221,6 +227,7 @@ impl<T: Payload> Peer<T> {
             PeerMessage::NewLeader(NewLeader {
                 epoch,
                 kind,
+                snapshot,
                 sync_point,
                 proposals,
             }),
@@ -229,7 +236,7 @@ impl<T: Payload> Peer<T> {
 
     pub(crate) fn on_ack_new_leader(
         &self,
-        state: &mut Cow<PeerState<T>>,
+        state: &mut Cow<PeerState<M>>,
         from: ServerId,
         epoch: Epoch,
         last_zxid: Zxid,
@@ -278,7 +285,7 @@ impl<T: Payload> Peer<T> {
 
     /// A quorum holds the new epoch's initial history durably: it is committed, and the leader
     /// starts serving.
-    fn maybe_establish(&self, state: &mut PeerState<T>, out: &mut Out<Self>) {
+    fn maybe_establish(&self, state: &mut PeerState<M>, out: &mut Out<Self>) {
         let leadership = Self::leadership_mut(state);
         if leadership.phase != LeaderPhase::Synchronization
             || !self.quorum(&leadership.new_leader_acks)
@@ -295,6 +302,10 @@ impl<T: Payload> Peer<T> {
             .collect();
         let last = state.durable.last_zxid();
         self.commit_through(state, last, out);
+        // Everything in the leader's history is committed and applied now: preparation starts
+        // from there, with nothing outstanding.
+        state.preparation = Some(self.machine.start_preparing(&state.applied, state.clock_ms));
+        self.arm_session_clock(state, out);
         for learner in synced {
             out.send(
                 id_of(learner),
@@ -308,49 +319,53 @@ impl<T: Payload> Peer<T> {
 
     pub(crate) fn on_request(
         &self,
-        state: &mut Cow<PeerState<T>>,
-        payload: T,
+        state: &mut Cow<PeerState<M>>,
+        request: M::Request,
         out: &mut Out<Self>,
     ) {
-        if Self::leadership(state).map(|leadership| leadership.phase)
-            != Some(LeaderPhase::Broadcast)
-        {
+        if state.established_epoch().is_none() {
             // Not an established leader: the learner's client will time out and retry.
             return;
         }
-        self.propose(state.to_mut(), payload, out);
+        self.propose(state.to_mut(), request, out);
     }
 
     pub(crate) fn on_client_write(
         &self,
-        state: &mut Cow<PeerState<T>>,
+        state: &mut Cow<PeerState<M>>,
         client: Id,
-        payload: T,
+        request: M::Request,
         out: &mut Out<Self>,
     ) {
         if !state.is_serving() {
             return;
         }
         let state = state.to_mut();
-        state.waiting_clients.push((client, payload.clone()));
+        state.waiting_clients.push((client, request.clone()));
         match &state.role {
-            Role::Leading(_) => self.propose(state, payload, out),
+            Role::Leading(_) => self.propose(state, request, out),
             Role::Learning(learner) => {
                 if self.mutations.forward_requests_twice {
-                    let duplicate = payload.clone();
+                    let duplicate = request.clone();
                     out.send(
                         id_of(learner.leader),
-                        PeerMessage::Request { payload: duplicate },
+                        PeerMessage::Request { request: duplicate },
                     );
                 }
-                out.send(id_of(learner.leader), PeerMessage::Request { payload })
+                out.send(id_of(learner.leader), PeerMessage::Request { request })
             }
             Role::Looking(_) => unreachable!("a LOOKING server does not serve"),
         }
     }
 
-    /// Broadcast: log the txn (durable before the PROPOSAL leaves) and send it to the followers.
-    fn propose(&self, state: &mut PeerState<T>, payload: T, out: &mut Out<Self>) {
+    /// Broadcast: prepare the request into a txn, log it (durable before the PROPOSAL leaves)
+    /// and send it to the followers.
+    pub(crate) fn propose(
+        &self,
+        state: &mut PeerState<M>,
+        request: M::Request,
+        out: &mut Out<Self>,
+    ) {
         let leadership = Self::leadership_mut(state);
         assert_eq!(leadership.phase, LeaderPhase::Broadcast);
         let epoch = leadership.epoch.expect("established");
@@ -366,6 +381,13 @@ impl<T: Payload> Peer<T> {
             return;
         };
         assert!(zxid > last, "zxids increase");
+        let preparation = state
+            .preparation
+            .as_mut()
+            .expect("an established leader prepares");
+        let payload = self
+            .machine
+            .prepare(&state.applied, preparation, &request, zxid);
         let proposal = Proposal { zxid, payload };
         state.durable.append(proposal.clone());
         out.save(state.durable.clone());
@@ -388,7 +410,7 @@ impl<T: Payload> Peer<T> {
 
     pub(crate) fn on_ack(
         &self,
-        state: &mut Cow<PeerState<T>>,
+        state: &mut Cow<PeerState<M>>,
         from: ServerId,
         zxid: Zxid,
         out: &mut Out<Self>,
@@ -412,7 +434,7 @@ impl<T: Payload> Peer<T> {
     }
 
     /// Commits, in zxid order, every outstanding proposal a quorum has logged.
-    fn commit_ready(&self, state: &mut PeerState<T>, out: &mut Out<Self>) {
+    fn commit_ready(&self, state: &mut PeerState<M>, out: &mut Out<Self>) {
         loop {
             let leadership = Self::leadership_mut(state);
             let Some((&zxid, acks)) = leadership.outstanding.first_key_value() else {
@@ -445,7 +467,7 @@ impl<T: Payload> Peer<T> {
     }
 
     /// A leader's tick: give up without a quorum of recent contact, otherwise ping.
-    pub(crate) fn leader_tick(&self, state: &mut Cow<PeerState<T>>, out: &mut Out<Self>) {
+    pub(crate) fn leader_tick(&self, state: &mut Cow<PeerState<M>>, out: &mut Out<Self>) {
         let leadership = Self::leadership(state).expect("caller checked the role");
         let mut in_contact: Vec<ServerId> = leadership.heard.iter().copied().collect();
         in_contact.push(self.me);
@@ -468,7 +490,7 @@ impl<T: Payload> Peer<T> {
     /// A learner answered a ping.
     pub(crate) fn leader_on_ping(
         &self,
-        state: &mut Cow<PeerState<T>>,
+        state: &mut Cow<PeerState<M>>,
         from: ServerId,
         epoch: Epoch,
     ) {

@@ -2,23 +2,24 @@
 //! history (DIFF, TRUNC or SNAP), make it durable before acknowledging NEWLEADER, then log and
 //! acknowledge proposals and apply commits.
 
+use super::machine::StateMachine;
 use super::message::{NewLeader, PeerMessage, Proposal, SyncKind};
-use super::peer::{id_of, ElectionMode, FailureDetection, Payload, Peer, PeerState};
+use super::peer::{id_of, ElectionMode, FailureDetection, Peer, PeerState};
 use super::role::{Learner, LearnerPhase, Role};
 use crate::ids::{Epoch, ServerId, Zxid};
 use stateright::actor::Out;
 use std::borrow::Cow;
 
-impl<T: Payload> Peer<T> {
+impl<M: StateMachine> Peer<M> {
     /// The learner state, when this peer learns from `from`.
-    fn learner_of(state: &PeerState<T>, from: ServerId) -> Option<&Learner> {
+    fn learner_of(state: &PeerState<M>, from: ServerId) -> Option<&Learner> {
         match &state.role {
             Role::Learning(learner) if learner.leader == from => Some(learner),
             _ => None,
         }
     }
 
-    fn learner_mut(state: &mut PeerState<T>) -> &mut Learner {
+    fn learner_mut(state: &mut PeerState<M>) -> &mut Learner {
         match &mut state.role {
             Role::Learning(learner) => learner,
             _ => unreachable!("caller checked the role"),
@@ -27,7 +28,7 @@ impl<T: Payload> Peer<T> {
 
     /// The zxid the leader of `epoch` proposes after this learner's last txn: leaders number
     /// their proposals 1, 2, 3... within their epoch.
-    fn next_zxid(state: &PeerState<T>, epoch: Epoch) -> Option<Zxid> {
+    fn next_zxid(state: &PeerState<M>, epoch: Epoch) -> Option<Zxid> {
         let last = state.durable.last_zxid();
         if last.epoch() == epoch {
             last.next_in_epoch()
@@ -38,7 +39,7 @@ impl<T: Payload> Peer<T> {
 
     pub(crate) fn on_leader_info(
         &self,
-        state: &mut Cow<PeerState<T>>,
+        state: &mut Cow<PeerState<M>>,
         from: ServerId,
         new_epoch: Epoch,
         out: &mut Out<Self>,
@@ -77,14 +78,15 @@ impl<T: Payload> Peer<T> {
 
     pub(crate) fn on_new_leader(
         &self,
-        state: &mut Cow<PeerState<T>>,
+        state: &mut Cow<PeerState<M>>,
         from: ServerId,
-        new_leader: NewLeader<T>,
+        new_leader: NewLeader<M::Txn, M::Applied>,
         out: &mut Out<Self>,
     ) {
         let NewLeader {
             epoch,
             kind,
+            snapshot,
             sync_point,
             proposals,
         } = new_leader;
@@ -123,10 +125,17 @@ impl<T: Payload> Peer<T> {
                     state.durable.append(proposal);
                 }
             }
-            SyncKind::Snap => state.durable.history = proposals,
+            SyncKind::Snap => state.durable.replace_history(snapshot, proposals),
         }
-        // A commit point can only cover what the log now holds.
-        state.committed_through = state.committed_through.min(state.durable.last_zxid());
+        // A commit point can only cover what the log now holds, and what is applied must be
+        // rebuilt from the log as it now is (ZooKeeper reloads its database after TRUNC or SNAP).
+        state.committed_through = state
+            .committed_through
+            .min(state.durable.last_zxid())
+            .max(state.durable.base_zxid());
+        if kind != SyncKind::Diff {
+            self.reapply_history(state);
+        }
         state.durable.current_epoch = epoch;
         if self.mutations.ack_new_leader_before_durable {
             // Seeded bug: nothing is saved until UPTODATE.
@@ -152,7 +161,7 @@ impl<T: Payload> Peer<T> {
 
     pub(crate) fn on_up_to_date(
         &self,
-        state: &mut Cow<PeerState<T>>,
+        state: &mut Cow<PeerState<M>>,
         from: ServerId,
         epoch: Epoch,
         committed_through: Zxid,
@@ -178,9 +187,9 @@ impl<T: Payload> Peer<T> {
 
     pub(crate) fn on_propose(
         &self,
-        state: &mut Cow<PeerState<T>>,
+        state: &mut Cow<PeerState<M>>,
         from: ServerId,
-        proposal: Proposal<T>,
+        proposal: Proposal<M::Txn>,
         out: &mut Out<Self>,
     ) {
         let Some(learner) = Self::learner_of(state, from) else {
@@ -215,7 +224,7 @@ impl<T: Payload> Peer<T> {
 
     pub(crate) fn on_commit(
         &self,
-        state: &mut Cow<PeerState<T>>,
+        state: &mut Cow<PeerState<M>>,
         from: ServerId,
         zxid: Zxid,
         out: &mut Out<Self>,
@@ -242,9 +251,9 @@ impl<T: Payload> Peer<T> {
 
     pub(crate) fn on_inform(
         &self,
-        state: &mut Cow<PeerState<T>>,
+        state: &mut Cow<PeerState<M>>,
         from: ServerId,
-        proposal: Proposal<T>,
+        proposal: Proposal<M::Txn>,
         out: &mut Out<Self>,
     ) {
         let Some(learner) = Self::learner_of(state, from) else {
@@ -278,7 +287,7 @@ impl<T: Payload> Peer<T> {
 
     pub(crate) fn on_ping(
         &self,
-        state: &mut Cow<PeerState<T>>,
+        state: &mut Cow<PeerState<M>>,
         from: ServerId,
         epoch: Epoch,
         out: &mut Out<Self>,
@@ -297,7 +306,7 @@ impl<T: Payload> Peer<T> {
         out.send(id_of(from), PeerMessage::Ping { epoch });
     }
 
-    pub(crate) fn on_tick(&self, state: &mut Cow<PeerState<T>>, out: &mut Out<Self>) {
+    pub(crate) fn on_tick(&self, state: &mut Cow<PeerState<M>>, out: &mut Out<Self>) {
         if self.failure_detection == FailureDetection::Oracle
             && !matches!(state.role, Role::Looking(_))
         {

@@ -2,9 +2,11 @@
 //! of the model's request path. Each variant says which phase sends it, from whom to whom, and
 //! what the sender must have made durable before it leaves.
 
+use super::durable::Snapshot;
 use crate::election::Notification;
 use crate::ids::{Epoch, Zxid};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// A txn in a history: its zxid and the replicated payload (a ZooKeeper txn in the server, a
 /// small value in the model checker).
@@ -31,9 +33,12 @@ pub enum SyncKind {
 /// The synchronisation a leader sends a learner: ZooKeeper's DIFF/TRUNC/SNAP packet, the txn
 /// packets after it and NEWLEADER.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct NewLeader<T> {
+pub struct NewLeader<T, A = ()> {
     pub epoch: Epoch,
     pub kind: SyncKind,
+    /// For SNAP: the leader's snapshot, which the proposals continue (ZooKeeper sends its
+    /// serialized database); `None` when the leader's history starts at the first txn.
+    pub snapshot: Option<Arc<Snapshot<A>>>,
     /// For TRUNC: the last zxid the learner keeps. For DIFF: the learner's last zxid. For SNAP:
     /// zero, the learner keeps nothing.
     pub sync_point: Zxid,
@@ -45,7 +50,7 @@ pub struct NewLeader<T> {
 /// and a receiver ignores any that does not match the phase and epoch it is in: a message can
 /// outlive the connection, and the leader, it was sent on.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum PeerMessage<T> {
+pub enum PeerMessage<R, T, O = (), A = ()> {
     /// Election, between any two servers: a vote (see `election`).
     Notification(Notification),
 
@@ -72,7 +77,7 @@ pub enum PeerMessage<T> {
 
     /// Synchronisation, leader → learner: DIFF, TRUNC or SNAP with the txns to apply, followed by
     /// NEWLEADER (packed into one message: the learner handles them in one step).
-    NewLeader(NewLeader<T>),
+    NewLeader(NewLeader<T, A>),
     /// Synchronisation, learner → leader (ACK of NEWLEADER): the synced txns are logged and
     /// fsynced and `currentEpoch = epoch` is written, in that order, before this leaves.
     AckNewLeader { epoch: Epoch, last_zxid: Zxid },
@@ -83,8 +88,9 @@ pub enum PeerMessage<T> {
         committed_through: Zxid,
     },
 
-    /// Broadcast, learner → leader (REQUEST): a client write that arrived at a learner.
-    Request { payload: T },
+    /// Broadcast, learner → leader (REQUEST): a client write that arrived at a learner, for the
+    /// leader to prepare into a txn.
+    Request { request: R },
     /// Broadcast, leader → follower (PROPOSAL). The leader logged it before sending.
     Propose { proposal: Proposal<T> },
     /// Broadcast, follower → leader (ACK): the follower logged and fsynced `zxid` (and every
@@ -100,15 +106,20 @@ pub enum PeerMessage<T> {
     /// tick, go back to LOOKING.
     Ping { epoch: Epoch },
 
-    /// Client → any server: write `payload`.
-    ClientWrite { payload: T },
-    /// Server → client: the write committed at `zxid` and this server applied it; `position`
-    /// counts the txns applied up to and including it (a znode version, in effect).
+    /// Client → any server: a write request.
+    ClientWrite { request: R },
+    /// Server → client: the txn prepared from the client's request committed at `zxid` and this
+    /// server applied it; `position` counts the txns applied up to and including it (a znode
+    /// version, in effect).
     WriteCommitted {
         zxid: Zxid,
         position: u64,
         payload: T,
     },
+    /// Server → its own driver (the peer's `apply_sink`): the txn `zxid` was applied here with
+    /// this outcome. Sent for every applied txn, in zxid order, before any `WriteCommitted` for
+    /// it; the server replies and triggers watches from it.
+    Applied { zxid: Zxid, outcome: O },
     /// Client → any server: read the latest committed txn this server has applied.
     ClientRead,
     /// Server → client: the answer to `ClientRead`: the last txn applied here and how many

@@ -4,14 +4,17 @@
 mod durable;
 mod leader;
 mod learner;
+mod machine;
 mod message;
 mod peer;
 mod role;
 
-pub use durable::DurableState;
+pub use durable::{DurableState, Snapshot};
+pub use machine::{Register, StateMachine};
 pub use message::{NewLeader, PeerMessage, Proposal, SyncKind};
 pub use peer::{
-    id_of, server_of, ElectionMode, FailureDetection, Payload, Peer, PeerState, PeerTimer,
+    id_of, server_of, Durable, ElectionMode, FailureDetection, Message, Payload, Peer, PeerState,
+    PeerTimer, SessionClockModel,
 };
 pub use role::{LeaderPhase, Leadership, Learner, LearnerLink, LearnerPhase, LinkPhase, Role};
 

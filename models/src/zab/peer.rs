@@ -3,6 +3,7 @@
 //! the server's driver runs the very same value.
 
 use super::durable::DurableState;
+use super::machine::StateMachine;
 use super::message::{PeerMessage, Proposal};
 use super::role::{LeaderPhase, Leadership, Learner, LearnerPhase, Role};
 use crate::election::{
@@ -16,12 +17,11 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Debug;
 use std::hash::Hash;
-use std::marker::PhantomData;
 use std::ops::Range;
 use std::time::Duration;
 
-/// What a replicated payload needs to be: a ZooKeeper txn in the server, a tiny value in the
-/// model checker.
+/// What a replicated payload needs to be: a ZooKeeper request or txn in the server, a tiny value
+/// in the model checker.
 pub trait Payload: Clone + Debug + Eq + Hash + Ord {}
 impl<T: Clone + Debug + Eq + Hash + Ord> Payload for T {}
 
@@ -33,6 +33,11 @@ pub enum PeerTimer {
     Tick,
     /// FLE's `finalizeWait`: a quorum agreed; decide unless a better vote arrives first.
     Settle,
+    /// Model checking only: an established leader's session clock advances by a step (the
+    /// server calls [`Peer::on_session_clock`] with its own clock instead). A checker that may
+    /// fire it at any
+    /// moment lets any session expire at any moment, which covers every real timing.
+    SessionClock,
 }
 
 /// How a LOOKING peer finds its leader.
@@ -59,9 +64,39 @@ pub enum FailureDetection {
     Oracle,
 }
 
+/// The messages of a peer replicating `M`.
+pub type Message<M> = PeerMessage<
+    <M as StateMachine>::Request,
+    <M as StateMachine>::Txn,
+    <M as StateMachine>::Outcome,
+    <M as StateMachine>::Applied,
+>;
+
+/// The durable state of a peer replicating `M`.
+pub type Durable<M> = DurableState<<M as StateMachine>::Txn, <M as StateMachine>::Applied>;
+
+/// A session clock for the model checker: see [`Peer::session_clock`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SessionClockModel {
+    pub step_ms: u64,
+    pub end_ms: u64,
+}
+
+impl SessionClockModel {
+    fn period(&self) -> Range<Duration> {
+        let step = Duration::from_millis(self.step_ms);
+        step..step
+    }
+
+    /// The clock's next reading after `now_ms`, unless that is past the end.
+    fn next_ms(&self, now_ms: u64) -> Option<u64> {
+        Some(now_ms + self.step_ms).filter(|next_ms| *next_ms <= self.end_ms)
+    }
+}
+
 /// One server's fixed configuration. The actor value itself: it never changes while running.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct Peer<T> {
+pub struct Peer<M> {
     pub me: ServerId,
     pub membership: Membership,
     /// How many of its latest txns a leader keeps for DIFF (ZooKeeper's committed log); a learner
@@ -74,24 +109,39 @@ pub struct Peer<T> {
     pub settle: Range<Duration>,
     pub election_mode: ElectionMode,
     pub failure_detection: FailureDetection,
+    /// Model checking only: a modelled session clock that advances by `step_ms` each time its
+    /// timer fires (in any order with everything else), up to `end_ms`. `None` in the server,
+    /// which calls [`Peer::on_session_clock`] with its monotonic clock instead.
+    pub session_clock: Option<SessionClockModel>,
     /// Seeded bugs for `proofs/`; the server runs with `Mutations::NONE`.
     pub mutations: Mutations,
-    /// The payload type is fixed per ensemble.
-    pub payload: PhantomData<fn() -> T>,
+    /// What the ensemble replicates, and its configuration.
+    pub machine: M,
+    /// Where the outcome of every applied txn goes, as [`PeerMessage::Applied`]: the server's
+    /// driver, which replies to clients and triggers watches from it. `None` in the model
+    /// checker, whose properties read the applied state instead.
+    pub apply_sink: Option<Id>,
 }
 
 /// A peer's whole state: durable part plus volatile role.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct PeerState<T> {
-    pub durable: DurableState<T>,
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct PeerState<M: StateMachine> {
+    pub durable: Durable<M>,
     /// Every txn through this zxid is committed and applied here (volatile: after a restart the
     /// peer learns it again from its leader).
     pub committed_through: Zxid,
+    /// The committed txns applied in order: always `machine.apply` folded over `delivered()`.
+    pub applied: M::Applied,
+    /// An established leader's request preparation; `None` in every other role.
+    pub preparation: Option<M::Preparation>,
+    /// The session clock's last reading ([`Peer::on_session_clock`]); a new leader's session
+    /// tracker starts from it.
+    pub clock_ms: u64,
     /// The last election round this peer took part in (ZooKeeper's `logicalclock`).
     pub election_epoch: u64,
     pub role: Role,
     /// Client writes received here, answered once this server applies them.
-    pub waiting_clients: Vec<(Id, T)>,
+    pub waiting_clients: Vec<(Id, M::Request)>,
 }
 
 pub fn id_of(server: ServerId) -> Id {
@@ -102,9 +152,9 @@ pub fn server_of(id: Id) -> ServerId {
     ServerId(u64::try_from(usize::from(id)).expect("ids fit in u64"))
 }
 
-impl<T: Payload> PeerState<T> {
+impl<M: StateMachine> PeerState<M> {
     /// The txns this server has delivered (applied as committed).
-    pub fn delivered(&self) -> &[Proposal<T>] {
+    pub fn delivered(&self) -> &[Proposal<M::Txn>] {
         self.durable.through(self.committed_through)
     }
 
@@ -136,8 +186,8 @@ impl<T: Payload> PeerState<T> {
     }
 }
 
-impl<T: Payload> Peer<T> {
-    pub fn new(me: ServerId, membership: Membership) -> Peer<T> {
+impl<M: StateMachine> Peer<M> {
+    pub fn new(me: ServerId, membership: Membership, machine: M) -> Peer<M> {
         assert!(
             membership.is_voter(me) || membership.is_observer(me),
             "server {me} is not in the ensemble"
@@ -150,8 +200,10 @@ impl<T: Payload> Peer<T> {
             settle: Duration::from_millis(200)..Duration::from_millis(200),
             election_mode: ElectionMode::Fast,
             failure_detection: FailureDetection::Heartbeat,
+            session_clock: None,
             mutations: Mutations::NONE,
-            payload: PhantomData,
+            machine,
+            apply_sink: None,
         }
     }
 
@@ -163,7 +215,7 @@ impl<T: Payload> Peer<T> {
     }
 
     /// Leaves whatever role the peer had and starts a new election.
-    pub(crate) fn start_looking(&self, state: &mut PeerState<T>, out: &mut Out<Self>) {
+    pub(crate) fn start_looking(&self, state: &mut PeerState<M>, out: &mut Out<Self>) {
         let own_vote = self
             .membership
             .is_voter(self.me)
@@ -177,6 +229,10 @@ impl<T: Payload> Peer<T> {
         );
         state.election_epoch = election.election_epoch;
         state.role = Role::Looking(election);
+        state.preparation = None;
+        if self.session_clock.is_some() {
+            out.cancel_timer(PeerTimer::SessionClock);
+        }
         // Connections to clients close when a server stops serving; they reconnect elsewhere.
         state.waiting_clients.clear();
         out.cancel_timer(PeerTimer::Settle);
@@ -191,7 +247,7 @@ impl<T: Payload> Peer<T> {
     /// The oracle chose `leader` (model checking only, see [`ElectionMode::Oracle`]).
     fn on_oracle_choice(
         &self,
-        state: &mut Cow<PeerState<T>>,
+        state: &mut Cow<PeerState<M>>,
         leader: ServerId,
         out: &mut Out<Self>,
     ) {
@@ -211,7 +267,7 @@ impl<T: Payload> Peer<T> {
 
     fn perform_election_actions(
         &self,
-        state: &mut PeerState<T>,
+        state: &mut PeerState<M>,
         actions: Vec<ElectionAction>,
         out: &mut Out<Self>,
     ) {
@@ -255,7 +311,7 @@ impl<T: Payload> Peer<T> {
 
     fn start_leading(
         &self,
-        state: &mut PeerState<T>,
+        state: &mut PeerState<M>,
         vote: Vote,
         election_epoch: u64,
         out: &mut Out<Self>,
@@ -277,7 +333,7 @@ impl<T: Payload> Peer<T> {
 
     fn start_learning(
         &self,
-        state: &mut PeerState<T>,
+        state: &mut PeerState<M>,
         vote: Vote,
         election_epoch: u64,
         out: &mut Out<Self>,
@@ -303,7 +359,7 @@ impl<T: Payload> Peer<T> {
 
     fn on_notification(
         &self,
-        state: &mut Cow<PeerState<T>>,
+        state: &mut Cow<PeerState<M>>,
         from: ServerId,
         notification: crate::election::Notification,
         out: &mut Out<Self>,
@@ -341,7 +397,7 @@ impl<T: Payload> Peer<T> {
     }
 
     /// Answers a client read with the latest txn this server applied, if it serves.
-    fn on_client_read(&self, state: &PeerState<T>, client: Id, out: &mut Out<Self>) {
+    fn on_client_read(&self, state: &PeerState<M>, client: Id, out: &mut Out<Self>) {
         if state.is_serving() {
             let delivered = state.delivered();
             out.send(
@@ -354,34 +410,44 @@ impl<T: Payload> Peer<T> {
         }
     }
 
-    /// Answers the clients whose writes this server has now applied.
-    pub(crate) fn answer_committed_writes(&self, state: &mut PeerState<T>, out: &mut Out<Self>) {
+    /// Answers the clients whose writes are among the txns this server has just applied.
+    fn answer_committed_writes(
+        &self,
+        state: &mut PeerState<M>,
+        newly_committed: &[Proposal<M::Txn>],
+        out: &mut Out<Self>,
+    ) {
         if state.waiting_clients.is_empty() {
             return;
         }
-        let committed_through = state.committed_through;
-        let delivered = state.durable.through(committed_through);
-        let mut answered = Vec::new();
-        for (waiting_index, (client, payload)) in state.waiting_clients.iter().enumerate() {
-            if let Some(index) = delivered.iter().rposition(|p| &p.payload == payload) {
-                out.send(
-                    *client,
-                    PeerMessage::WriteCommitted {
-                        zxid: delivered[index].zxid,
-                        position: index as u64 + 1,
-                        payload: payload.clone(),
-                    },
-                );
-                answered.push(waiting_index);
-            }
-        }
-        for index in answered.into_iter().rev() {
-            state.waiting_clients.remove(index);
+        for proposal in newly_committed {
+            let answered = state
+                .waiting_clients
+                .iter()
+                .position(|(_, request)| self.machine.answers(request, &proposal.payload));
+            let Some(waiting_index) = answered else {
+                continue;
+            };
+            let (client, _) = state.waiting_clients.remove(waiting_index);
+            let position = state.durable.base_txn_count() as usize
+                + state
+                    .durable
+                    .position(proposal.zxid)
+                    .expect("a committed txn is logged");
+            out.send(
+                client,
+                PeerMessage::WriteCommitted {
+                    zxid: proposal.zxid,
+                    position: position as u64 + 1,
+                    payload: proposal.payload.clone(),
+                },
+            );
         }
     }
 
-    /// Moves the commit point forward; a commit point never moves backwards.
-    pub(crate) fn commit_through(&self, state: &mut PeerState<T>, zxid: Zxid, out: &mut Out<Self>) {
+    /// Moves the commit point forward and applies what it newly covers; a commit point never
+    /// moves backwards.
+    pub(crate) fn commit_through(&self, state: &mut PeerState<M>, zxid: Zxid, out: &mut Out<Self>) {
         if zxid <= state.committed_through {
             return;
         }
@@ -391,16 +457,135 @@ impl<T: Payload> Peer<T> {
             self.me,
             state.durable.last_zxid()
         );
+        let mut newly_committed = state.durable.after(state.committed_through);
+        newly_committed.retain(|proposal| proposal.zxid <= zxid);
+        let skipped = if self.mutations.apply_only_newest_commit {
+            // Seeded bug: the older txns of a multi-txn commit are never applied.
+            newly_committed.len().saturating_sub(1)
+        } else {
+            0
+        };
+        for proposal in &newly_committed[skipped..] {
+            let outcome = self.machine.apply(&mut state.applied, proposal);
+            if let Some(sink) = self.apply_sink {
+                out.send(
+                    sink,
+                    PeerMessage::Applied {
+                        zxid: proposal.zxid,
+                        outcome,
+                    },
+                );
+            }
+            if let Some(preparation) = &mut state.preparation {
+                self.machine.retire(preparation, proposal.zxid);
+            }
+        }
         state.committed_through = zxid;
-        self.answer_committed_writes(state, out);
+        self.answer_committed_writes(state, &newly_committed, out);
+    }
+
+    /// Rebuilds the applied state from the history: after a resynchronisation replaced or cut
+    /// the log under the commit point (ZooKeeper reloads its database then).
+    pub(crate) fn reapply_history(&self, state: &mut PeerState<M>) {
+        let mut applied = match &state.durable.snapshot {
+            Some(snapshot) => snapshot.applied.clone(),
+            None => self.machine.initial(),
+        };
+        for proposal in state.durable.through(state.committed_through) {
+            self.machine.apply(&mut applied, proposal);
+        }
+        state.applied = applied;
+    }
+
+    /// The session clock reads `now_ms` (milliseconds of the driver's monotonic clock). An
+    /// established leader proposes what the state machine submits itself (closeSession for
+    /// expired sessions). The server calls this every tick on every peer; the model checker
+    /// calls it from [`PeerTimer::SessionClock`].
+    pub fn on_session_clock(
+        &self,
+        state: &mut Cow<PeerState<M>>,
+        now_ms: u64,
+        out: &mut Out<Self>,
+    ) {
+        if now_ms <= state.clock_ms && state.established_epoch().is_none() {
+            return;
+        }
+        let state = state.to_mut();
+        state.clock_ms = state.clock_ms.max(now_ms);
+        let Some(preparation) = state.preparation.as_mut() else {
+            return;
+        };
+        let requests = self.machine.on_clock(preparation, state.clock_ms);
+        for request in requests {
+            if state.established_epoch().is_none() {
+                break;
+            }
+            self.propose(state, request, out);
+        }
+    }
+
+    /// A client of `session` showed signs of life (a request or a ping) at `now_ms` on the
+    /// leader. Returns false when the leader does not know the session or it is closing (the
+    /// client must then be told its session expired); true on a server that is not the leader,
+    /// whose touches reach the leader with its pings.
+    pub fn touch_session(
+        &self,
+        state: &mut PeerState<M>,
+        session: &M::Session,
+        now_ms: u64,
+    ) -> bool {
+        state.clock_ms = state.clock_ms.max(now_ms);
+        let clock_ms = state.clock_ms;
+        match state.preparation.as_mut() {
+            Some(preparation) => self.machine.touch(preparation, session, clock_ms),
+            None => true,
+        }
+    }
+
+    /// Folds every committed txn into a snapshot, keeping only the uncommitted ones in the
+    /// history, and returns the snapshot for the driver to write (ZooKeeper's snapshot every
+    /// snapCount txns). The disk is unchanged by this: the driver writes the snapshot file, and
+    /// only once it is durable may it delete the logs it covers. Learners that are behind the
+    /// snapshot are then synced by SNAP.
+    pub fn compact(
+        &self,
+        state: &mut PeerState<M>,
+    ) -> Option<std::sync::Arc<super::durable::Snapshot<M::Applied>>> {
+        let through = state.committed_through;
+        if through <= state.durable.base_zxid() {
+            return None;
+        }
+        let covered = state
+            .durable
+            .position(through)
+            .expect("a committed txn is logged")
+            + 1;
+        let snapshot = std::sync::Arc::new(super::durable::Snapshot {
+            zxid: through,
+            txn_count: state.durable.base_txn_count() + covered as u64,
+            applied: state.applied.clone(),
+        });
+        let kept = state.durable.history[covered..].to_vec();
+        state.durable.replace_history(Some(snapshot.clone()), kept);
+        state.durable.assert_valid();
+        Some(snapshot)
+    }
+
+    /// Model checking only: arms the session clock of a newly established leader.
+    pub(crate) fn arm_session_clock(&self, state: &PeerState<M>, out: &mut Out<Self>) {
+        if let Some(clock) = &self.session_clock {
+            if clock.next_ms(state.clock_ms).is_some() {
+                out.set_timer(PeerTimer::SessionClock, clock.period());
+            }
+        }
     }
 }
 
-impl<T: Payload> Actor for Peer<T> {
-    type Msg = PeerMessage<T>;
+impl<M: StateMachine> Actor for Peer<M> {
+    type Msg = Message<M>;
     type Timer = PeerTimer;
-    type State = PeerState<T>;
-    type Storage = DurableState<T>;
+    type State = PeerState<M>;
+    type Storage = Durable<M>;
     type Random = ServerId;
 
     fn on_start(
@@ -413,9 +598,17 @@ impl<T: Payload> Actor for Peer<T> {
         durable.assert_valid();
         durable.incarnation += 1;
         out.save(durable.clone());
+        // A snapshot holds committed txns only: they are applied from the start.
+        let (committed_through, applied) = match &durable.snapshot {
+            Some(snapshot) => (snapshot.zxid, snapshot.applied.clone()),
+            None => (Zxid::ZERO, self.machine.initial()),
+        };
         let mut state = PeerState {
             durable,
-            committed_through: Zxid::ZERO,
+            committed_through,
+            clock_ms: 0,
+            applied,
+            preparation: None,
             election_epoch: 0,
             role: Role::Looking(Election::idle(self.me)),
             waiting_clients: Vec::new(),
@@ -468,16 +661,18 @@ impl<T: Payload> Actor for Peer<T> {
                 epoch,
                 committed_through,
             } => self.on_up_to_date(state, from, epoch, committed_through, out),
-            PeerMessage::Request { payload } => self.on_request(state, payload, out),
+            PeerMessage::Request { request } => self.on_request(state, request, out),
             PeerMessage::Propose { proposal } => self.on_propose(state, from, proposal, out),
             PeerMessage::Ack { zxid } => self.on_ack(state, from, zxid, out),
             PeerMessage::Commit { zxid } => self.on_commit(state, from, zxid, out),
             PeerMessage::Inform { proposal } => self.on_inform(state, from, proposal, out),
             PeerMessage::Ping { epoch } => self.on_ping(state, from, epoch, out),
-            PeerMessage::ClientWrite { payload } => self.on_client_write(state, src, payload, out),
+            PeerMessage::ClientWrite { request } => self.on_client_write(state, src, request, out),
             PeerMessage::ClientRead => self.on_client_read(state, src, out),
-            // Replies to clients are never sent to peers.
-            PeerMessage::WriteCommitted { .. } | PeerMessage::ReadResult { .. } => {}
+            // Replies to clients and the driver are never sent to peers.
+            PeerMessage::WriteCommitted { .. }
+            | PeerMessage::ReadResult { .. }
+            | PeerMessage::Applied { .. } => {}
         }
     }
 
@@ -512,6 +707,21 @@ impl<T: Payload> Actor for Peer<T> {
                 };
                 let actions = election.on_settle_timeout(&self.membership);
                 self.perform_election_actions(state, actions, out);
+            }
+            PeerTimer::SessionClock => {
+                let Some(clock) = &self.session_clock else {
+                    return;
+                };
+                let Some(now_ms) = clock.next_ms(state.clock_ms) else {
+                    return;
+                };
+                if state.established_epoch().is_none() {
+                    return;
+                }
+                self.on_session_clock(state, now_ms, out);
+                if state.established_epoch().is_some() && clock.next_ms(now_ms).is_some() {
+                    out.set_timer(PeerTimer::SessionClock, clock.period());
+                }
             }
             PeerTimer::Tick => {
                 if let Some(tick) = &self.tick {

@@ -8,11 +8,14 @@ use stateright::actor::{Actor, Command, Id, Out};
 use std::borrow::Cow;
 
 type Value = u8;
+type Machine = Register<Value>;
+type PeerCommand = Command<PeerMessage<Value, Value>, PeerTimer, ServerId, DurableState<Value>>;
 
-fn peer(me: u64) -> Peer<Value> {
+fn peer(me: u64) -> Peer<Machine> {
     let mut peer = Peer::new(
         ServerId(me),
         Membership::new([ServerId(0), ServerId(1), ServerId(2)], []),
+        Register::new(),
     );
     peer.election_mode = ElectionMode::Oracle;
     peer.tick = None;
@@ -27,7 +30,7 @@ fn proposal(epoch: u32, counter: u32, payload: Value) -> Proposal<Value> {
 }
 
 /// A learner of server 0 in discovery, with `disk` as its durable state.
-fn learner_of_zero(disk: DurableState<Value>) -> (Peer<Value>, PeerState<Value>) {
+fn learner_of_zero(disk: DurableState<Value>) -> (Peer<Machine>, PeerState<Machine>) {
     let peer = peer(1);
     let mut out = Out::new();
     let state = peer.on_start(Id::from(1), &Some(disk), &mut out);
@@ -38,11 +41,11 @@ fn learner_of_zero(disk: DurableState<Value>) -> (Peer<Value>, PeerState<Value>)
 }
 
 fn step(
-    peer: &Peer<Value>,
-    state: &mut PeerState<Value>,
+    peer: &Peer<Machine>,
+    state: &mut PeerState<Machine>,
     from: u64,
-    message: PeerMessage<Value>,
-) -> Vec<Command<PeerMessage<Value>, PeerTimer, ServerId, DurableState<Value>>> {
+    message: PeerMessage<Value, Value>,
+) -> Vec<PeerCommand> {
     let mut cow = Cow::Borrowed(&*state);
     let mut out = Out::new();
     peer.on_msg(
@@ -77,6 +80,7 @@ fn start_saves_the_new_incarnation_before_anything_else() {
 #[test]
 fn following_starts_with_followerinfo_carrying_the_accepted_epoch() {
     let disk = DurableState {
+        snapshot: None,
         accepted_epoch: Epoch(3),
         current_epoch: Epoch(2),
         ..DurableState::default()
@@ -125,6 +129,7 @@ fn a_new_epoch_is_persisted_before_ackepoch_and_promised() {
 #[test]
 fn an_epoch_accepted_before_is_acked_without_a_promise_and_without_a_save() {
     let disk = DurableState {
+        snapshot: None,
         accepted_epoch: Epoch(1),
         ..DurableState::default()
     };
@@ -162,6 +167,7 @@ fn newleader_logs_the_txns_and_current_epoch_before_acking() {
         },
     );
     let sync = NewLeader {
+        snapshot: None,
         epoch: Epoch(2),
         kind: SyncKind::Diff,
         sync_point: Zxid::ZERO,
@@ -183,9 +189,10 @@ fn newleader_logs_the_txns_and_current_epoch_before_acking() {
 #[test]
 fn trunc_drops_the_suffix_the_leader_lacks() {
     let disk = DurableState {
+        snapshot: None,
         accepted_epoch: Epoch(1),
         current_epoch: Epoch(1),
-        history: vec![proposal(1, 1, 7), proposal(1, 2, 9)],
+        history: vec![proposal(1, 1, 7), proposal(1, 2, 9)].into(),
         incarnation: 0,
     };
     let (peer, mut state) = learner_of_zero(disk);
@@ -198,13 +205,14 @@ fn trunc_drops_the_suffix_the_leader_lacks() {
         },
     );
     let sync = NewLeader {
+        snapshot: None,
         epoch: Epoch(2),
         kind: SyncKind::Trunc,
         sync_point: Zxid::new(Epoch(1), 1),
         proposals: vec![],
     };
     step(&peer, &mut state, 0, PeerMessage::NewLeader(sync));
-    assert_eq!(state.durable.history, vec![proposal(1, 1, 7)]);
+    assert_eq!(*state.durable.history, vec![proposal(1, 1, 7)]);
 }
 
 #[test]
@@ -219,6 +227,7 @@ fn a_proposal_is_logged_before_it_is_acked_and_a_hole_resynchronises() {
         },
     );
     let sync = NewLeader {
+        snapshot: None,
         epoch: Epoch(1),
         kind: SyncKind::Diff,
         sync_point: Zxid::ZERO,
@@ -257,9 +266,10 @@ fn plan_sync_picks_diff_trunc_and_snap() {
     let mut peer = peer(0);
     let mut out = Out::new();
     let disk = DurableState {
+        snapshot: None,
         accepted_epoch: Epoch(2),
         current_epoch: Epoch(2),
-        history: vec![proposal(1, 1, 1), proposal(1, 2, 2), proposal(2, 1, 3)],
+        history: vec![proposal(1, 1, 1), proposal(1, 2, 2), proposal(2, 1, 3)].into(),
         incarnation: 0,
     };
     let state = peer.on_start(Id::from(0), &Some(disk), &mut out);

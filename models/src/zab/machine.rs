@@ -1,0 +1,126 @@
+//! The replicated state machine a peer runs behind ZAB: how the leader turns a client request
+//! into a txn, and how every server applies committed txns.
+//!
+//! ZAB itself only orders opaque txns. ZooKeeper puts two decisions around it: the leader
+//! *prepares* each request against its tree plus the txns it proposed but has not applied yet
+//! (`PrepRequestProcessor`), and every server *applies* committed txns in zxid order
+//! (`FinalRequestProcessor`). Both are pure and deterministic, so they live here too and the
+//! model checker runs them inside the peer: a property about znodes is checked through the
+//! very `apply` the server runs.
+
+use super::message::Proposal;
+use super::peer::Payload;
+use crate::ids::Zxid;
+use std::fmt::Debug;
+use std::hash::Hash;
+
+/// What a peer replicates. Implemented by the ZooKeeper database ([`crate::replica`]) for the
+/// server and by [`Register`] for the model checker's ZAB-only configurations.
+///
+/// # Contract (the peer keeps it; implementations may assert it)
+/// - [`StateMachine::apply`] sees every committed txn exactly once, in zxid order, starting
+///   from [`StateMachine::initial`] (after a restart or a resynchronisation the peer rebuilds
+///   the applied state from the start of its history).
+/// - Only an established leader prepares, in increasing zxid order. Its preparation starts
+///   from its applied state when it is established (everything in its history is committed by
+///   then) and after each applied txn the preparation hears [`StateMachine::retire`].
+pub trait StateMachine: Clone + Debug + Eq + Hash {
+    /// What a client asks for: forwarded to the leader as a REQUEST.
+    type Request: Payload;
+    /// What the leader proposes and every server logs.
+    type Txn: Payload;
+    /// What applying the committed txns builds (ZooKeeper's `ZKDatabase`); a SNAP carries it.
+    type Applied: Clone + Debug + Eq + Hash + Ord;
+    /// What applying one txn produced (ZooKeeper's `ProcessTxnResult`: the reply's content and
+    /// the watch events to trigger).
+    type Outcome: Payload;
+    /// The leader's preparation state (outstanding changes, the session tracker).
+    type Preparation: Clone + Debug + Eq + Hash;
+    /// What names a client session for [`StateMachine::touch`].
+    type Session: Clone + Debug + Eq + Hash;
+
+    /// The applied state of an empty history.
+    fn initial(&self) -> Self::Applied;
+
+    /// Applies one committed txn.
+    fn apply(&self, applied: &mut Self::Applied, proposal: &Proposal<Self::Txn>) -> Self::Outcome;
+
+    /// A leader is established with `applied` holding its whole history; its session clock
+    /// reads `now_ms`.
+    fn start_preparing(&self, applied: &Self::Applied, now_ms: u64) -> Self::Preparation;
+
+    /// The leader turns `request` into the txn it proposes as `zxid`. Always a txn: a request
+    /// that fails becomes a txn that says so, so replies stay in zxid order.
+    fn prepare(
+        &self,
+        applied: &Self::Applied,
+        preparation: &mut Self::Preparation,
+        request: &Self::Request,
+        zxid: Zxid,
+    ) -> Self::Txn;
+
+    /// The leader applied `zxid`: what was outstanding up to it is now in the applied state.
+    fn retire(&self, preparation: &mut Self::Preparation, zxid: Zxid);
+
+    /// The leader's session clock reads `now_ms`: the requests it must submit itself (a
+    /// closeSession for each expired session).
+    fn on_clock(&self, preparation: &mut Self::Preparation, now_ms: u64) -> Vec<Self::Request>;
+
+    /// A sign of life from `session` at `now_ms`: postpones its expiry. Returns false for a
+    /// session the leader does not know or is closing.
+    fn touch(
+        &self,
+        preparation: &mut Self::Preparation,
+        session: &Self::Session,
+        now_ms: u64,
+    ) -> bool;
+
+    /// True when `txn` is the one prepared from `request`: the server holding the client's
+    /// connection answers it when it applies that txn.
+    fn answers(&self, request: &Self::Request, txn: &Self::Txn) -> bool;
+}
+
+/// The simplest replicated state: the txn is the request, nothing is applied. The model
+/// checker's ZAB configurations use it with small values, so their client histories are read
+/// straight off the delivered txns.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Register<T>(std::marker::PhantomData<fn() -> T>);
+
+impl<T> Register<T> {
+    pub fn new() -> Register<T> {
+        Register(std::marker::PhantomData)
+    }
+}
+
+impl<T: Payload> StateMachine for Register<T> {
+    type Request = T;
+    type Txn = T;
+    type Applied = ();
+    type Outcome = ();
+    type Preparation = ();
+    type Session = ();
+
+    fn initial(&self) {}
+
+    fn apply(&self, _applied: &mut (), _proposal: &Proposal<T>) {}
+
+    fn start_preparing(&self, _applied: &(), _now_ms: u64) {}
+
+    fn prepare(&self, _applied: &(), _preparation: &mut (), request: &T, _zxid: Zxid) -> T {
+        request.clone()
+    }
+
+    fn retire(&self, _preparation: &mut (), _zxid: Zxid) {}
+
+    fn on_clock(&self, _preparation: &mut (), _now_ms: u64) -> Vec<T> {
+        Vec::new()
+    }
+
+    fn touch(&self, _preparation: &mut (), _session: &(), _now_ms: u64) -> bool {
+        true
+    }
+
+    fn answers(&self, request: &T, txn: &T) -> bool {
+        request == txn
+    }
+}

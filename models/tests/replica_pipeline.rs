@@ -1,0 +1,190 @@
+//! The request pipeline of a one-server ensemble, step by step against the exact commands the
+//! peer emits: prepare → log (Save) → commit → apply → answer, and leader-side session expiry.
+//! This is the path the standalone server runs.
+
+use stateright::actor::{Actor, Command, Id, Out};
+use std::borrow::Cow;
+use zabkeeper_models::election::Membership;
+use zabkeeper_models::replica::{ClientRequest, Replica};
+use zabkeeper_models::request::{CreateMode, CreateOp, CreateRequest, PrepareConfig, WriteRequest};
+use zabkeeper_models::session::SessionConfig;
+use zabkeeper_models::tree::{Acl, Txn};
+use zabkeeper_models::zab::{Message, Peer, PeerMessage, PeerState, PeerTimer};
+use zabkeeper_models::{ErrorCode, ServerId, SessionId};
+
+const CLIENT: usize = 7;
+const SESSION: SessionId = SessionId(0x0100_0000_0000_0001);
+
+fn standalone() -> (Peer<Replica>, PeerState<Replica>) {
+    let me = ServerId(1);
+    let replica = Replica::new(
+        me,
+        PrepareConfig::default(),
+        SessionConfig::with_tick_time(2000),
+    );
+    let peer = Peer::new(me, Membership::new([me], []), replica);
+    let mut out = Out::new();
+    let state = peer.on_start(Id::from(1), &None, &mut out);
+    // Its own vote is a quorum; FLE still waits out finalizeWait before deciding.
+    let mut state = Cow::Owned(state);
+    let mut out = Out::new();
+    peer.on_timeout(Id::from(1), &mut state, &PeerTimer::Settle, &mut out);
+    let state = state.into_owned();
+    assert_eq!(
+        state.established_epoch().map(|epoch| epoch.0),
+        Some(1),
+        "a one-server ensemble leads itself at start"
+    );
+    (peer, state)
+}
+
+fn request(cxid: i32, request: WriteRequest) -> ClientRequest {
+    ClientRequest {
+        session: SESSION,
+        cxid,
+        owner: ServerId(1),
+        auth: Vec::new(),
+        time_ms: 1_700_000_000_000,
+        request,
+    }
+}
+
+fn create_ephemeral(path: &str) -> WriteRequest {
+    WriteRequest::Create(CreateRequest {
+        op: CreateOp::Create,
+        path: path.to_string(),
+        data: b"x".to_vec(),
+        acl: Acl::open_unsafe(),
+        flags: CreateMode::Ephemeral.flag(),
+    })
+}
+
+type PeerCommand =
+    Command<Message<Replica>, PeerTimer, ServerId, zabkeeper_models::zab::Durable<Replica>>;
+
+fn client_write(
+    peer: &Peer<Replica>,
+    state: &mut PeerState<Replica>,
+    request: ClientRequest,
+) -> Vec<PeerCommand> {
+    let mut cow = Cow::Borrowed(&*state);
+    let mut out = Out::new();
+    peer.on_msg(
+        Id::from(1),
+        &mut cow,
+        Id::from(CLIENT),
+        PeerMessage::ClientWrite { request },
+        &mut out,
+    );
+    *state = cow.into_owned();
+    out.into_iter().collect()
+}
+
+/// The step logs the txn, then answers the client: a Save followed by one Send, in that order.
+fn save_then_answer(commands: &[PeerCommand]) -> (Txn, ErrorCode) {
+    let [Command::Save(disk), Command::Send(to, PeerMessage::WriteCommitted { payload, .. })] =
+        commands
+    else {
+        panic!("expected Save then the answer, got {commands:?}");
+    };
+    assert_eq!(*to, Id::from(CLIENT));
+    assert_eq!(
+        disk.history.last().map(|proposal| &proposal.payload),
+        Some(payload),
+        "the answered txn is the one logged"
+    );
+    (
+        payload.txn.clone(),
+        payload.error().unwrap_or(ErrorCode::Ok),
+    )
+}
+
+#[test]
+fn session_create_and_ephemeral_are_logged_before_they_are_answered() {
+    let (peer, mut state) = standalone();
+    let commands = client_write(
+        &peer,
+        &mut state,
+        request(0, WriteRequest::CreateSession { timeout_ms: 6000 }),
+    );
+    let (txn, error) = save_then_answer(&commands);
+    assert!(matches!(txn, Txn::CreateSession(_)));
+    assert_eq!(error, ErrorCode::Ok);
+    assert_eq!(state.applied.sessions.get(&SESSION), Some(&6000));
+
+    let commands = client_write(&peer, &mut state, request(1, create_ephemeral("/e")));
+    let (txn, error) = save_then_answer(&commands);
+    assert!(matches!(txn, Txn::Create(ref create) if create.ephemeral));
+    assert_eq!(error, ErrorCode::Ok);
+    assert_eq!(
+        state.applied.tree.ephemerals(SESSION),
+        vec!["/e".to_string()]
+    );
+}
+
+#[test]
+fn expiry_closes_the_session_and_a_later_create_is_refused() {
+    let (peer, mut state) = standalone();
+    client_write(
+        &peer,
+        &mut state,
+        request(0, WriteRequest::CreateSession { timeout_ms: 6000 }),
+    );
+    client_write(&peer, &mut state, request(1, create_ephemeral("/e")));
+
+    // Before the timeout nothing expires.
+    let mut cow = Cow::Borrowed(&state);
+    let mut out = Out::new();
+    peer.on_session_clock(&mut cow, 4000, &mut out);
+    assert!(out.into_iter().next().is_none());
+    state = cow.into_owned();
+
+    let mut cow = Cow::Borrowed(&state);
+    let mut out = Out::new();
+    peer.on_session_clock(&mut cow, 10_000, &mut out);
+    state = cow.into_owned();
+    let commands: Vec<PeerCommand> = out.into_iter().collect();
+    let [Command::Save(disk)] = commands.as_slice() else {
+        panic!("expiry logs a closeSession and answers no one: {commands:?}");
+    };
+    let close = &disk.history.last().expect("logged").payload;
+    assert_eq!(close.header.client_id, SESSION);
+    assert!(
+        matches!(&close.txn, Txn::CloseSession(txn) if txn.paths_to_delete == ["/e"]),
+        "the close lists the session's ephemeral: {close:?}"
+    );
+    assert!(state.applied.tree.ephemerals(SESSION).is_empty());
+    assert!(!state.applied.tree.contains("/e"));
+    assert!(state.applied.sessions.is_empty());
+
+    let commands = client_write(&peer, &mut state, request(2, create_ephemeral("/f")));
+    let (txn, error) = save_then_answer(&commands);
+    assert!(matches!(txn, Txn::Error(_)));
+    assert_eq!(error, ErrorCode::SessionExpired);
+    assert!(!state.applied.tree.contains("/f"));
+}
+
+#[test]
+fn compaction_folds_committed_txns_into_a_snapshot_that_restarts_the_same() {
+    let (peer, mut state) = standalone();
+    client_write(
+        &peer,
+        &mut state,
+        request(0, WriteRequest::CreateSession { timeout_ms: 6000 }),
+    );
+    client_write(&peer, &mut state, request(1, create_ephemeral("/e")));
+    let before = state.applied.clone();
+    let snapshot = peer
+        .compact(&mut state)
+        .expect("two committed txns to fold");
+    assert_eq!(snapshot.txn_count, 2);
+    assert_eq!(snapshot.zxid, state.committed_through);
+    assert!(state.durable.history.is_empty());
+    assert_eq!(peer.compact(&mut state), None, "nothing new to fold");
+
+    // A restart from the compacted durable state rebuilds the same database.
+    let mut out = Out::new();
+    let restarted = peer.on_start(Id::from(1), &Some(state.durable.clone()), &mut out);
+    assert_eq!(restarted.applied, before);
+    assert_eq!(restarted.committed_through, snapshot.zxid);
+}
