@@ -24,9 +24,40 @@ where
     M::State: Clone + PartialEq + Send + Sync + std::hash::Hash + std::fmt::Debug,
     M::Action: Clone + PartialEq + std::fmt::Debug,
 {
+    explore_with(model, threads, Search::BreadthFirst)
+}
+
+/// The order the checker visits states in. Both visit every reachable state; breadth-first
+/// finds the shortest counterexamples but holds the whole frontier in memory, depth-first holds
+/// one path and its siblings (what the deepest runs need).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Search {
+    BreadthFirst,
+    DepthFirst,
+}
+
+/// [`explore`], in the given order.
+pub fn explore_with<M>(model: M, threads: usize, search: Search) -> SearchReport
+where
+    M: Model + Send + Sync + 'static,
+    M::State: Clone + PartialEq + Send + Sync + std::hash::Hash + std::fmt::Debug,
+    M::Action: Clone + PartialEq + std::fmt::Debug,
+{
     let property_count = model.properties().len();
     let started = Instant::now();
-    let checker = model.checker().threads(threads).spawn_bfs().join();
+    let builder = model.checker().threads(threads);
+    match search {
+        Search::BreadthFirst => report(builder.spawn_bfs().join(), property_count, started),
+        Search::DepthFirst => report(builder.spawn_dfs().join(), property_count, started),
+    }
+}
+
+fn report<M>(checker: impl Checker<M>, property_count: usize, started: Instant) -> SearchReport
+where
+    M: Model,
+    M::State: Clone + PartialEq + std::hash::Hash + std::fmt::Debug,
+    M::Action: Clone + PartialEq + std::fmt::Debug,
+{
     assert!(checker.is_done());
     let mut discoveries: Vec<&'static str> = checker.discoveries().keys().copied().collect();
     discoveries.sort();

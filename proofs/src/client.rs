@@ -26,7 +26,7 @@ pub struct ClientState {
 impl Client {
     fn send_operation(&self, index: usize, out: &mut Out<Self>) -> bool {
         if let Some(value) = self.writes.get(index) {
-            out.send(self.server, PeerMessage::ClientWrite { payload: *value });
+            out.send(self.server, PeerMessage::ClientWrite { request: *value });
             true
         } else if index == self.writes.len() && self.read_after_writes {
             out.send(self.server, PeerMessage::ClientRead);
@@ -38,7 +38,7 @@ impl Client {
 }
 
 impl Actor for Client {
-    type Msg = PeerMessage<Value>;
+    type Msg = PeerMessage<Value, Value>;
     type Timer = PeerTimer;
     type State = ClientState;
     type Storage = DurableState<Value>;

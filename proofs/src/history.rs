@@ -54,7 +54,7 @@ fn tracks_client_histories(config: &ZabConfig) -> bool {
 pub fn record_out(
     config: &ZabConfig,
     history: &History,
-    envelope: Envelope<&PeerMessage<Value>>,
+    envelope: Envelope<&PeerMessage<Value, Value>>,
 ) -> Option<History> {
     let mut next = history.clone();
     match envelope.msg {
@@ -63,8 +63,8 @@ pub fn record_out(
         {
             return None;
         }
-        PeerMessage::ClientWrite { payload } => {
-            let operation = RegisterOperation::Write(*payload);
+        PeerMessage::ClientWrite { request } => {
+            let operation = RegisterOperation::Write(*request);
             let _ = next.writes.on_invoke(envelope.src, operation.clone());
             let _ = next.operations.on_invoke(envelope.src, operation);
         }
@@ -94,7 +94,7 @@ pub fn record_out(
 pub fn record_in(
     config: &ZabConfig,
     history: &History,
-    envelope: Envelope<&PeerMessage<Value>>,
+    envelope: Envelope<&PeerMessage<Value, Value>>,
 ) -> Option<History> {
     let mut next = history.clone();
     let tracks = tracks_client_histories(config);

@@ -10,5 +10,6 @@ pub mod model;
 pub mod properties;
 pub mod register;
 pub mod scenario;
+pub mod sessions;
 pub mod simulation;
 pub mod system;

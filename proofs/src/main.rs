@@ -11,13 +11,20 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 use zabkeeper_models::zab::{ElectionMode, FailureDetection};
-use zabkeeper_proofs::check::explore;
+use zabkeeper_proofs::check::{explore_with, Search};
 use zabkeeper_proofs::model::ZabConfig;
 use zabkeeper_proofs::properties::SAFETY;
 use zabkeeper_proofs::scenario::{after_epoch_one, client, three_voters};
+use zabkeeper_proofs::sessions::{self, SessionModelConfig};
+
+/// A configuration of either model.
+enum Configuration {
+    Zab(ZabConfig),
+    Sessions(SessionModelConfig),
+}
 
 #[derive(Parser)]
-#[command(about = "Deep model checks of Zabkeeper's ZAB peer")]
+#[command(about = "Deep model checks of Zabkeeper's ZAB peer and its sessions")]
 struct Arguments {
     #[command(subcommand)]
     command: Command,
@@ -32,12 +39,15 @@ enum Command {
         name: String,
         #[arg(long, default_value_t = 2)]
         threads: usize,
+        /// Depth-first instead of breadth-first: the same states, far less memory.
+        #[arg(long)]
+        depth_first: bool,
     },
 }
 
 /// The deep configurations, by name.
-fn configurations() -> Vec<(&'static str, &'static str, ZabConfig)> {
-    vec![
+fn configurations() -> Vec<(&'static str, &'static str, Configuration)> {
+    let zab = [
         (
             "lossy-crash-two-writes-read",
             "the cargo test headline: lossy links, one crash, two writes and a read",
@@ -104,7 +114,38 @@ fn configurations() -> Vec<(&'static str, &'static str, ZabConfig)> {
                 ..three_voters(vec![client(0, &[1], false)])
             },
         ),
-    ]
+    ];
+    let sessions = [
+        (
+            "sessions-close-in-flight-restart",
+            "sessions: a closeSession in flight at a leader change, one crash and restart",
+            SessionModelConfig {
+                close_in_flight: true,
+                max_epoch: 3,
+                max_crashes: 1,
+                max_restarts: 1,
+                ..SessionModelConfig::three_voters()
+            },
+        ),
+        (
+            "sessions-two-clock-steps-crash",
+            "sessions: the leader's clock may run out twice, one crash and restart",
+            SessionModelConfig {
+                session_exists: true,
+                clock_steps: 2,
+                max_crashes: 1,
+                max_restarts: 1,
+                ..SessionModelConfig::three_voters()
+            },
+        ),
+    ];
+    let zab = zab
+        .into_iter()
+        .map(|(name, description, config)| (name, description, Configuration::Zab(config)));
+    let sessions = sessions
+        .into_iter()
+        .map(|(name, description, config)| (name, description, Configuration::Sessions(config)));
+    zab.chain(sessions).collect()
 }
 
 fn main() -> ExitCode {
@@ -116,7 +157,16 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Command::Check { name, threads } => {
+        Command::Check {
+            name,
+            threads,
+            depth_first,
+        } => {
+            let search = if depth_first {
+                Search::DepthFirst
+            } else {
+                Search::BreadthFirst
+            };
             let Some((name, description, config)) = configurations()
                 .into_iter()
                 .find(|(candidate, _, _)| *candidate == name)
@@ -125,14 +175,22 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             };
             println!("{name}: {description}");
-            let report = explore(config.into_model(), threads);
+            let (report, safety) = match config {
+                Configuration::Zab(config) => {
+                    (explore_with(config.into_model(), threads, search), SAFETY)
+                }
+                Configuration::Sessions(config) => (
+                    explore_with(config.into_model(), threads, search),
+                    sessions::SAFETY,
+                ),
+            };
             println!(
                 "unique states {}, states {}, depth {}, time {:.1?}",
                 report.unique_states, report.states, report.max_depth, report.elapsed
             );
             let mut violated = false;
             for discovery in &report.discoveries {
-                let is_safety = SAFETY.contains(discovery);
+                let is_safety = safety.contains(discovery);
                 violated |= is_safety;
                 let kind = if is_safety {
                     "COUNTEREXAMPLE"

@@ -5,10 +5,14 @@ use crate::client::{Client, Value};
 use crate::history::{record_in, record_out, History};
 use crate::properties;
 use crate::system::{Node, NodeState};
-use stateright::actor::{model_timeout, ActorModel, ActorModelState, Id, LossyNetwork, Network};
+use stateright::actor::{
+    model_timeout, Actor, ActorModel, ActorModelState, Id, LossyNetwork, Network,
+};
 use zabkeeper_models::election::Membership;
 use zabkeeper_models::mutation::Mutations;
-use zabkeeper_models::zab::{DurableState, ElectionMode, FailureDetection, Peer, PeerState};
+use zabkeeper_models::zab::{
+    DurableState, ElectionMode, FailureDetection, Peer, PeerState, Register, StateMachine,
+};
 use zabkeeper_models::ServerId;
 
 /// A client of the model: the server it talks to and what it does.
@@ -61,7 +65,7 @@ impl ZabConfig {
         let membership = self.membership();
         let mut model = ActorModel::new(self.clone(), History::default());
         for index in 0..self.servers() {
-            let mut peer = Peer::new(ServerId(index as u64), membership.clone());
+            let mut peer = Peer::new(ServerId(index as u64), membership.clone(), Register::new());
             peer.tick = self.failure_detection.map(|_| model_timeout());
             if let Some(detection) = self.failure_detection {
                 peer.failure_detection = detection;
@@ -97,9 +101,14 @@ impl ZabConfig {
 
 /// The servers' states, crashed ones included (a crashed server keeps its last state in the
 /// model; only its durable part survives a restart).
-pub fn servers(
-    state: &ActorModelState<Node, History>,
-) -> impl Iterator<Item = (usize, &PeerState<Value>)> {
+pub fn servers<'a, A, M, S, H>(
+    state: &'a ActorModelState<A, H>,
+) -> impl Iterator<Item = (usize, &'a PeerState<M>)>
+where
+    A: Actor<State = NodeState<M, S>>,
+    M: StateMachine + 'a,
+    S: 'a,
+{
     state
         .actor_states
         .iter()
@@ -108,9 +117,14 @@ pub fn servers(
 }
 
 /// The servers that are up.
-pub fn live_servers(
-    state: &ActorModelState<Node, History>,
-) -> impl Iterator<Item = (usize, &PeerState<Value>)> {
+pub fn live_servers<'a, A, M, S, H>(
+    state: &'a ActorModelState<A, H>,
+) -> impl Iterator<Item = (usize, &'a PeerState<M>)>
+where
+    A: Actor<State = NodeState<M, S>>,
+    M: StateMachine + 'a,
+    S: 'a,
+{
     servers(state).filter(|(index, _)| !state.crashed[*index])
 }
 

@@ -44,6 +44,7 @@ pub fn epoch_one_disk(values: &[Value]) -> DurableState<Value> {
     DurableState {
         accepted_epoch: Epoch(1),
         current_epoch: Epoch(1),
+        snapshot: None,
         history: values
             .iter()
             .enumerate()
@@ -51,7 +52,8 @@ pub fn epoch_one_disk(values: &[Value]) -> DurableState<Value> {
                 zxid: Zxid::new(Epoch(1), index as u32 + 1),
                 payload: *value,
             })
-            .collect(),
+            .collect::<Vec<_>>()
+            .into(),
         // The model's first start counts as incarnation 1, restarts after it.
         incarnation: 0,
     }

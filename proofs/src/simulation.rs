@@ -33,7 +33,7 @@ use zabkeeper_models::mutation::Mutations;
 use zabkeeper_models::zab::{ElectionMode, FailureDetection, PeerMessage, PeerTimer, Role};
 
 type State = ActorModelState<Node, crate::history::History>;
-type Action = ActorModelAction<PeerMessage<Value>, PeerTimer, zabkeeper_models::ServerId>;
+type Action = ActorModelAction<PeerMessage<Value, Value>, PeerTimer, zabkeeper_models::ServerId>;
 
 /// SplitMix64 (Steele, Lea and Flood 2014): tiny, fast, and its output for a seed never changes
 /// with a dependency upgrade, so printed seeds replay forever.
@@ -614,6 +614,8 @@ impl<'a> Walker<'a> {
             ActorModelAction::Drop(_) => None,
             ActorModelAction::Timeout(_, PeerTimer::Settle) => Some(Kind::Settle),
             ActorModelAction::Timeout(_, PeerTimer::Tick) => Some(Kind::Tick),
+            // The ZAB scenarios replicate a register: no sessions, no session clock.
+            ActorModelAction::Timeout(_, PeerTimer::SessionClock) => None,
             // A crash with no restart left would shrink the ensemble for good.
             ActorModelAction::Crash(id)
                 if is_server(id) && self.report.recoveries < self.restarts_max =>
@@ -696,6 +698,7 @@ fn describe(action: &Action) -> String {
         ),
         ActorModelAction::Timeout(id, PeerTimer::Tick) => format!("tick {id:?}"),
         ActorModelAction::Timeout(id, PeerTimer::Settle) => format!("settle {id:?}"),
+        ActorModelAction::Timeout(id, PeerTimer::SessionClock) => format!("session clock {id:?}"),
         ActorModelAction::Crash(id) => format!("crash {id:?}"),
         ActorModelAction::Recover(id) => format!("recover {id:?}"),
         ActorModelAction::SelectRandom { actor, random, .. } => {

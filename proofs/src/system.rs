@@ -4,28 +4,47 @@
 use crate::client::{Client, ClientState, Value};
 use stateright::actor::{Actor, Id, Out};
 use std::borrow::Cow;
-use zabkeeper_models::zab::{DurableState, Peer, PeerMessage, PeerState, PeerTimer};
+use std::fmt::Debug;
+use std::hash::Hash;
+use zabkeeper_models::zab::{Durable, Message, Peer, PeerState, PeerTimer, Register, StateMachine};
+use zabkeeper_models::ServerId;
 
+/// The ZAB configurations' state machine: a register of small values.
+pub type ValueRegister = Register<Value>;
+
+/// A model client of peers replicating `M`.
+pub trait ModelClient<M: StateMachine>:
+    Actor<Msg = Message<M>, Timer = PeerTimer, Storage = Durable<M>, Random = ServerId>
+{
+}
+
+impl<M: StateMachine, C> ModelClient<M> for C where
+    C: Actor<Msg = Message<M>, Timer = PeerTimer, Storage = Durable<M>, Random = ServerId>
+{
+}
+
+// Actors are built once per model; their size does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Node {
+pub enum Node<M: StateMachine = ValueRegister, C = Client> {
     /// A server, and what its disk holds when the model starts (`None`: an empty data dir).
     /// A preset disk starts a configuration in the aftermath of earlier epochs, so a focused
     /// check reaches deep scenarios without exploring how they arose.
-    Server(Peer<Value>, Option<DurableState<Value>>),
-    Client(Client),
+    Server(Peer<M>, Option<Durable<M>>),
+    Client(C),
 }
 
 // Client states are tiny; boxing the server state would add an allocation to every clone the
 // checker makes.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum NodeState {
-    Server(PeerState<Value>),
-    Client(ClientState),
+pub enum NodeState<M: StateMachine = ValueRegister, S = ClientState> {
+    Server(PeerState<M>),
+    Client(S),
 }
 
-impl NodeState {
-    pub fn server(&self) -> Option<&PeerState<Value>> {
+impl<M: StateMachine, S> NodeState<M, S> {
+    pub fn server(&self) -> Option<&PeerState<M>> {
         match self {
             NodeState::Server(state) => Some(state),
             NodeState::Client(_) => None,
@@ -34,11 +53,11 @@ impl NodeState {
 }
 
 /// Runs an inner actor's handler on the inner state, lifting its state and commands.
-fn lift<A, S>(
-    state: &mut Cow<NodeState>,
+fn lift<A, S, N: Clone>(
+    state: &mut Cow<N>,
     inner: impl FnOnce(&mut Cow<A::State>, &mut Out<A>),
-    project: impl Fn(&NodeState) -> &A::State,
-    wrap: impl Fn(A::State) -> NodeState,
+    project: impl Fn(&N) -> &A::State,
+    wrap: impl Fn(A::State) -> N,
     out: &mut Out<S>,
 ) where
     A: Actor,
@@ -53,28 +72,38 @@ fn lift<A, S>(
     out.append(&mut inner_out);
 }
 
-fn server_state(state: &NodeState) -> &PeerState<Value> {
+fn server_state<M: StateMachine, S>(state: &NodeState<M, S>) -> &PeerState<M> {
     match state {
         NodeState::Server(state) => state,
         NodeState::Client(_) => unreachable!("a server's state"),
     }
 }
 
-fn client_state(state: &NodeState) -> &ClientState {
+fn client_state<M: StateMachine, S>(state: &NodeState<M, S>) -> &S {
     match state {
         NodeState::Client(state) => state,
         NodeState::Server(_) => unreachable!("a client's state"),
     }
 }
 
-impl Actor for Node {
-    type Msg = PeerMessage<Value>;
+impl<M, C> Actor for Node<M, C>
+where
+    M: StateMachine,
+    C: ModelClient<M> + Clone + Debug + Eq + Hash,
+    C::State: Clone + Debug + Eq + Hash,
+{
+    type Msg = Message<M>;
     type Timer = PeerTimer;
-    type State = NodeState;
-    type Storage = DurableState<Value>;
-    type Random = zabkeeper_models::ServerId;
+    type State = NodeState<M, C::State>;
+    type Storage = Durable<M>;
+    type Random = ServerId;
 
-    fn on_start(&self, id: Id, storage: &Option<Self::Storage>, out: &mut Out<Self>) -> NodeState {
+    fn on_start(
+        &self,
+        id: Id,
+        storage: &Option<Self::Storage>,
+        out: &mut Out<Self>,
+    ) -> Self::State {
         let mut inner_out = Out::new();
         let state = match self {
             Node::Server(peer, initial_disk) => {
@@ -95,7 +124,7 @@ impl Actor for Node {
     fn on_msg(
         &self,
         id: Id,
-        state: &mut Cow<NodeState>,
+        state: &mut Cow<Self::State>,
         src: Id,
         msg: Self::Msg,
         out: &mut Out<Self>,
@@ -121,7 +150,7 @@ impl Actor for Node {
     fn on_random(
         &self,
         id: Id,
-        state: &mut Cow<NodeState>,
+        state: &mut Cow<Self::State>,
         random: &Self::Random,
         out: &mut Out<Self>,
     ) {
@@ -139,7 +168,7 @@ impl Actor for Node {
     fn on_timeout(
         &self,
         id: Id,
-        state: &mut Cow<NodeState>,
+        state: &mut Cow<Self::State>,
         timer: &Self::Timer,
         out: &mut Out<Self>,
     ) {

@@ -7,11 +7,14 @@
 
 use crate::history::History;
 use crate::model::servers;
-use crate::system::Node;
-use stateright::actor::ActorModelState;
+use crate::system::{Node, NodeState};
+use stateright::actor::{Actor, ActorModelState};
 use std::collections::BTreeMap;
+use zabkeeper_models::zab::StateMachine;
 
 pub const NAME: &str = "Leadership: at most one established leader per epoch";
+/// The part of [`NAME`] read off the live states alone, for models without a message history.
+pub const LIVE_NAME: &str = "Leadership: at most one live established leader per epoch";
 
 pub fn holds(state: &ActorModelState<Node, History>) -> bool {
     if state
@@ -22,6 +25,15 @@ pub fn holds(state: &ActorModelState<Node, History>) -> bool {
     {
         return false;
     }
+    live_leaders_unique(state)
+}
+
+/// No two servers are established leaders of the same epoch in this state.
+pub fn live_leaders_unique<A, M, S, H>(state: &ActorModelState<A, H>) -> bool
+where
+    A: Actor<State = NodeState<M, S>>,
+    M: StateMachine,
+{
     let mut leader_of_epoch = BTreeMap::new();
     for (index, server) in servers(state) {
         if let Some(epoch) = server.established_epoch() {

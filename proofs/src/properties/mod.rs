@@ -2,7 +2,9 @@
 //! the invariant it enforces.
 
 pub mod acknowledged_writes;
+pub mod applied_state;
 pub mod client_histories;
+pub mod ephemerals;
 pub mod integrity;
 pub mod leadership;
 pub mod prefix_consistency;

@@ -1,0 +1,277 @@
+//! The session configuration: ZAB peers replicating the real ZooKeeper database
+//! ([`Replica`]: request preparation, the leader's session tracker and expiry, the DataTree's
+//! `apply`), a client that opens a session and creates an ephemeral node, and a leader whose
+//! session clock may run out at any moment. Checks that a session's ephemerals are gone on every
+//! server that applied its close, whatever the interleaving of the close, the create, crashes
+//! and leader changes.
+
+pub mod client;
+
+use crate::model::servers;
+use crate::properties::{applied_state, ephemerals, leadership, prefix_consistency};
+use crate::system::{Node, NodeState};
+use client::{SessionClient, SessionClientState, EPHEMERAL_PATH, SESSION, SESSION_TIMEOUT_MS};
+use stateright::actor::{model_timeout, ActorModel, ActorModelState, Id, LossyNetwork, Network};
+use stateright::Expectation::{Always, Sometimes};
+use zabkeeper_models::election::Membership;
+use zabkeeper_models::mutation::Mutations;
+use zabkeeper_models::replica::{ClientRequest, Replica};
+use zabkeeper_models::request::{PrepareConfig, WriteRequest};
+use zabkeeper_models::session::SessionConfig;
+use zabkeeper_models::tree::Txn;
+use zabkeeper_models::zab::{
+    Durable, DurableState, ElectionMode, FailureDetection, Peer, Proposal, SessionClockModel,
+    Snapshot, StateMachine,
+};
+use zabkeeper_models::{Epoch, ErrorCode, ServerId, Zxid};
+
+pub type SessionNode = Node<Replica, SessionClient>;
+pub type SessionNodeState = NodeState<Replica, SessionClientState>;
+pub type SessionModel = ActorModel<SessionNode, SessionModelConfig, ()>;
+pub type SessionModelState = ActorModelState<SessionNode, ()>;
+
+#[derive(Clone, Debug)]
+pub struct SessionModelConfig {
+    pub voters: usize,
+    /// The server the client connects to.
+    pub client_server: usize,
+    pub max_crashes: usize,
+    pub max_restarts: u32,
+    pub lossy: bool,
+    pub failure_detection: Option<FailureDetection>,
+    pub max_epoch: u32,
+    /// No server starts an election round above this.
+    pub max_election_epoch: u64,
+    pub max_in_flight: usize,
+    /// Every server's disk starts with the session's createSession logged in epoch 1, so the
+    /// search starts where the session exists (see [`session_disk`]).
+    pub session_exists: bool,
+    /// Epoch 1 ended with the session's closeSession logged on server 0 only, uncommitted (see
+    /// [`close_in_flight_disk`]): the first leader of the run either commits the close or
+    /// truncates it, while the client's create races it. Implies `session_exists`.
+    pub close_in_flight: bool,
+    /// Server 0 starts from a snapshot holding the session's createSession, server 1 with that
+    /// txn in its log, server 2 empty: a leader with a snapshot SNAPs a learner with it, and
+    /// restarts start from it (see [`snapshot_disk`]). Implies `session_exists`.
+    pub snapshot_disks: bool,
+    /// How many steps of a session timeout each leader's clock may advance.
+    pub clock_steps: u64,
+    pub mutations: Mutations,
+}
+
+impl SessionModelConfig {
+    /// Three voters under an election oracle, a client on a follower-to-be, one clock step.
+    pub fn three_voters() -> SessionModelConfig {
+        SessionModelConfig {
+            voters: 3,
+            client_server: 1,
+            max_crashes: 0,
+            max_restarts: 0,
+            lossy: false,
+            failure_detection: None,
+            max_epoch: 2,
+            max_election_epoch: 2,
+            max_in_flight: 12,
+            session_exists: false,
+            close_in_flight: false,
+            snapshot_disks: false,
+            clock_steps: 1,
+            mutations: Mutations::NONE,
+        }
+    }
+
+    pub fn into_model(self) -> SessionModel {
+        let membership = Membership::new((0..self.voters).map(|index| ServerId(index as u64)), []);
+        let sessions = SessionConfig {
+            tick_time_ms: 1000,
+            session_timeout_ms_min: SESSION_TIMEOUT_MS,
+            session_timeout_ms_max: SESSION_TIMEOUT_MS,
+        };
+        let mut model = ActorModel::new(self.clone(), ());
+        for index in 0..self.voters {
+            let me = ServerId(index as u64);
+            let mut replica = Replica::new(me, PrepareConfig::default(), sessions);
+            replica.mutations = self.mutations;
+            let mut peer = Peer::new(me, membership.clone(), replica);
+            peer.election_mode = ElectionMode::Oracle;
+            peer.tick = self.failure_detection.map(|_| model_timeout());
+            if let Some(detection) = self.failure_detection {
+                peer.failure_detection = detection;
+            }
+            peer.settle = model_timeout();
+            // A step past a whole timeout expires every session the leader tracked before it.
+            let step_ms = SESSION_TIMEOUT_MS as u64 + 2 * sessions.tick_time_ms;
+            peer.session_clock = Some(SessionClockModel {
+                step_ms,
+                end_ms: step_ms * self.clock_steps,
+            });
+            peer.mutations = self.mutations;
+            let disk = if self.snapshot_disks {
+                match index {
+                    0 => Some(snapshot_disk(&peer.machine)),
+                    1 => Some(session_disk(&peer.machine)),
+                    _ => None,
+                }
+            } else if self.close_in_flight && index == 0 {
+                Some(close_in_flight_disk(&peer.machine))
+            } else {
+                (self.session_exists || self.close_in_flight).then(|| session_disk(&peer.machine))
+            };
+            model = model.actor(Node::Server(peer, disk));
+        }
+        model = model.actor(Node::Client(SessionClient {
+            server: Id::from(self.client_server),
+            session_exists: self.session_exists || self.close_in_flight || self.snapshot_disks,
+        }));
+        model
+            .init_network(Network::new_ordered([]))
+            .lossy_network(if self.lossy {
+                LossyNetwork::Yes
+            } else {
+                LossyNetwork::No
+            })
+            .max_crashes(self.max_crashes)
+            .within_boundary(within_boundary)
+            .property(Always, leadership::LIVE_NAME, |_, state| {
+                leadership::live_leaders_unique(state)
+            })
+            .property(Always, prefix_consistency::NAME, |_, state| {
+                prefix_consistency::holds(state)
+            })
+            .property(Always, applied_state::NAME, |model, state| {
+                applied_state::holds(&model.actors, state)
+            })
+            .property(Always, ephemerals::NAME, |_, state| {
+                ephemerals::holds(state)
+            })
+            .property(Sometimes, EPHEMERAL_CREATED, |_, state| {
+                servers(state).any(|(_, server)| server.applied.tree.contains(EPHEMERAL_PATH))
+            })
+            .property(Sometimes, EXPIRY_REMOVED_EPHEMERAL, |_, state| {
+                expiry_removed_ephemeral(state)
+            })
+            .property(Sometimes, CREATE_AFTER_EXPIRY_REFUSED, |_, state| {
+                create_after_expiry_refused(state)
+            })
+            .property(Sometimes, SNAPSHOT_SENT, |model, state| {
+                // Only configurations with snapshots can reach it; the others report it as a
+                // witness they are not expected to find, so it is checked only where it counts.
+                !model.cfg.snapshot_disks
+                    || servers(state)
+                        .any(|(index, server)| index != 0 && server.durable.snapshot.is_some())
+            })
+    }
+}
+
+/// A disk after epoch 1 logged the client's createSession (on every server, so whichever
+/// leader comes next commits it).
+pub fn session_disk(replica: &Replica) -> Durable<Replica> {
+    let client = SessionClient {
+        server: Id::from(0),
+        session_exists: false,
+    };
+    let request = client.request(0).expect("the createSession request");
+    let zxid = Zxid::new(Epoch(1), 1);
+    let mut preparation = replica.start_preparing(&replica.initial(), 0);
+    let payload = replica.prepare(&replica.initial(), &mut preparation, &request, zxid);
+    DurableState {
+        accepted_epoch: Epoch(1),
+        current_epoch: Epoch(1),
+        snapshot: None,
+        history: vec![Proposal { zxid, payload }].into(),
+        incarnation: 0,
+    }
+}
+
+/// [`session_disk`] with its txn folded into a snapshot: the same durable content as a server
+/// that took a snapshot after the createSession committed.
+pub fn snapshot_disk(replica: &Replica) -> Durable<Replica> {
+    let logged = session_disk(replica);
+    let mut applied = replica.initial();
+    for proposal in logged.history.iter() {
+        replica.apply(&mut applied, proposal);
+    }
+    DurableState {
+        snapshot: Some(std::sync::Arc::new(Snapshot {
+            zxid: logged.last_zxid(),
+            txn_count: logged.history.len() as u64,
+            applied,
+        })),
+        history: Vec::new().into(),
+        ..logged
+    }
+}
+
+/// [`session_disk`] plus the session's closeSession as txn 2 of epoch 1, which only this
+/// server logged before epoch 1 ended.
+pub fn close_in_flight_disk(replica: &Replica) -> Durable<Replica> {
+    let mut disk = session_disk(replica);
+    let mut applied = replica.initial();
+    replica.apply(&mut applied, &disk.history[0]);
+    let mut preparation = replica.start_preparing(&applied, 0);
+    let close = ClientRequest {
+        session: SESSION,
+        cxid: 0,
+        owner: replica.me,
+        auth: Vec::new(),
+        time_ms: 0,
+        request: WriteRequest::CloseSession,
+    };
+    let zxid = Zxid::new(Epoch(1), 2);
+    let payload = replica.prepare(&applied, &mut preparation, &close, zxid);
+    disk.append(Proposal { zxid, payload });
+    disk
+}
+
+/// The safety (`Always`) properties of the session model.
+pub const SAFETY: &[&str] = &[
+    leadership::LIVE_NAME,
+    prefix_consistency::NAME,
+    applied_state::NAME,
+    ephemerals::NAME,
+];
+
+pub const SNAPSHOT_SENT: &str = "a learner synced by a SNAP carrying the leader's snapshot";
+pub const EPHEMERAL_CREATED: &str = "an ephemeral node is created";
+pub const EXPIRY_REMOVED_EPHEMERAL: &str =
+    "the session expires and its ephemeral is gone on every server";
+pub const CREATE_AFTER_EXPIRY_REFUSED: &str =
+    "a create that arrives after the session expired gets SessionExpired";
+
+/// Every server applied a closeSession that deleted the ephemeral.
+fn expiry_removed_ephemeral(state: &SessionModelState) -> bool {
+    servers(state).all(|(_, server)| {
+        server.delivered().iter().any(|proposal| {
+            proposal.payload.header.client_id == SESSION
+                && matches!(&proposal.payload.txn, Txn::CloseSession(close)
+                    if close.paths_to_delete.iter().any(|path| path == EPHEMERAL_PATH))
+        })
+    })
+}
+
+fn create_after_expiry_refused(state: &SessionModelState) -> bool {
+    servers(state).any(|(_, server)| {
+        server.delivered().iter().any(|proposal| {
+            proposal.payload.header.cxid == 1
+                && proposal.payload.error() == Some(ErrorCode::SessionExpired)
+        })
+    })
+}
+
+fn within_boundary(config: &SessionModelConfig, state: &SessionModelState) -> bool {
+    let mut restarts = 0;
+    for (_, server) in servers(state) {
+        if server.durable.accepted_epoch.0 > config.max_epoch
+            || server.election_epoch > config.max_election_epoch
+        {
+            return false;
+        }
+        restarts += server.durable.incarnation.saturating_sub(1);
+    }
+    let clients_up = state
+        .actor_states
+        .iter()
+        .zip(&state.crashed)
+        .all(|(actor, crashed)| !crashed || matches!(**actor, NodeState::Server(_)));
+    restarts <= config.max_restarts && clients_up && state.network.len() <= config.max_in_flight
+}

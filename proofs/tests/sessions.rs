@@ -1,0 +1,88 @@
+//! The session configuration, exhaustively: peers replicating the real ZooKeeper database
+//! (`zabkeeper_models::replica::Replica`), a client that opens a session and creates an
+//! ephemeral, and a leader session clock that may expire the session at any moment. See
+//! proofs/README.md, "Sessions".
+
+use zabkeeper_models::mutation::Mutations;
+use zabkeeper_proofs::check::{explore, finds, SearchReport};
+use zabkeeper_proofs::properties::{applied_state, ephemerals};
+use zabkeeper_proofs::sessions::{
+    SessionModelConfig, CREATE_AFTER_EXPIRY_REFUSED, EPHEMERAL_CREATED, EXPIRY_REMOVED_EPHEMERAL,
+    SNAPSHOT_SENT,
+};
+
+const THREADS: usize = 2;
+
+fn check(config: SessionModelConfig) -> SearchReport {
+    let report = explore(config.into_model(), THREADS);
+    println!("{report:?}");
+    // Without snapshots the snapshot witness holds trivially, so every run discovers it.
+    let mut expected = vec![
+        CREATE_AFTER_EXPIRY_REFUSED,
+        EPHEMERAL_CREATED,
+        EXPIRY_REMOVED_EPHEMERAL,
+        SNAPSHOT_SENT,
+    ];
+    expected.sort();
+    assert_eq!(report.discoveries, expected);
+    report
+}
+
+/// The session's close races its ephemeral create through the leader's pipeline; no faults.
+#[test]
+fn session_expiry_removes_ephemerals_everywhere() {
+    let report = check(SessionModelConfig::three_voters());
+    assert_eq!(report.unique_states, 28_697);
+}
+
+/// Epoch 1 ended with the session's close logged on one server only; the run's first leader
+/// commits or truncates it while the client's create races it through the new leader.
+#[test]
+fn session_close_in_flight_at_a_leader_change() {
+    let config = SessionModelConfig {
+        close_in_flight: true,
+        max_epoch: 3,
+        ..SessionModelConfig::three_voters()
+    };
+    let report = check(config);
+    assert_eq!(report.unique_states, 8_439);
+}
+
+/// Server 0 starts from a snapshot, server 1 with the same txn logged, server 2 empty: a
+/// leader with a snapshot sends it in a SNAP, and the ephemeral's life is checked on top.
+#[test]
+fn snapshot_sync_and_session_expiry() {
+    let config = SessionModelConfig {
+        snapshot_disks: true,
+        max_epoch: 3,
+        ..SessionModelConfig::three_voters()
+    };
+    let report = check(config);
+    assert_eq!(report.unique_states, 8_757);
+}
+
+/// ZOOKEEPER-1208: a leader that forgets a session is closing lets a racing create outlive it.
+#[test]
+fn mutant_close_leaves_session_open_is_caught() {
+    let config = SessionModelConfig {
+        mutations: Mutations {
+            close_leaves_session_open: true,
+            ..Mutations::NONE
+        },
+        ..SessionModelConfig::three_voters()
+    };
+    assert!(finds(config.into_model(), ephemerals::NAME, THREADS));
+}
+
+/// A commit covering several txns applies only the newest: the tree disagrees with the log.
+#[test]
+fn mutant_apply_only_newest_commit_is_caught() {
+    let config = SessionModelConfig {
+        mutations: Mutations {
+            apply_only_newest_commit: true,
+            ..Mutations::NONE
+        },
+        ..SessionModelConfig::three_voters()
+    };
+    assert!(finds(config.into_model(), applied_state::NAME, THREADS));
+}
