@@ -3,3 +3,9 @@
 //! clocks.
 
 pub use zabkeeper_models as models;
+
+pub mod bench;
+pub mod config;
+pub mod proto;
+pub mod server;
+pub mod storage;

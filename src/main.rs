@@ -1,0 +1,232 @@
+//! The `zabkeeper` binary.
+//!
+//! ```text
+//! zabkeeper server                    # 127.0.0.1:2181, data in ./zabkeeper-data
+//! zabkeeper server --config zoo.cfg   # ZooKeeper's configuration file, unchanged
+//! zabkeeper bench --server 127.0.0.1:2181   # write and read throughput of any ZooKeeper
+//! ```
+
+use clap::{Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use tokio::net::TcpListener;
+use zabkeeper::bench::{self, BenchPlan};
+use zabkeeper::config::{load_config, Host, LoadedConfig, ServerConfig};
+use zabkeeper::models::ServerId;
+use zabkeeper::server::{self, connection::ConnectionLimits};
+use zabkeeper::storage::{Storage, StorageOptions};
+
+#[derive(Parser)]
+#[command(
+    version,
+    about = "A ZooKeeper-compatible coordination service with a model-checked core"
+)]
+struct Arguments {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Runs a server. Without --config: 127.0.0.1:2181 with data in ./zabkeeper-data.
+    Server {
+        /// A ZooKeeper `zoo.cfg`.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Measures write and read throughput of a ZooKeeper-compatible server.
+    Bench {
+        #[arg(long, default_value = "127.0.0.1:2181")]
+        server: String,
+        #[arg(long, default_value_t = 16)]
+        clients: usize,
+        /// Creates per client.
+        #[arg(long, default_value_t = 1000)]
+        writes: usize,
+        #[arg(long, default_value_t = 10)]
+        read_seconds: u64,
+        #[arg(long, default_value_t = 100)]
+        payload_bytes: usize,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let arguments = Arguments::parse();
+    match arguments.command {
+        Command::Server { config } => run_server(config),
+        Command::Bench {
+            server,
+            clients,
+            writes,
+            read_seconds,
+            payload_bytes,
+        } => run_bench(BenchPlan {
+            server,
+            clients,
+            writes_per_client: writes,
+            read_duration: std::time::Duration::from_secs(read_seconds),
+            payload_bytes,
+        }),
+    }
+}
+
+fn run_bench(plan: BenchPlan) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("zabkeeper: cannot start the runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(bench::run(&plan)) {
+        Ok(report) => {
+            println!(
+                "server {} clients {} payload {} B: writes {} in {:.2} s = {:.0}/s; reads {} in {:.2} s = {:.0}/s",
+                plan.server,
+                plan.clients,
+                plan.payload_bytes,
+                report.writes,
+                report.write_seconds,
+                report.writes_per_second(),
+                report.reads,
+                report.read_seconds,
+                report.reads_per_second()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("zabkeeper bench: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_server(config_file: Option<PathBuf>) -> ExitCode {
+    let config = match &config_file {
+        Some(path) => match load_config(path) {
+            Ok(LoadedConfig { config, warnings }) => {
+                for warning in warnings {
+                    tracing::warn!("{warning}");
+                }
+                config
+            }
+            Err(error) => {
+                eprintln!("zabkeeper: {error}");
+                return ExitCode::FAILURE;
+            }
+        },
+        None => ServerConfig::embedded_default(),
+    };
+    if let Some(ensemble) = &config.ensemble {
+        if ensemble.participants().count() > 1 {
+            eprintln!(
+                "zabkeeper: {} lists an ensemble of {} servers; this build serves one server only",
+                config_file
+                    .as_deref()
+                    .map_or("the configuration".into(), |path| path
+                        .display()
+                        .to_string()),
+                ensemble.participants().count()
+            );
+            return ExitCode::FAILURE;
+        }
+    }
+    let me = config
+        .ensemble
+        .as_ref()
+        .map_or(ServerId(1), |ensemble| ensemble.my_id);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("zabkeeper: cannot start the runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(serve(config, me)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("zabkeeper: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: ServerConfig, me: ServerId) -> Result<(), String> {
+    let options = StorageOptions {
+        preallocation_bytes: config.txn_log_preallocation_bytes,
+        ..StorageOptions::default()
+    };
+    let (storage, recovered) = tokio::task::block_in_place(|| {
+        Storage::open(&config.data_dir, &config.data_log_dir, options)
+    })
+    .map_err(|error| format!("cannot recover the data directories: {error}"))?;
+    for torn in &recovered.torn_tails {
+        tracing::warn!(?torn, "cut a torn txn log tail");
+    }
+    tracing::info!(
+        last_zxid = %recovered.last_zxid,
+        sessions = recovered.database.sessions.len(),
+        "recovered"
+    );
+    let durable = recovered.standalone_durable_state(0);
+    let durability: Box<dyn server::core::Durability> = Box::new(storage);
+    let address = match &config.client_address.host {
+        Host::Ip(ip) => SocketAddr::new(*ip, config.client_address.port),
+        Host::Name(name) => tokio::net::lookup_host((name.as_str(), config.client_address.port))
+            .await
+            .map_err(|error| format!("cannot resolve {name}: {error}"))?
+            .next()
+            .ok_or_else(|| format!("{name} resolves to no address"))?,
+    };
+    let listener = TcpListener::bind(address)
+        .await
+        .map_err(|error| format!("cannot listen on {address}: {error}"))?;
+    tracing::info!(%address, data_dir = %config.data_dir.display(), "serving clients");
+    let limits = ConnectionLimits {
+        frame_bytes_max: config.request_bytes_max as usize,
+        requests_in_flight_max: config.outstanding_requests_max as usize,
+    };
+    let core_config = server::core_config(&config, me);
+    server::serve(
+        listener,
+        core_config,
+        limits,
+        durable,
+        durability,
+        shutdown_signal(),
+    )
+    .await
+    .map_err(|error| format!("stopped: {error}"))?;
+    tracing::info!("stopped after the last sync");
+    Ok(())
+}
+
+/// SIGTERM or SIGINT.
+async fn shutdown_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = terminate => tracing::info!("SIGTERM: finishing the batch in flight"),
+        _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT: finishing the batch in flight"),
+    }
+}

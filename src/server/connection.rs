@@ -1,0 +1,219 @@
+//! One client connection, on one task: frames in, events to the core; the core's outbound
+//! messages to frames out. Nothing here decides anything about a request. A frame that does
+//! not decode closes the connection, as ZooKeeper does; everything else goes to the core.
+//!
+//! The task also enforces the per-connection limit on requests in flight: past it, it stops
+//! reading the socket until replies come back (ZooKeeper's throttling), so a client that
+//! pipelines without bound slows itself down instead of growing the server's queues.
+
+use super::core::{ConnectionId, Event, Outbound};
+use crate::config::FourLetterWord;
+use crate::proto::frame::{encode_frame, write_frame, FrameDecoder};
+use crate::proto::jute::{self, JuteError};
+use crate::proto::message::Request;
+use crate::proto::records::{ConnectRequest, RequestHeader};
+use std::net::SocketAddr;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+
+/// Bytes read from the socket per call.
+const READ_CHUNK_BYTES: usize = 64 * 1024;
+
+/// The limits one connection is held to.
+#[derive(Clone, Copy, Debug)]
+pub struct ConnectionLimits {
+    /// `jute.maxbuffer`: the largest frame accepted.
+    pub frame_bytes_max: usize,
+    /// Requests sent to the core and not answered yet, past which reading pauses.
+    pub requests_in_flight_max: usize,
+}
+
+/// Where the connection is in its life.
+enum Phase {
+    /// Nothing read yet: a connect request or a four-letter word comes next.
+    Handshake,
+    /// Connected: every frame is a request.
+    Requests,
+    /// A four-letter word was sent: only its answer and the close remain.
+    FourLetterWord,
+}
+
+/// Serves one connection until either side closes it.
+pub async fn serve_connection(
+    connection: ConnectionId,
+    mut stream: TcpStream,
+    peer_address: SocketAddr,
+    limits: ConnectionLimits,
+    core: mpsc::UnboundedSender<Event>,
+) {
+    let _ = stream.set_nodelay(true);
+    let (outbound_sender, mut outbound) = mpsc::unbounded_channel();
+    if core
+        .send(Event::Open {
+            connection,
+            address: peer_address,
+            outbound: outbound_sender,
+        })
+        .is_err()
+    {
+        return;
+    }
+    let decoder = FrameDecoder::new(limits.frame_bytes_max);
+    let mut buffer: Vec<u8> = Vec::with_capacity(READ_CHUNK_BYTES);
+    let mut chunk = vec![0u8; READ_CHUNK_BYTES];
+    let mut phase = Phase::Handshake;
+    let mut in_flight = 0usize;
+    let reason = loop {
+        // Handle every complete frame already buffered, as far as the limit allows.
+        if let Err(reason) = take_frames(
+            connection,
+            &decoder,
+            &mut buffer,
+            &mut phase,
+            &mut in_flight,
+            limits.requests_in_flight_max,
+            &core,
+        ) {
+            break reason;
+        }
+        let may_read =
+            in_flight < limits.requests_in_flight_max && !matches!(phase, Phase::FourLetterWord);
+        tokio::select! {
+            read = stream.read(&mut chunk), if may_read => match read {
+                Ok(0) => break "the client closed the connection".to_string(),
+                Ok(read) => buffer.extend_from_slice(&chunk[..read]),
+                Err(error) => break format!("read failed: {error}"),
+            },
+            message = outbound.recv() => {
+                let Some(message) = message else {
+                    break "the server dropped the connection".to_string();
+                };
+                if let Outbound::Reply(response) = &message {
+                    // Notifications (xid -1) answer nothing.
+                    if response.header.xid != -1 {
+                        in_flight = in_flight.saturating_sub(1);
+                    }
+                }
+                match write_outbound(connection, &mut stream, message).await {
+                    Ok(true) => {}
+                    Ok(false) => break "the server closed the connection".to_string(),
+                    Err(reason) => break reason,
+                }
+            }
+        }
+    };
+    tracing::debug!(connection, %peer_address, reason, "connection ended");
+    let _ = stream.shutdown().await;
+    let _ = core.send(Event::Closed { connection });
+}
+
+fn take_frames(
+    connection: ConnectionId,
+    decoder: &FrameDecoder,
+    buffer: &mut Vec<u8>,
+    phase: &mut Phase,
+    in_flight: &mut usize,
+    requests_in_flight_max: usize,
+    core: &mpsc::UnboundedSender<Event>,
+) -> Result<(), String> {
+    loop {
+        if matches!(phase, Phase::Handshake) && buffer.len() >= 4 {
+            // ZooKeeper tells a four-letter word from a frame by its first four bytes.
+            let word = std::str::from_utf8(&buffer[..4])
+                .ok()
+                .and_then(FourLetterWord::from_word);
+            if let Some(word) = word {
+                *phase = Phase::FourLetterWord;
+                buffer.clear();
+                return send(core, Event::FourLetterWord { connection, word });
+            }
+        }
+        if matches!(phase, Phase::FourLetterWord) || *in_flight >= requests_in_flight_max {
+            return Ok(());
+        }
+        let frame = match decoder.take_frame(buffer) {
+            Ok(Some(frame)) => frame,
+            Ok(None) => return Ok(()),
+            Err(error) => {
+                tracing::warn!(connection, %error, "closing the connection: bad frame");
+                return Err(format!("bad frame: {error}"));
+            }
+        };
+        let event = match phase {
+            Phase::Handshake => {
+                *phase = Phase::Requests;
+                jute::from_slice::<ConnectRequest>(&frame)
+                    .map(|request| Event::Connect {
+                        connection,
+                        request,
+                    })
+                    .map_err(|error| format!("bad connect request: {error}"))
+            }
+            Phase::Requests => request_event(connection, &frame),
+            Phase::FourLetterWord => unreachable!("returned above"),
+        };
+        let event = event.inspect_err(|reason| {
+            tracing::warn!(connection, reason, "closing the connection");
+        })?;
+        if matches!(event, Event::Request { .. }) {
+            *in_flight += 1;
+        }
+        send(core, event)?;
+    }
+}
+
+fn send(core: &mpsc::UnboundedSender<Event>, event: Event) -> Result<(), String> {
+    core.send(event)
+        .map_err(|_| "the server is shutting down".to_string())
+}
+
+fn request_event(connection: ConnectionId, frame: &[u8]) -> Result<Event, String> {
+    match Request::decode(frame) {
+        Ok(request) => Ok(Event::Request {
+            connection,
+            xid: request.header.xid,
+            body: request.body,
+        }),
+        Err(error) => {
+            let op = jute::from_slice_prefix::<RequestHeader>(frame)
+                .map(|(header, _)| header.op_type)
+                .ok();
+            Err(describe_bad_request(op, &error))
+        }
+    }
+}
+
+fn describe_bad_request(op: Option<i32>, error: &JuteError) -> String {
+    match op {
+        Some(op) => format!("request with op code {op} does not decode: {error}"),
+        None => format!("request header does not decode: {error}"),
+    }
+}
+
+/// Writes one outbound message; `Ok(false)` when it asked to close the connection.
+async fn write_outbound(
+    connection: ConnectionId,
+    stream: &mut TcpStream,
+    message: Outbound,
+) -> Result<bool, String> {
+    let bytes = match message {
+        Outbound::Connected(response) => encode_frame(&response),
+        Outbound::Reply(response) => response.encode().and_then(|payload| {
+            let mut framed = Vec::with_capacity(payload.len() + 4);
+            write_frame(&mut framed, &payload)?;
+            Ok(framed)
+        }),
+        Outbound::Text(text) => Ok(text.into_bytes()),
+        Outbound::Close { reason } => {
+            tracing::info!(connection, reason, "closing the connection");
+            return Ok(false);
+        }
+    };
+    let bytes = bytes.map_err(|error| format!("a reply does not encode: {error}"))?;
+    stream
+        .write_all(&bytes)
+        .await
+        .map_err(|error| format!("write failed: {error}"))?;
+    Ok(true)
+}

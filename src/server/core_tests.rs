@@ -1,0 +1,281 @@
+//! The driver against the durability contract: nothing a batch produced leaves before the
+//! batch's txns are durable, and replies carry what the core decided.
+
+use super::core::{ConnectionId, Core, CoreConfig, Durability, Event, Outbound};
+use super::persist::Persist;
+use crate::proto::message::{RequestBody, ResponseBody};
+use crate::proto::records::{
+    self as wire, ConnectRequest, CreateRequest, ExistsRequest, GetDataRequest,
+};
+use std::io;
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::mpsc;
+use zabkeeper_models::replica::Replica;
+use zabkeeper_models::request::{AccessControl, Prepared};
+use zabkeeper_models::session::SessionConfig;
+use zabkeeper_models::zab::Durable;
+use zabkeeper_models::{ErrorCode, ServerId};
+
+/// Records every persist, and checks at that moment that no reply has left yet.
+struct RecordingDisk {
+    persisted: Arc<Mutex<Vec<Persist<Prepared, zabkeeper_models::replica::Database>>>>,
+    outbound_seen: Arc<Mutex<Vec<mpsc::UnboundedReceiver<Outbound>>>>,
+}
+
+impl Durability for RecordingDisk {
+    fn persist(
+        &mut self,
+        plan: &Persist<Prepared, zabkeeper_models::replica::Database>,
+    ) -> io::Result<()> {
+        for receiver in self.outbound_seen.lock().expect("not poisoned").iter_mut() {
+            assert!(
+                receiver.try_recv().is_err(),
+                "a reply left before the sync that covers it"
+            );
+        }
+        self.persisted
+            .lock()
+            .expect("not poisoned")
+            .push(plan.clone());
+        Ok(())
+    }
+}
+
+struct Harness {
+    core: Core,
+    persisted: Arc<Mutex<Vec<Persist<Prepared, zabkeeper_models::replica::Database>>>>,
+    outbound_seen: Arc<Mutex<Vec<mpsc::UnboundedReceiver<Outbound>>>>,
+    replies: Vec<Outbound>,
+}
+
+impl Harness {
+    fn new() -> Harness {
+        let persisted = Arc::new(Mutex::new(Vec::new()));
+        let outbound_seen = Arc::new(Mutex::new(Vec::new()));
+        let disk = RecordingDisk {
+            persisted: persisted.clone(),
+            outbound_seen: outbound_seen.clone(),
+        };
+        let config = CoreConfig {
+            me: ServerId(1),
+            tick: Duration::from_millis(2000),
+            sessions: SessionConfig::with_tick_time(2000),
+            access: AccessControl::default(),
+            extended_types_enabled: false,
+            connections_per_host_max: Some(2),
+            four_letter_words: crate::config::FourLetterWordWhitelist::every_word(),
+            configuration: Vec::new(),
+            data_dir: std::path::PathBuf::from("/nonexistent"),
+            data_log_dir: std::path::PathBuf::from("/nonexistent"),
+        };
+        let mut core = Core::new(config, Durable::<Replica>::default(), Box::new(disk));
+        core.flush().expect("persists");
+        // The single voter decides after FLE's finalize wait.
+        std::thread::sleep(Duration::from_millis(250));
+        core.on_clock();
+        core.flush().expect("persists");
+        assert!(core.is_serving(), "a one-server ensemble leads itself");
+        Harness {
+            core,
+            persisted,
+            outbound_seen,
+            replies: Vec::new(),
+        }
+    }
+
+    fn open(&mut self, connection: ConnectionId) {
+        let (sender, receiver) = mpsc::unbounded_channel();
+        self.outbound_seen
+            .lock()
+            .expect("not poisoned")
+            .push(receiver);
+        self.core.handle(Event::Open {
+            connection,
+            address: std::net::SocketAddr::new(
+                IpAddr::V4(Ipv4Addr::LOCALHOST),
+                40_000 + connection as u16,
+            ),
+            outbound: sender,
+        });
+    }
+
+    /// Flushes and collects what every connection was sent.
+    fn flush(&mut self) -> Vec<Outbound> {
+        self.core.flush().expect("persists");
+        let mut sent = Vec::new();
+        for receiver in self.outbound_seen.lock().expect("not poisoned").iter_mut() {
+            while let Ok(message) = receiver.try_recv() {
+                sent.push(message);
+            }
+        }
+        self.replies.extend(sent.clone());
+        sent
+    }
+
+    fn connect(&mut self, connection: ConnectionId) -> i64 {
+        self.open(connection);
+        self.core.handle(Event::Connect {
+            connection,
+            request: ConnectRequest {
+                protocol_version: 0,
+                last_zxid_seen: 0,
+                timeout_ms: 30_000,
+                session_id: 0,
+                password: vec![0; 16],
+                read_only: Some(false),
+            },
+        });
+        match self.flush().as_slice() {
+            [Outbound::Connected(response)] => {
+                assert_eq!(response.timeout_ms, 30_000, "within [4 s, 40 s]");
+                assert_ne!(response.session_id, 0);
+                response.session_id
+            }
+            other => panic!("expected the handshake's answer, got {other:?}"),
+        }
+    }
+
+    fn request(&mut self, connection: ConnectionId, xid: i32, body: RequestBody) -> Vec<Outbound> {
+        self.core.handle(Event::Request {
+            connection,
+            xid,
+            body,
+        });
+        self.flush()
+    }
+}
+
+fn reply_of(sent: &[Outbound]) -> (i32, i32, ResponseBody) {
+    match sent.last() {
+        Some(Outbound::Reply(response)) => (
+            response.header.xid,
+            response.header.err,
+            response.body.clone(),
+        ),
+        other => panic!("expected a reply, got {other:?}"),
+    }
+}
+
+fn create(path: &str, data: &[u8], flags: i32) -> RequestBody {
+    RequestBody::Create(CreateRequest {
+        path: path.to_string(),
+        data: Some(data.to_vec()),
+        acl: vec![wire::Acl {
+            perms: 31,
+            id: wire::Id {
+                scheme: "world".to_string(),
+                id: "anyone".to_string(),
+            },
+        }],
+        flags,
+    })
+}
+
+#[test]
+fn a_session_is_created_durably_before_the_client_hears_of_it() {
+    let mut harness = Harness::new();
+    let before = harness.persisted.lock().expect("not poisoned").len();
+    harness.connect(1);
+    let persisted = harness.persisted.lock().expect("not poisoned");
+    assert_eq!(persisted.len(), before + 1);
+    assert_eq!(persisted[before].append.len(), 1, "the createSession txn");
+}
+
+#[test]
+fn a_create_is_logged_then_answered_and_read_back() {
+    let mut harness = Harness::new();
+    harness.connect(1);
+    let sent = harness.request(1, 1, create("/a", b"hello", 0));
+    let (xid, err, body) = reply_of(&sent);
+    assert_eq!((xid, err), (1, 0));
+    assert!(matches!(body, ResponseBody::Create(ref created) if created.path == "/a"));
+
+    let sent = harness.request(
+        1,
+        2,
+        RequestBody::GetData(GetDataRequest {
+            path: "/a".to_string(),
+            watch: false,
+        }),
+    );
+    let (_, err, body) = reply_of(&sent);
+    assert_eq!(err, 0);
+    assert!(
+        matches!(body, ResponseBody::GetData(ref data) if data.data.as_deref() == Some(&b"hello"[..]))
+    );
+
+    let sent = harness.request(
+        1,
+        3,
+        RequestBody::Exists(ExistsRequest {
+            path: "/missing".to_string(),
+            watch: true,
+        }),
+    );
+    let (_, err, _) = reply_of(&sent);
+    assert_eq!(err, ErrorCode::NoNode.code());
+}
+
+#[test]
+fn a_watch_fires_before_the_reply_that_triggered_it() {
+    let mut harness = Harness::new();
+    harness.connect(1);
+    harness.connect(2);
+    harness.request(
+        1,
+        1,
+        RequestBody::Exists(ExistsRequest {
+            path: "/w".to_string(),
+            watch: true,
+        }),
+    );
+    let sent = harness.request(2, 1, create("/w", b"", 0));
+    assert_eq!(sent.len(), 2, "a notification and a reply: {sent:?}");
+    match &sent[0] {
+        Outbound::Reply(notification) => {
+            assert_eq!(notification.header.xid, -1);
+            assert!(matches!(
+                &notification.body,
+                ResponseBody::Notification(event) if event.path == "/w" && event.event_type == 1
+            ));
+        }
+        other => panic!("expected the notification first, got {other:?}"),
+    }
+}
+
+#[test]
+fn closing_the_session_removes_its_ephemerals_and_closes_the_connection() {
+    let mut harness = Harness::new();
+    harness.connect(1);
+    harness.request(1, 1, create("/e", b"", 1));
+    let sent = harness.request(1, 2, RequestBody::CloseSession);
+    assert!(matches!(
+        sent.as_slice(),
+        [Outbound::Reply(_), Outbound::Close { .. }]
+    ));
+    harness.connect(2);
+    let sent = harness.request(
+        2,
+        1,
+        RequestBody::Exists(ExistsRequest {
+            path: "/e".to_string(),
+            watch: false,
+        }),
+    );
+    assert_eq!(reply_of(&sent).1, ErrorCode::NoNode.code());
+}
+
+#[test]
+fn connections_past_max_client_cnxns_are_closed() {
+    let mut harness = Harness::new();
+    harness.open(1);
+    harness.open(2);
+    harness.open(3);
+    let sent = harness.flush();
+    assert!(
+        matches!(sent.as_slice(), [Outbound::Close { reason }] if reason.contains("maxClientCnxns")),
+        "{sent:?}"
+    );
+}

@@ -1,0 +1,166 @@
+//! The data directories of one server, open for writing: the txn log writer, snapshots, epoch
+//! files, truncation and autopurge, with the write order of a `Save` in one place.
+
+use super::epoch::EpochFiles;
+use super::error::StorageError;
+use super::files::{list_named, remove_file, sync_directory, SNAPSHOT_PREFIX, VERSION_DIRECTORY};
+use super::options::StorageOptions;
+use super::purge::{purge, PurgeReport};
+use super::recovery::{load_with, replica, Recovered};
+use super::snapshot::write_snapshot;
+use super::txn_log::{Synced, TxnLogWriter};
+use std::path::{Path, PathBuf};
+use zabkeeper_models::replica::Database;
+use zabkeeper_models::request::Prepared;
+use zabkeeper_models::zab::{Proposal, StateMachine};
+use zabkeeper_models::{Epoch, Zxid};
+
+/// The disk work of one or more `Save`s of the core, in the order it must happen.
+#[derive(Clone, Copy, Debug)]
+pub struct DiskWork<'a> {
+    /// Drop every logged txn after this zxid first.
+    pub truncate_after: Option<Zxid>,
+    /// Then append these and sync them.
+    pub append: &'a [Proposal<Prepared>],
+    /// Then write `acceptedEpoch`.
+    pub accepted_epoch: Option<Epoch>,
+    /// Then write `currentEpoch`, last: it must never cover txns that are not on disk.
+    pub current_epoch: Option<Epoch>,
+}
+
+/// `dataDir` and `dataLogDir`, recovered and open for writing.
+#[derive(Debug)]
+pub struct Storage {
+    data_dir: PathBuf,
+    data_log_dir: PathBuf,
+    snapshot_directory: PathBuf,
+    options: StorageOptions,
+    log: TxnLogWriter,
+    epochs: EpochFiles,
+}
+
+impl Storage {
+    /// Recovers the directories and opens them for writing. Data directories without any
+    /// snapshot or log get `snapshot.0` of the empty database, as ZooKeeper writes at its first
+    /// start, so that every later log has a snapshot to replay over.
+    pub fn open(
+        data_dir: &Path,
+        data_log_dir: &Path,
+        options: StorageOptions,
+    ) -> Result<(Storage, Recovered), StorageError> {
+        let snapshot_directory = data_dir.join(VERSION_DIRECTORY);
+        let log_directory = data_log_dir.join(VERSION_DIRECTORY);
+        let recovered = load_with(data_dir, data_log_dir, &options)?;
+        // Recovery succeeded without a snapshot only if there was no log either: the database
+        // is the empty one, and snapshot.0 records it.
+        let has_snapshot = list_named(&snapshot_directory, SNAPSHOT_PREFIX)?
+            .iter()
+            .any(|file| file.extension.is_none());
+        if !has_snapshot {
+            write_snapshot(
+                &snapshot_directory,
+                &recovered.database,
+                Zxid::ZERO,
+                options.snapshot_dbid,
+            )?;
+        }
+        let log = TxnLogWriter::open(&log_directory, options.txn_log(), recovered.last_zxid)?;
+        let storage = Storage {
+            data_dir: data_dir.to_path_buf(),
+            data_log_dir: data_log_dir.to_path_buf(),
+            epochs: EpochFiles::new(&snapshot_directory),
+            snapshot_directory,
+            options,
+            log,
+        };
+        Ok((storage, recovered))
+    }
+
+    /// The txn log writer: batches, syncs and rolls.
+    pub fn log(&mut self) -> &mut TxnLogWriter {
+        &mut self.log
+    }
+
+    pub fn write_accepted_epoch(&self, epoch: Epoch) -> Result<(), StorageError> {
+        self.epochs.write_accepted_epoch(epoch)
+    }
+
+    /// Writes `currentEpoch`. Taking `&self` proves that no log batch is open (a batch borrows
+    /// the storage mutably), so every txn appended so far is on disk.
+    pub fn write_current_epoch(&self, epoch: Epoch) -> Result<(), StorageError> {
+        self.epochs.write_current_epoch(epoch, &self.log)
+    }
+
+    /// Writes a snapshot of `database` as of txn `zxid`. The caller also rolls the log when it
+    /// snapshots after snapCount txns, as ZooKeeper does.
+    pub fn write_snapshot(&self, database: &Database, zxid: Zxid) -> Result<PathBuf, StorageError> {
+        write_snapshot(
+            &self.snapshot_directory,
+            database,
+            zxid,
+            self.options.snapshot_dbid,
+        )
+    }
+
+    /// Drops every txn after `zxid`: first the snapshots newer than it (they hold those txns),
+    /// then the log. Refused when no snapshot at or before `zxid` would remain, since the state
+    /// at `zxid` could then not be rebuilt, except for zero, whose state is the empty database.
+    pub fn truncate_after(&mut self, zxid: Zxid) -> Result<(), StorageError> {
+        self.log.check_usable()?;
+        let snapshots = list_named(&self.snapshot_directory, SNAPSHOT_PREFIX)?;
+        let base_remains = snapshots
+            .iter()
+            .any(|file| file.extension.is_none() && file.zxid <= zxid);
+        if !base_remains {
+            if zxid != Zxid::ZERO {
+                return Err(StorageError::TruncateBeforeSnapshots {
+                    directory: self.snapshot_directory.clone(),
+                    zxid,
+                    oldest: snapshots.first().map_or(Zxid::ZERO, |file| file.zxid),
+                });
+            }
+            self.write_snapshot(&initial_database(), Zxid::ZERO)?;
+        }
+        for newer in snapshots.iter().rev().filter(|file| file.zxid > zxid) {
+            tracing::info!(file = %newer.path.display(), %zxid, "removing a snapshot after the truncation point");
+            remove_file(&newer.path)?;
+        }
+        sync_directory(&self.snapshot_directory)?;
+        self.log.truncate_after(zxid)
+    }
+
+    /// Autopurge: keeps the newest `retain_count` snapshots and the logs they need.
+    pub fn purge(&self, retain_count: usize) -> Result<PurgeReport, StorageError> {
+        purge(&self.data_dir, &self.data_log_dir, retain_count)
+    }
+
+    /// Does the disk work of a `Save` in the order `DurableState` requires: truncate, append
+    /// and sync the txns, then `acceptedEpoch`, then `currentEpoch`. When it returns `Ok`, all
+    /// of it is durable and the sends of the steps it covers may leave.
+    pub fn persist(&mut self, work: DiskWork<'_>) -> Result<Synced, StorageError> {
+        if let Some(zxid) = work.truncate_after {
+            self.truncate_after(zxid)?;
+        }
+        let mut batch = self.log.batch();
+        for proposal in work.append {
+            assert_eq!(
+                proposal.zxid, proposal.payload.header.zxid,
+                "a proposal carries the txn prepared for its zxid"
+            );
+            batch.append(&proposal.payload)?;
+        }
+        let synced = batch.sync()?;
+        if let Some(epoch) = work.accepted_epoch {
+            self.write_accepted_epoch(epoch)?;
+        }
+        if let Some(epoch) = work.current_epoch {
+            self.write_current_epoch(epoch)?;
+        }
+        Ok(synced)
+    }
+}
+
+/// The database of an empty history, as the core starts it.
+fn initial_database() -> Database {
+    replica().initial()
+}

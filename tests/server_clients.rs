@@ -1,0 +1,174 @@
+//! The real `zabkeeper` binary on a free loopback port, driven by the Rust `zookeeper-client`
+//! crate (an unmodified ZooKeeper client): opcodes and their errors, watches, sessions,
+//! ephemerals, and a restart that keeps every acknowledged write.
+
+mod support;
+
+use std::time::Duration;
+use support::Server;
+use zookeeper_client as zk;
+
+fn open() -> zk::CreateOptions<'static> {
+    zk::CreateMode::Persistent.with_acls(zk::Acls::anyone_all())
+}
+
+async fn connect(server: &Server) -> zk::Client {
+    zk::Client::connector()
+        .with_session_timeout(Duration::from_secs(10))
+        .connect(&server.address())
+        .await
+        .expect("connects")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_read_update_delete_and_their_errors() {
+    let server = Server::start();
+    let client = connect(&server).await;
+    let (stat, _) = client
+        .create("/app", b"v1", &open())
+        .await
+        .expect("creates");
+    assert_eq!(stat.version, 0);
+    assert_eq!(stat.data_length, 2);
+    assert!(matches!(
+        client.create("/app", b"again", &open()).await,
+        Err(zk::Error::NodeExists)
+    ));
+    assert!(matches!(
+        client.create("/missing/child", b"", &open()).await,
+        Err(zk::Error::NoNode)
+    ));
+    let (data, stat) = client.get_data("/app").await.expect("reads");
+    assert_eq!(data, b"v1");
+    let stat = client
+        .set_data("/app", b"v2", Some(stat.version))
+        .await
+        .expect("sets");
+    assert_eq!(stat.version, 1);
+    assert!(matches!(
+        client.set_data("/app", b"stale", Some(0)).await,
+        Err(zk::Error::BadVersion)
+    ));
+    client
+        .create("/app/child", b"", &open())
+        .await
+        .expect("creates a child");
+    assert!(matches!(
+        client.delete("/app", None).await,
+        Err(zk::Error::NotEmpty)
+    ));
+    assert_eq!(
+        client.list_children("/app").await.expect("lists"),
+        vec!["child".to_string()]
+    );
+    let (_, parent) = client.get_children("/app").await.expect("lists with stat");
+    assert_eq!(parent.num_children, 1);
+    client.delete("/app/child", None).await.expect("deletes");
+    client.delete("/app", Some(1)).await.expect("deletes");
+    assert_eq!(client.check_stat("/app").await.expect("checks"), None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sequential_nodes_take_the_parent_cversion() {
+    let server = Server::start();
+    let client = connect(&server).await;
+    client
+        .create("/queue", b"", &open())
+        .await
+        .expect("creates");
+    let sequential = zk::CreateMode::PersistentSequential.with_acls(zk::Acls::anyone_all());
+    let (_, first) = client
+        .create("/queue/item-", b"", &sequential)
+        .await
+        .expect("creates");
+    let (_, second) = client
+        .create("/queue/item-", b"", &sequential)
+        .await
+        .expect("creates");
+    assert_eq!(first.into_i64(), 0);
+    assert_eq!(second.into_i64(), 1);
+    let mut children = client.list_children("/queue").await.expect("lists");
+    children.sort();
+    assert_eq!(children, vec!["item-0000000000", "item-0000000001"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_data_watch_fires_once_on_change() {
+    let server = Server::start();
+    let client = connect(&server).await;
+    client
+        .create("/watched", b"a", &open())
+        .await
+        .expect("creates");
+    let (_, _, watcher) = client
+        .get_and_watch_data("/watched")
+        .await
+        .expect("watches");
+    let writer = connect(&server).await;
+    writer.set_data("/watched", b"b", None).await.expect("sets");
+    let event = tokio::time::timeout(Duration::from_secs(10), watcher.changed())
+        .await
+        .expect("the watch fires");
+    assert_eq!(event.event_type, zk::EventType::NodeDataChanged);
+    assert_eq!(event.path, "/watched");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closing_a_session_removes_its_ephemerals() {
+    let server = Server::start();
+    let owner = connect(&server).await;
+    let ephemeral = zk::CreateMode::Ephemeral.with_acls(zk::Acls::anyone_all());
+    owner
+        .create("/lock", b"", &ephemeral)
+        .await
+        .expect("creates");
+    let observer = connect(&server).await;
+    let stat = observer
+        .check_stat("/lock")
+        .await
+        .expect("checks")
+        .expect("exists");
+    assert_eq!(stat.ephemeral_owner, owner.session_id().0);
+    drop(owner);
+    // Dropping the client closes its session.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while observer
+        .check_stat("/lock")
+        .await
+        .expect("checks")
+        .is_some()
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the ephemeral outlived its session"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_writes_survive_a_kill_and_restart() {
+    let mut server = Server::start();
+    {
+        let client = connect(&server).await;
+        for index in 0..50 {
+            client
+                .create(
+                    &format!("/durable-{index}"),
+                    index.to_string().as_bytes(),
+                    &open(),
+                )
+                .await
+                .expect("creates");
+        }
+    }
+    server.kill_and_restart();
+    let client = connect(&server).await;
+    for index in 0..50 {
+        let (data, _) = client
+            .get_data(&format!("/durable-{index}"))
+            .await
+            .expect("every acknowledged write is back");
+        assert_eq!(data, index.to_string().as_bytes());
+    }
+}

@@ -1,0 +1,106 @@
+//! Runs the real `zabkeeper` binary on a free loopback port with its own data directory, and
+//! kills it when the test ends, whatever the outcome.
+
+use std::io::Write;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Server {
+    process: Child,
+    port: u16,
+    directory: PathBuf,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("a free loopback port")
+}
+
+impl Server {
+    pub fn start() -> Server {
+        let directory = std::env::temp_dir().join(format!(
+            "zabkeeper-test-{}-{}",
+            std::process::id(),
+            free_port()
+        ));
+        std::fs::create_dir_all(&directory).expect("a data directory");
+        let port = free_port();
+        let config = directory.join("zoo.cfg");
+        let mut file = std::fs::File::create(&config).expect("zoo.cfg");
+        writeln!(
+            file,
+            "tickTime=500\ndataDir={}\nclientPort={port}\nclientPortAddress=127.0.0.1\n4lw.commands.whitelist=*\nminSessionTimeout=1000\nmaxSessionTimeout=30000",
+            directory.join("data").display()
+        )
+        .expect("writes zoo.cfg");
+        let process = spawn(&config, &directory);
+        let server = Server {
+            process,
+            port,
+            directory,
+        };
+        server.wait_until_serving();
+        server
+    }
+
+    pub fn address(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// Answers `ruok` once it serves (the server binds its port only after recovery).
+    fn wait_until_serving(&self) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let address: SocketAddr = self.address().parse().expect("an address");
+        loop {
+            if let Ok(mut stream) = TcpStream::connect_timeout(&address, Duration::from_millis(200))
+            {
+                let _ = stream.write_all(b"ruok");
+                let mut answer = String::new();
+                let _ = std::io::Read::read_to_string(&mut stream, &mut answer);
+                if answer == "imok" {
+                    return;
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the server did not start serving"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// SIGKILL, then a new process on the same data directory and port.
+    pub fn kill_and_restart(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+        self.process = spawn(&self.directory.join("zoo.cfg"), &self.directory);
+        self.wait_until_serving();
+    }
+}
+
+fn spawn(config: &std::path::Path, directory: &std::path::Path) -> Child {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(directory.join("server.log"))
+        .expect("a log file");
+    Command::new(env!("CARGO_BIN_EXE_zabkeeper"))
+        .args(["server", "--config"])
+        .arg(config)
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("the zabkeeper binary starts")
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+        let _ = std::fs::remove_dir_all(&self.directory);
+    }
+}
