@@ -23,13 +23,14 @@ use std::collections::{BTreeMap, HashMap};
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use zabkeeper_models::replica::{ClientRequest, Database, Replica};
 use zabkeeper_models::request::{AccessControl, Prepared, WriteRequest};
 use zabkeeper_models::session::{initial_session_id, SessionConfig};
 use zabkeeper_models::tree::{op_code, ApplyResult, Id as AuthId};
 use zabkeeper_models::watch::WatchRegistry;
-use zabkeeper_models::zab::{Durable, Message, Peer, PeerMessage, PeerState, PeerTimer};
+use zabkeeper_models::zab::{Durable, Message, Peer, PeerMessage, PeerState, PeerTimer, Snapshot};
 use zabkeeper_models::{ErrorCode, ServerId, SessionId, Zxid};
 
 /// A client connection of this server.
@@ -104,6 +105,11 @@ pub enum Event {
 /// returns, the txns are synced to the log and then the epoch files are written and synced.
 pub trait Durability: Send {
     fn persist(&mut self, plan: &Persist<Prepared, Database>) -> io::Result<()>;
+    /// Whether a background snapshot may start: the previous one is finished.
+    fn snapshot_idle(&mut self) -> bool;
+    /// Writes `snapshot` in the background. The log already holds every txn it covers, so
+    /// nothing waits for it.
+    fn start_snapshot(&mut self, snapshot: Arc<Snapshot<Database>>) -> io::Result<()>;
 }
 
 /// The server settings the driver needs.
@@ -123,6 +129,9 @@ pub struct CoreConfig {
     /// `dataDir` and `dataLogDir`, whose sizes `dirs` reports.
     pub data_dir: PathBuf,
     pub data_log_dir: PathBuf,
+    /// `snapCount`: the history is compacted into a snapshot after snapCount/2 plus a random
+    /// share of snapCount/2 txns.
+    pub snapshot_interval_txns: u64,
 }
 
 struct Session {
@@ -170,6 +179,8 @@ pub struct Core {
     /// When the requests answered in this batch arrived, for the latency statistics.
     batch_arrivals: Vec<Instant>,
     statistics: Statistics,
+    /// The history length (txns after the snapshot) at which the next snapshot is due.
+    snapshot_due_at_txns: u64,
 }
 
 impl Core {
@@ -216,7 +227,9 @@ impl Core {
             batch_outcomes: HashMap::new(),
             batch_arrivals: Vec::new(),
             statistics: Statistics::default(),
+            snapshot_due_at_txns: 0,
         };
+        core.snapshot_due_at_txns = snapshot_due_at(core.config.snapshot_interval_txns);
         core.route(out);
         core
     }
@@ -748,6 +761,7 @@ impl Core {
             }
         }
         self.batch_outcomes.clear();
+        self.snapshot_if_due()?;
         let now = Instant::now();
         for arrived in self.batch_arrivals.drain(..) {
             self.statistics
@@ -769,6 +783,24 @@ impl Core {
             }
         }
         Ok(())
+    }
+
+    /// Compacts the history into a snapshot once it holds the due number of txns, and has
+    /// the snapshot written in the background. As in ZooKeeper, a snapshot still being
+    /// written postpones the next one (it is retried at the next flush).
+    fn snapshot_if_due(&mut self) -> io::Result<()> {
+        if (self.state.durable.history.len() as u64) < self.snapshot_due_at_txns
+            || !self.durability.snapshot_idle()
+        {
+            return Ok(());
+        }
+        let Some(snapshot) = self.peer.compact(self.state.to_mut()) else {
+            return Ok(());
+        };
+        self.disk.compacted(&self.state.durable);
+        tracing::info!(zxid = %snapshot.zxid, "compacted the history; writing a snapshot");
+        self.snapshot_due_at_txns = snapshot_due_at(self.config.snapshot_interval_txns);
+        self.durability.start_snapshot(snapshot)
     }
 
     /// The address a connection came from.
@@ -879,4 +911,20 @@ fn directory_bytes(directory: &Path) -> u64 {
                 .sum()
         })
         .unwrap_or(0)
+}
+
+/// ZooKeeper's snapshot trigger: snapCount/2 plus a random share of snapCount/2 txns, so the
+/// servers of an ensemble do not all snapshot at the same moment.
+fn snapshot_due_at(snapshot_interval_txns: u64) -> u64 {
+    let half = (snapshot_interval_txns / 2).max(1);
+    half + random_u64() % half
+}
+
+/// A random number from std's randomly keyed hasher: the spread of snapshot moments needs no
+/// more than that, and no further dependency.
+fn random_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish()
 }

@@ -15,13 +15,15 @@ use tokio::sync::mpsc;
 use zabkeeper_models::replica::Replica;
 use zabkeeper_models::request::{AccessControl, Prepared};
 use zabkeeper_models::session::SessionConfig;
-use zabkeeper_models::zab::Durable;
-use zabkeeper_models::{ErrorCode, ServerId};
+use zabkeeper_models::zab::{Durable, Snapshot};
+use zabkeeper_models::{ErrorCode, ServerId, Zxid};
 
 /// Records every persist, and checks at that moment that no reply has left yet.
 struct RecordingDisk {
     persisted: Arc<Mutex<Vec<Persist<Prepared, zabkeeper_models::replica::Database>>>>,
     outbound_seen: Arc<Mutex<Vec<mpsc::UnboundedReceiver<Outbound>>>>,
+    /// The zxids of the snapshots started in the background.
+    snapshots: Arc<Mutex<Vec<Zxid>>>,
 }
 
 impl Durability for RecordingDisk {
@@ -41,22 +43,44 @@ impl Durability for RecordingDisk {
             .push(plan.clone());
         Ok(())
     }
+
+    fn snapshot_idle(&mut self) -> bool {
+        true
+    }
+
+    fn start_snapshot(
+        &mut self,
+        snapshot: Arc<Snapshot<zabkeeper_models::replica::Database>>,
+    ) -> io::Result<()> {
+        self.snapshots
+            .lock()
+            .expect("not poisoned")
+            .push(snapshot.zxid);
+        Ok(())
+    }
 }
 
 struct Harness {
     core: Core,
     persisted: Arc<Mutex<Vec<Persist<Prepared, zabkeeper_models::replica::Database>>>>,
     outbound_seen: Arc<Mutex<Vec<mpsc::UnboundedReceiver<Outbound>>>>,
+    snapshots: Arc<Mutex<Vec<Zxid>>>,
     replies: Vec<Outbound>,
 }
 
 impl Harness {
     fn new() -> Harness {
+        Harness::with_snapshot_interval(100_000)
+    }
+
+    fn with_snapshot_interval(snapshot_interval_txns: u64) -> Harness {
         let persisted = Arc::new(Mutex::new(Vec::new()));
         let outbound_seen = Arc::new(Mutex::new(Vec::new()));
+        let snapshots = Arc::new(Mutex::new(Vec::new()));
         let disk = RecordingDisk {
             persisted: persisted.clone(),
             outbound_seen: outbound_seen.clone(),
+            snapshots: snapshots.clone(),
         };
         let config = CoreConfig {
             me: ServerId(1),
@@ -69,6 +93,7 @@ impl Harness {
             configuration: Vec::new(),
             data_dir: std::path::PathBuf::from("/nonexistent"),
             data_log_dir: std::path::PathBuf::from("/nonexistent"),
+            snapshot_interval_txns,
         };
         let mut core = Core::new(config, Durable::<Replica>::default(), Box::new(disk));
         core.flush().expect("persists");
@@ -81,6 +106,7 @@ impl Harness {
             core,
             persisted,
             outbound_seen,
+            snapshots,
             replies: Vec::new(),
         }
     }
@@ -277,5 +303,45 @@ fn connections_past_max_client_cnxns_are_closed() {
     assert!(
         matches!(sent.as_slice(), [Outbound::Close { reason }] if reason.contains("maxClientCnxns")),
         "{sent:?}"
+    );
+}
+
+#[test]
+fn snapshots_start_every_snap_count_txns_and_logged_txns_are_never_written_again() {
+    let mut harness = Harness::with_snapshot_interval(4);
+    harness.connect(1);
+    for index in 0..12 {
+        let sent = harness.request(1, index + 1, create(&format!("/n{index}"), b"x", 0));
+        assert_eq!(reply_of(&sent).1, 0);
+    }
+    let snapshots = harness.snapshots.lock().expect("not poisoned").clone();
+    // 13 txns (a createSession, 12 creates), a snapshot after 2 or 3 of them.
+    assert!(snapshots.len() >= 4, "snapshots at {snapshots:?}");
+    assert!(snapshots.windows(2).all(|pair| pair[0] < pair[1]));
+    let persisted = harness.persisted.lock().expect("not poisoned");
+    let appended: Vec<Zxid> = persisted
+        .iter()
+        .flat_map(|plan| plan.append.iter().map(|proposal| proposal.zxid))
+        .collect();
+    assert!(
+        appended.windows(2).all(|pair| pair[0] < pair[1]),
+        "every txn is logged once, in order: {appended:?}"
+    );
+    assert!(persisted
+        .iter()
+        .all(|plan| plan.snapshot.is_none() && plan.truncate_after.is_none()));
+    drop(persisted);
+    let sent = harness.request(
+        1,
+        100,
+        RequestBody::GetData(GetDataRequest {
+            path: "/n0".to_string(),
+            watch: false,
+        }),
+    );
+    assert_eq!(
+        reply_of(&sent).1,
+        0,
+        "the compacted tree still serves reads"
     );
 }

@@ -74,6 +74,7 @@ pub fn core_config(config: &ServerConfig, me: ServerId) -> CoreConfig {
         ],
         data_dir: config.data_dir.clone(),
         data_log_dir: config.data_log_dir.clone(),
+        snapshot_interval_txns: u64::from(config.snapshot_interval_txns),
     }
 }
 

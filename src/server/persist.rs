@@ -61,6 +61,22 @@ impl DiskImage {
         }
     }
 
+    /// Records a compaction of the core's history into the snapshot `durable` now starts
+    /// from. It asks for no disk work: the txns the snapshot covers stay in the log (the
+    /// snapshot file is written in the background, and autopurge removes old logs later), so
+    /// only the history after the snapshot is compared at the next plan.
+    pub fn compacted<T, A>(&mut self, durable: &DurableState<T, A>) {
+        let snapshot_zxid = durable.snapshot.as_ref().map(|snapshot| snapshot.zxid);
+        self.snapshot_zxid = snapshot_zxid;
+        self.logged.retain(|zxid| Some(*zxid) > snapshot_zxid);
+        assert!(
+            self.logged
+                .iter()
+                .eq(durable.history.iter().map(|proposal| &proposal.zxid)),
+            "a compaction keeps the logged history after its snapshot"
+        );
+    }
+
     /// The work that makes the disk hold `saved`, and records it as written. Each `Save`
     /// carries the whole durable state, so a batch of steps needs only its last one planned
     /// (group commit: one plan, one sync).

@@ -189,6 +189,12 @@ pub enum StorageError {
     #[error("{count} snapshots is too few to retain; ZooKeeper's autopurge keeps at least 3")]
     RetainCountTooSmall { count: usize },
 
+    #[error("cannot start a thread to write a snapshot into {directory}: {error}")]
+    SnapshotThread {
+        directory: PathBuf,
+        error: std::io::Error,
+    },
+
     #[error("{path}: the tree holds {count} {what}, more than a snapshot's int count allows")]
     TooManyToSnapshot {
         path: PathBuf,

@@ -10,9 +10,11 @@ use super::recovery::{load_with, replica, Recovered};
 use super::snapshot::write_snapshot;
 use super::txn_log::{Synced, TxnLogWriter};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::thread::JoinHandle;
 use zabkeeper_models::replica::Database;
 use zabkeeper_models::request::Prepared;
-use zabkeeper_models::zab::{Proposal, StateMachine};
+use zabkeeper_models::zab::{Proposal, Snapshot, StateMachine};
 use zabkeeper_models::{Epoch, Zxid};
 
 /// The disk work of one or more `Save`s of the core, in the order it must happen.
@@ -37,6 +39,8 @@ pub struct Storage {
     options: StorageOptions,
     log: TxnLogWriter,
     epochs: EpochFiles,
+    /// The background snapshot being written, if one was started and not yet joined.
+    snapshot_writer: Option<JoinHandle<Result<PathBuf, StorageError>>>,
 }
 
 impl Storage {
@@ -72,6 +76,7 @@ impl Storage {
             snapshot_directory,
             options,
             log,
+            snapshot_writer: None,
         };
         Ok((storage, recovered))
     }
@@ -102,11 +107,67 @@ impl Storage {
         )
     }
 
+    /// Whether a background snapshot may start: none is being written. Joins a finished one
+    /// (logging how it went).
+    pub fn snapshot_idle(&mut self) -> bool {
+        if self
+            .snapshot_writer
+            .as_ref()
+            .is_some_and(|writer| !writer.is_finished())
+        {
+            return false;
+        }
+        self.finish_snapshot();
+        true
+    }
+
+    /// Rolls the log and writes `snapshot` on a thread of its own, as ZooKeeper's
+    /// SyncRequestProcessor does after snapCount txns. Nothing waits for it: the log already
+    /// holds every txn the snapshot covers, and keeps them until autopurge, so the snapshot
+    /// only shortens the next recovery. The file appears under its name only once complete
+    /// (written as `.tmp`, then renamed), so a crash mid-write leaves the older snapshots in
+    /// charge. The snapshot is immutable and shared read-only with the core.
+    pub fn start_snapshot(
+        &mut self,
+        snapshot: Arc<Snapshot<Database>>,
+    ) -> Result<(), StorageError> {
+        self.finish_snapshot();
+        // The next txn opens a new log file, so the logs before it can go once enough newer
+        // snapshots exist.
+        self.log.roll();
+        let directory = self.snapshot_directory.clone();
+        let dbid = self.options.snapshot_dbid;
+        let writer = std::thread::Builder::new()
+            .name("snapshot".to_string())
+            .spawn(move || write_snapshot(&directory, &snapshot.applied, snapshot.zxid, dbid))
+            .map_err(|error| StorageError::SnapshotThread {
+                directory: self.snapshot_directory.clone(),
+                error,
+            })?;
+        self.snapshot_writer = Some(writer);
+        Ok(())
+    }
+
+    /// Waits for the background snapshot, if any, and logs its result. A failed snapshot
+    /// loses nothing (the log holds its txns); ZooKeeper logs it and goes on as well.
+    pub fn finish_snapshot(&mut self) {
+        let Some(writer) = self.snapshot_writer.take() else {
+            return;
+        };
+        match writer.join() {
+            Ok(Ok(path)) => tracing::info!(file = %path.display(), "snapshot written"),
+            Ok(Err(error)) => tracing::error!(%error, "the background snapshot failed"),
+            Err(_) => tracing::error!("the background snapshot's thread panicked"),
+        }
+    }
+
     /// Drops every txn after `zxid`: first the snapshots newer than it (they hold those txns),
     /// then the log. Refused when no snapshot at or before `zxid` would remain, since the state
     /// at `zxid` could then not be rebuilt, except for zero, whose state is the empty database.
     pub fn truncate_after(&mut self, zxid: Zxid) -> Result<(), StorageError> {
         self.log.check_usable()?;
+        // A snapshot still being written could land after the truncation and hold dropped txns.
+        self.finish_snapshot();
         let snapshots = list_named(&self.snapshot_directory, SNAPSHOT_PREFIX)?;
         let base_remains = snapshots
             .iter()
@@ -157,6 +218,13 @@ impl Storage {
             self.write_current_epoch(epoch)?;
         }
         Ok(synced)
+    }
+}
+
+impl Drop for Storage {
+    /// A shutdown lets the snapshot in flight complete rather than leave a `.tmp` behind.
+    fn drop(&mut self) {
+        self.finish_snapshot();
     }
 }
 

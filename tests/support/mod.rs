@@ -22,6 +22,12 @@ fn free_port() -> u16 {
 
 impl Server {
     pub fn start() -> Server {
+        Server::start_with("")
+    }
+
+    /// A server whose zoo.cfg has `extra_lines` (ZooKeeper keys, one per line) after the
+    /// defaults of these tests.
+    pub fn start_with(extra_lines: &str) -> Server {
         let directory = std::env::temp_dir().join(format!(
             "zabkeeper-test-{}-{}",
             std::process::id(),
@@ -33,7 +39,7 @@ impl Server {
         let mut file = std::fs::File::create(&config).expect("zoo.cfg");
         writeln!(
             file,
-            "tickTime=500\ndataDir={}\nclientPort={port}\nclientPortAddress=127.0.0.1\n4lw.commands.whitelist=*\nminSessionTimeout=1000\nmaxSessionTimeout=30000",
+            "tickTime=500\ndataDir={}\nclientPort={port}\nclientPortAddress=127.0.0.1\n4lw.commands.whitelist=*\nminSessionTimeout=1000\nmaxSessionTimeout=30000\n{extra_lines}",
             directory.join("data").display()
         )
         .expect("writes zoo.cfg");
@@ -45,6 +51,11 @@ impl Server {
         };
         server.wait_until_serving();
         server
+    }
+
+    /// The `dataDir` of its zoo.cfg.
+    pub fn data_directory(&self) -> PathBuf {
+        self.directory.join("data")
     }
 
     pub fn address(&self) -> String {
