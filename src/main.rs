@@ -10,11 +10,12 @@ use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 use tokio::net::TcpListener;
 use zabkeeper::bench::{self, BenchPlan};
 use zabkeeper::config::{load_config, Host, LoadedConfig, ServerConfig};
 use zabkeeper::models::ServerId;
-use zabkeeper::server::{self, connection::ConnectionLimits};
+use zabkeeper::server::{self, autopurge::AutopurgeConfig, connection::ConnectionLimits};
 use zabkeeper::storage::{Storage, StorageOptions};
 
 #[derive(Parser)]
@@ -201,6 +202,21 @@ async fn serve(config: ServerConfig, me: ServerId) -> Result<(), String> {
         requests_in_flight_max: config.outstanding_requests_max as usize,
     };
     let core_config = server::core_config(&config, me);
+    // Dropped (so stopped) when this function returns.
+    let _autopurge = config.autopurge_interval_hours.map(|hours| {
+        let autopurge = AutopurgeConfig {
+            data_dir: config.data_dir.clone(),
+            data_log_dir: config.data_log_dir.clone(),
+            snapshots_retained: config.autopurge_snapshots_retained as usize,
+            interval: Duration::from_secs(u64::from(hours) * 3600),
+        };
+        tracing::info!(
+            hours,
+            retained = autopurge.snapshots_retained,
+            "autopurge scheduled"
+        );
+        AbortOnDrop(tokio::spawn(server::autopurge::run(autopurge)))
+    });
     server::serve(
         listener,
         core_config,
@@ -213,6 +229,15 @@ async fn serve(config: ServerConfig, me: ServerId) -> Result<(), String> {
     .map_err(|error| format!("stopped: {error}"))?;
     tracing::info!("stopped after the last sync");
     Ok(())
+}
+
+/// A background task that stops with its owner.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// SIGTERM or SIGINT.

@@ -172,3 +172,68 @@ async fn acknowledged_writes_survive_a_kill_and_restart() {
         assert_eq!(data, index.to_string().as_bytes());
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn snapshots_every_snap_count_txns_and_autopurge_keep_recovery_whole() {
+    let mut server =
+        Server::start_with("snapCount=10\nautopurge.snapRetainCount=3\nautopurge.purgeInterval=1");
+    {
+        let client = connect(&server).await;
+        for index in 0..120 {
+            client
+                .create(&format!("/snapped-{index}"), b"x", &open())
+                .await
+                .expect("creates");
+        }
+    }
+    let version_directory = server.data_directory().join("version-2");
+    let names = |prefix: &str| -> Vec<String> {
+        std::fs::read_dir(&version_directory)
+            .expect("lists version-2")
+            .map(|entry| {
+                entry
+                    .expect("an entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .filter(|name| name.starts_with(prefix))
+            .collect()
+    };
+    // 121 txns at one snapshot per 5 to 9: the background writer has had plenty to do.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while names("snapshot.").len() < 5 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "snapshots: {:?}",
+            names("snapshot.")
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        names("log.").len() >= 5,
+        "a log per snapshot: {:?}",
+        names("log.")
+    );
+    server.kill_and_restart();
+    // The restart's autopurge runs at once and keeps three snapshots.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while names("snapshot.").len() > 3 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "autopurge left {:?}",
+            names("snapshot.")
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let client = connect(&server).await;
+    let (children, _) = client.get_children("/").await.expect("lists /");
+    assert_eq!(
+        children
+            .iter()
+            .filter(|name| name.starts_with("snapped-"))
+            .count(),
+        120,
+        "every acknowledged create is recovered from a snapshot and the logs after it"
+    );
+}

@@ -3,6 +3,7 @@
 //! and its commands to syscalls.
 
 pub mod auth;
+pub mod autopurge;
 pub mod connection;
 pub mod core;
 pub mod password;
