@@ -27,6 +27,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use zabkeeper_models::replica::{ClientRequest, Database, Replica};
 use zabkeeper_models::request::{AccessControl, Prepared, WriteRequest};
+use zabkeeper_models::session::handshake::{
+    self, Handshake, HandshakeDecision, Refusal, ServerView,
+};
 use zabkeeper_models::session::{initial_session_id, SessionConfig};
 use zabkeeper_models::tree::{op_code, ApplyResult, Id as AuthId};
 use zabkeeper_models::watch::WatchRegistry;
@@ -435,14 +438,14 @@ impl Core {
                     .values()
                     .filter(|state| state.address.ip() == address.ip())
                     .count();
-                if let Some(limit) = self.config.connections_per_host_max {
-                    if from_address >= limit as usize {
-                        tracing::warn!(%address, limit, "too many connections from one address (maxClientCnxns); refusing");
-                        let _ = outbound.send(Outbound::Close {
-                            reason: format!("maxClientCnxns ({limit}) reached for {address}"),
-                        });
-                        return;
-                    }
+                let limit = self.config.connections_per_host_max;
+                if !handshake::admits_connection(from_address, limit) {
+                    let limit = limit.unwrap_or_default();
+                    tracing::warn!(%address, limit, "too many connections from one address (maxClientCnxns); refusing");
+                    let _ = outbound.send(Outbound::Close {
+                        reason: format!("maxClientCnxns ({limit}) reached for {address}"),
+                    });
+                    return;
                 }
                 self.connections.insert(
                     connection,
@@ -481,72 +484,95 @@ impl Core {
     }
 
     fn connect(&mut self, connection: ConnectionId, request: ConnectRequest) {
-        if !self.is_serving() {
-            // Still electing (or recovering): ZooKeeper closes such connections and the client
-            // retries, rather than holding a session it cannot serve yet.
-            self.close(connection, "the server is not serving yet".to_string());
-            return;
-        }
-        let last_zxid = self.state.durable.last_zxid();
-        if request.last_zxid_seen > last_zxid.0 as i64 {
-            // The client saw a newer state than this server has: serving it would go back in
-            // time. ZooKeeper closes the connection so the client tries another server.
-            self.close(
+        let server = ServerView {
+            serving: self.is_serving(),
+            last_zxid: self.state.durable.last_zxid(),
+            known_session_timeout_ms: self
+                .state
+                .applied
+                .sessions
+                .get(&SessionId(request.session_id))
+                .copied(),
+        };
+        let handshake = Handshake {
+            last_zxid_seen: request.last_zxid_seen,
+            timeout_ms: request.timeout_ms,
+            session_id: request.session_id,
+            password_matches: password::password_matches(request.session_id, &request.password),
+        };
+        match handshake::decide(&self.config.sessions, server, handshake) {
+            HandshakeDecision::Refuse(Refusal::NotServing) => {
+                self.close(connection, "the server is not serving yet".to_string());
+            }
+            HandshakeDecision::Refuse(Refusal::ClientIsAhead {
+                last_zxid_seen,
+                last_zxid,
+            }) => self.close(
                 connection,
                 format!(
-                    "client has seen zxid 0x{:x}, our last zxid is 0x{:x}",
-                    request.last_zxid_seen, last_zxid.0
+                    "client has seen zxid 0x{last_zxid_seen:x}, our last zxid is 0x{:x}",
+                    last_zxid.0
                 ),
-            );
-            return;
-        }
-        let timeout_ms = self.config.sessions.clamp_timeout_ms(request.timeout_ms);
-        if request.session_id == 0 {
-            let session = SessionId(self.next_session_id);
-            self.next_session_id += 1;
-            if let Some(state) = self.connections.get_mut(&connection) {
-                state.connecting = Some(request);
-            }
-            self.submit(
-                connection,
-                session,
-                0,
-                op_code::CREATE_SESSION,
-                WriteRequest::CreateSession { timeout_ms },
-            );
-            return;
-        }
-        let session = SessionId(request.session_id);
-        let now_ms = self.now_ms();
-        let known = self.state.applied.sessions.get(&session).copied();
-        let valid = password::password_matches(session.0, &request.password)
-            && known.is_some()
-            && self
-                .peer
-                .touch_session(self.state.to_mut(), &session, now_ms);
-        let response = match known {
-            Some(timeout_ms) if valid => {
+            ),
+            HandshakeDecision::CreateSession { timeout_ms } => {
+                let session = SessionId(self.next_session_id);
+                self.next_session_id += 1;
                 if let Some(state) = self.connections.get_mut(&connection) {
-                    state.session = Some(Session { id: session });
+                    state.connecting = Some(request);
                 }
-                ConnectResponse::answering(
-                    &request,
-                    timeout_ms,
-                    session.0,
-                    password::session_password(session.0).to_vec(),
-                    false,
-                )
+                self.submit(
+                    connection,
+                    session,
+                    0,
+                    op_code::CREATE_SESSION,
+                    WriteRequest::CreateSession { timeout_ms },
+                );
             }
-            _ => ConnectResponse::session_refused(&request),
-        };
+            HandshakeDecision::Resume {
+                session,
+                timeout_ms,
+            } => {
+                let now_ms = self.now_ms();
+                if self
+                    .peer
+                    .touch_session(self.state.to_mut(), &session, now_ms)
+                {
+                    if let Some(state) = self.connections.get_mut(&connection) {
+                        state.session = Some(Session { id: session });
+                    }
+                    let response = ConnectResponse::answering(
+                        &request,
+                        timeout_ms,
+                        session.0,
+                        password::session_password(session.0).to_vec(),
+                        false,
+                    );
+                    self.batch_outbound
+                        .push((connection, Outbound::Connected(response)));
+                } else {
+                    self.session_expired(connection, &request, session);
+                }
+            }
+            HandshakeDecision::Expired { session } => {
+                self.session_expired(connection, &request, session)
+            }
+        }
+    }
+
+    /// Tells the client its session is gone (timeout 0), then closes the connection.
+    fn session_expired(
+        &mut self,
+        connection: ConnectionId,
+        request: &ConnectRequest,
+        session: SessionId,
+    ) {
+        let response = ConnectResponse::session_refused(request);
         self.batch_outbound
             .push((connection, Outbound::Connected(response)));
-        if !valid {
-            self.close(
-                connection,
-                format!("session 0x{:x} is expired or invalid", session.0),
-            );
-        }
+        self.close(
+            connection,
+            format!("session 0x{:x} is expired or invalid", session.0),
+        );
     }
 
     fn submit(

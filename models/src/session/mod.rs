@@ -15,6 +15,7 @@
 //! Times are the driver's monotonic clock in milliseconds, passed in; nothing here reads a clock.
 
 mod expiry;
+pub mod handshake;
 mod touches;
 
 pub use expiry::{round_to_next_interval, ExpiryQueue};

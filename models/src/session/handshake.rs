@@ -1,0 +1,209 @@
+//! The connect handshake's decisions (ZooKeeper's `NIOServerCnxnFactory` connection limit,
+//! `ZooKeeperServer.processConnectRequest` and `reopenSession`): whether a connection is let
+//! in, and whether a ConnectRequest is refused, creates a session, resumes one, or is told
+//! its session expired. The driver brings what it knows (whether its peer serves, its last
+//! zxid, the sessions it holds, whether the password is the session's); the bytes stay there.
+
+use super::SessionConfig;
+use crate::ids::{SessionId, Zxid};
+
+/// Whether one more connection from an address is let in (`maxClientCnxns`, counted per
+/// address; `None` for no limit).
+pub fn admits_connection(open_from_address: usize, limit: Option<u32>) -> bool {
+    limit.is_none_or(|limit| open_from_address < limit as usize)
+}
+
+/// What a ConnectRequest asks, as far as the decision goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Handshake {
+    pub last_zxid_seen: i64,
+    pub timeout_ms: i32,
+    /// 0 asks for a new session.
+    pub session_id: i64,
+    /// Whether the password the client sent is the one derived for `session_id`.
+    pub password_matches: bool,
+}
+
+/// What the server has that the decision depends on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ServerView {
+    /// The peer leads or follows and has synced: it can serve sessions.
+    pub serving: bool,
+    /// The last txn this server has logged.
+    pub last_zxid: Zxid,
+    /// The timeout of the session the client names, if this server's applied state holds it.
+    pub known_session_timeout_ms: Option<i32>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HandshakeDecision {
+    /// Close the connection without an answer; the client retries, elsewhere if it can.
+    Refuse(Refusal),
+    /// Submit a createSession with this negotiated timeout; answer when it is applied.
+    CreateSession { timeout_ms: i32 },
+    /// Answer with the session's own timeout, once a touch of it succeeded (a session the
+    /// leader already closes cannot be resumed: a failed touch makes this `Expired`).
+    Resume { session: SessionId, timeout_ms: i32 },
+    /// Answer with timeout 0 (the client's "session expired"), then close.
+    Expired { session: SessionId },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// Still electing or syncing: there is no state to serve a session from yet.
+    NotServing,
+    /// The client has seen a txn this server does not have: serving it would go back in time.
+    ClientIsAhead {
+        last_zxid_seen: i64,
+        last_zxid: Zxid,
+    },
+}
+
+/// The decision for `request` on a server in the state `server`.
+pub fn decide(config: &SessionConfig, server: ServerView, request: Handshake) -> HandshakeDecision {
+    if !server.serving {
+        return HandshakeDecision::Refuse(Refusal::NotServing);
+    }
+    // Zxids are unsigned here and signed on the wire; a negative lastZxidSeen is behind all.
+    if request.last_zxid_seen > 0 && request.last_zxid_seen as u64 > server.last_zxid.0 {
+        return HandshakeDecision::Refuse(Refusal::ClientIsAhead {
+            last_zxid_seen: request.last_zxid_seen,
+            last_zxid: server.last_zxid,
+        });
+    }
+    if request.session_id == 0 {
+        return HandshakeDecision::CreateSession {
+            timeout_ms: config.clamp_timeout_ms(request.timeout_ms),
+        };
+    }
+    let session = SessionId(request.session_id);
+    match server.known_session_timeout_ms {
+        Some(timeout_ms) if request.password_matches => HandshakeDecision::Resume {
+            session,
+            timeout_ms,
+        },
+        _ => HandshakeDecision::Expired { session },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::Epoch;
+
+    const CONFIG: SessionConfig = SessionConfig {
+        tick_time_ms: 2000,
+        session_timeout_ms_min: 4000,
+        session_timeout_ms_max: 40_000,
+    };
+
+    fn serving(last_zxid: Zxid, known_session_timeout_ms: Option<i32>) -> ServerView {
+        ServerView {
+            serving: true,
+            last_zxid,
+            known_session_timeout_ms,
+        }
+    }
+
+    fn new_session(last_zxid_seen: i64, timeout_ms: i32) -> Handshake {
+        Handshake {
+            last_zxid_seen,
+            timeout_ms,
+            session_id: 0,
+            password_matches: false,
+        }
+    }
+
+    #[test]
+    fn connections_from_one_address_stop_at_the_limit() {
+        assert!(admits_connection(1, Some(2)));
+        assert!(!admits_connection(2, Some(2)));
+        assert!(admits_connection(10_000, None));
+    }
+
+    #[test]
+    fn a_server_that_does_not_serve_refuses_every_handshake() {
+        let server = ServerView {
+            serving: false,
+            ..serving(Zxid::ZERO, None)
+        };
+        assert_eq!(
+            decide(&CONFIG, server, new_session(0, 30_000)),
+            HandshakeDecision::Refuse(Refusal::NotServing)
+        );
+    }
+
+    #[test]
+    fn a_client_ahead_of_the_server_is_refused_and_one_level_with_it_is_not() {
+        let last_zxid = Zxid::new(Epoch(1), 5);
+        let ahead = new_session(last_zxid.0 as i64 + 1, 30_000);
+        assert_eq!(
+            decide(&CONFIG, serving(last_zxid, None), ahead),
+            HandshakeDecision::Refuse(Refusal::ClientIsAhead {
+                last_zxid_seen: last_zxid.0 as i64 + 1,
+                last_zxid
+            })
+        );
+        let level = new_session(last_zxid.0 as i64, 30_000);
+        assert!(matches!(
+            decide(&CONFIG, serving(last_zxid, None), level),
+            HandshakeDecision::CreateSession { .. }
+        ));
+    }
+
+    #[test]
+    fn a_new_session_gets_its_timeout_clamped_to_the_configured_bounds() {
+        let server = serving(Zxid::ZERO, None);
+        for (asked, granted) in [(1000, 4000), (30_000, 30_000), (90_000, 40_000)] {
+            assert_eq!(
+                decide(&CONFIG, server, new_session(0, asked)),
+                HandshakeDecision::CreateSession {
+                    timeout_ms: granted
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn a_known_session_with_its_password_resumes_with_its_own_timeout() {
+        let request = Handshake {
+            last_zxid_seen: 0,
+            timeout_ms: 5000,
+            session_id: 7,
+            password_matches: true,
+        };
+        assert_eq!(
+            decide(&CONFIG, serving(Zxid::ZERO, Some(12_000)), request),
+            HandshakeDecision::Resume {
+                session: SessionId(7),
+                timeout_ms: 12_000
+            }
+        );
+    }
+
+    #[test]
+    fn a_wrong_password_or_an_unknown_session_is_told_it_expired() {
+        let wrong_password = Handshake {
+            last_zxid_seen: 0,
+            timeout_ms: 5000,
+            session_id: 7,
+            password_matches: false,
+        };
+        assert_eq!(
+            decide(&CONFIG, serving(Zxid::ZERO, Some(12_000)), wrong_password),
+            HandshakeDecision::Expired {
+                session: SessionId(7)
+            }
+        );
+        let unknown = Handshake {
+            password_matches: true,
+            ..wrong_password
+        };
+        assert_eq!(
+            decide(&CONFIG, serving(Zxid::ZERO, None), unknown),
+            HandshakeDecision::Expired {
+                session: SessionId(7)
+            }
+        );
+    }
+}
