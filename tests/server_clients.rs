@@ -237,3 +237,49 @@ async fn snapshots_every_snap_count_txns_and_autopurge_keep_recovery_whole() {
         "every acknowledged create is recovered from a snapshot and the logs after it"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_during_writes_stops_cleanly_and_keeps_every_acknowledged_write() {
+    let mut server = Server::start();
+    let client = connect(&server).await;
+    let writer = tokio::spawn(async move {
+        let mut acknowledged = Vec::new();
+        for index in 0..100_000 {
+            let path = format!("/term-{index}");
+            match client.create(&path, b"x", &open()).await {
+                Ok(_) => acknowledged.push(path),
+                Err(_) => break,
+            }
+        }
+        acknowledged
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let status = tokio::task::block_in_place(|| server.terminate(Duration::from_secs(20)));
+    assert!(
+        status.success(),
+        "exit status {status}; log:\n{}",
+        server.log()
+    );
+    assert!(
+        server.log().contains("stopped after the last sync"),
+        "log:\n{}",
+        server.log()
+    );
+    let acknowledged = tokio::time::timeout(Duration::from_secs(30), writer)
+        .await
+        .expect("the writer stops once the server is gone")
+        .expect("the writer does not panic");
+    assert!(
+        !acknowledged.is_empty(),
+        "writes were acknowledged before the stop"
+    );
+    server.restart();
+    let client = connect(&server).await;
+    for path in &acknowledged {
+        client
+            .check_stat(path)
+            .await
+            .expect("reads")
+            .unwrap_or_else(|| panic!("{path} was acknowledged before SIGTERM"));
+    }
+}

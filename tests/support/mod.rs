@@ -91,6 +91,37 @@ impl Server {
         self.process = spawn(&self.directory.join("zoo.cfg"), &self.directory);
         self.wait_until_serving();
     }
+
+    /// SIGTERM, and the exit status once the process is gone (SIGKILL after `limit`).
+    pub fn terminate(&mut self, limit: Duration) -> std::process::ExitStatus {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.process.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "SIGTERM delivered");
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Some(status) = self.process.try_wait().expect("waits") {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.process.kill();
+                panic!("the server did not stop within {limit:?} of SIGTERM");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// A new process on the same data directory and port, after the last one stopped.
+    pub fn restart(&mut self) {
+        self.process = spawn(&self.directory.join("zoo.cfg"), &self.directory);
+        self.wait_until_serving();
+    }
+
+    /// What the server logged on stderr so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.directory.join("server.log")).unwrap_or_default()
+    }
 }
 
 fn spawn(config: &std::path::Path, directory: &std::path::Path) -> Child {
