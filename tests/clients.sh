@@ -22,7 +22,9 @@ wait_for() { # port
   for _ in $(seq 1 150); do
     # ruok answers while ZooKeeper still loads its database and refuses sessions; srvr
     # names the mode only once the server serves.
-    printf srvr | timeout 1 nc -q1 127.0.0.1 "$1" 2>/dev/null | grep -q '^Mode: ' && return 0
+    # nc is cut by the timeout (status 124), so its output is judged, not its status.
+    answer=$(printf srvr | timeout 1 nc -q1 127.0.0.1 "$1" 2>/dev/null || true)
+    grep -q '^Mode: ' <<<"$answer" && return 0
     sleep 0.2
   done
   echo "nothing answers on port $1" >&2
