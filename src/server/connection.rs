@@ -1,16 +1,19 @@
 //! One client connection, on one task: frames in, events to the core; the core's outbound
-//! messages to frames out. Nothing here decides anything about a request. A frame that does
-//! not decode closes the connection, as ZooKeeper does; everything else goes to the core.
+//! messages to frames out. Nothing here decides anything about a request. As in ZooKeeper, a
+//! frame whose length, connect request or request header does not decode closes the
+//! connection; a request whose header decodes goes to the core even when its op is unknown or
+//! its body does not decode, because ZooKeeper answers those under the request's xid. Bytes
+//! after the record a frame holds are ignored, as ZooKeeper ignores them.
 //!
 //! The task also enforces the per-connection limit on requests in flight: past it, it stops
 //! reading the socket until replies come back (ZooKeeper's throttling), so a client that
 //! pipelines without bound slows itself down instead of growing the server's queues.
 
-use super::core::{ConnectionId, Event, Outbound};
+use super::core::{ConnectionId, Event, Malformation, Outbound};
 use crate::config::FourLetterWord;
 use crate::proto::frame::{encode_frame, write_frame, FrameDecoder};
-use crate::proto::jute::{self, JuteError};
-use crate::proto::message::Request;
+use crate::proto::jute;
+use crate::proto::message::RequestBody;
 use crate::proto::records::{ConnectRequest, RequestHeader};
 use std::net::SocketAddr;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -143,8 +146,8 @@ fn take_frames(
         let event = match phase {
             Phase::Handshake => {
                 *phase = Phase::Requests;
-                jute::from_slice::<ConnectRequest>(&frame)
-                    .map(|request| Event::Connect {
+                jute::from_slice_prefix::<ConnectRequest>(&frame)
+                    .map(|(request, _)| Event::Connect {
                         connection,
                         request,
                     })
@@ -156,7 +159,7 @@ fn take_frames(
         let event = event.inspect_err(|reason| {
             tracing::warn!(connection, reason, "closing the connection");
         })?;
-        if matches!(event, Event::Request { .. }) {
+        if matches!(event, Event::Request { .. } | Event::Malformed { .. }) {
             *in_flight += 1;
         }
         send(core, event)?;
@@ -169,25 +172,27 @@ fn send(core: &mpsc::UnboundedSender<Event>, event: Event) -> Result<(), String>
 }
 
 fn request_event(connection: ConnectionId, frame: &[u8]) -> Result<Event, String> {
-    match Request::decode(frame) {
-        Ok(request) => Ok(Event::Request {
+    let (header, header_bytes) = jute::from_slice_prefix::<RequestHeader>(frame)
+        .map_err(|error| format!("request header does not decode: {error}"))?;
+    let xid = header.xid;
+    let malformed = |malformation| {
+        Ok(Event::Malformed {
             connection,
-            xid: request.header.xid,
-            body: request.body,
+            xid,
+            malformation,
+        })
+    };
+    let op_code = match header.op_code() {
+        Ok(op_code) if op_code.is_client_request() => op_code,
+        _ => return malformed(Malformation::UnknownOp(header.op_type)),
+    };
+    match RequestBody::decode_prefix(op_code, &frame[header_bytes..]) {
+        Ok((body, _)) => Ok(Event::Request {
+            connection,
+            xid,
+            body,
         }),
-        Err(error) => {
-            let op = jute::from_slice_prefix::<RequestHeader>(frame)
-                .map(|(header, _)| header.op_type)
-                .ok();
-            Err(describe_bad_request(op, &error))
-        }
-    }
-}
-
-fn describe_bad_request(op: Option<i32>, error: &JuteError) -> String {
-    match op {
-        Some(op) => format!("request with op code {op} does not decode: {error}"),
-        None => format!("request header does not decode: {error}"),
+        Err(error) => malformed(Malformation::BodyDoesNotDecode { op_code, error }),
     }
 }
 
