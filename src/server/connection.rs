@@ -16,12 +16,19 @@ use crate::proto::jute;
 use crate::proto::message::RequestBody;
 use crate::proto::records::{ConnectRequest, RequestHeader};
 use std::net::SocketAddr;
+use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 
 /// Bytes read from the socket per call.
 const READ_CHUNK_BYTES: usize = 64 * 1024;
+
+/// How long a new connection may take to send its connect request or four-letter word:
+/// ZooKeeper's `zookeeper.nio.sessionlessCnxnTimeout` default. Without it, a client that
+/// connects and then sends nothing, or only part of a frame, would hold a connection (and a
+/// `maxClientCnxns` slot) forever.
+pub const CONNECT_REQUEST_WAIT_MAX_DEFAULT: Duration = Duration::from_secs(10);
 
 /// The limits one connection is held to.
 #[derive(Clone, Copy, Debug)]
@@ -30,6 +37,9 @@ pub struct ConnectionLimits {
     pub frame_bytes_max: usize,
     /// Requests sent to the core and not answered yet, past which reading pauses.
     pub requests_in_flight_max: usize,
+    /// How long a new connection may take to send its first frame whole; past it the
+    /// connection closes. Once a session is established, its timeout takes over.
+    pub connect_request_wait_max: Duration,
 }
 
 /// Where the connection is in its life.
@@ -67,6 +77,7 @@ pub async fn serve_connection(
     let mut chunk = vec![0u8; READ_CHUNK_BYTES];
     let mut phase = Phase::Handshake;
     let mut in_flight = 0usize;
+    let connect_request_deadline = tokio::time::Instant::now() + limits.connect_request_wait_max;
     let reason = loop {
         // Handle every complete frame already buffered, as far as the limit allows.
         if let Err(reason) = take_frames(
@@ -103,6 +114,14 @@ pub async fn serve_connection(
                     Ok(false) => break "the server closed the connection".to_string(),
                     Err(reason) => break reason,
                 }
+            }
+            () = tokio::time::sleep_until(connect_request_deadline), if matches!(phase, Phase::Handshake) => {
+                let reason = format!(
+                    "no connect request within {} ms (the sessionless connection timeout)",
+                    limits.connect_request_wait_max.as_millis()
+                );
+                tracing::info!(connection, %peer_address, reason, "closing the connection");
+                break reason;
             }
         }
     };
