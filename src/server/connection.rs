@@ -13,7 +13,7 @@ use super::core::{ConnectionId, Event, Malformation, Outbound};
 use crate::config::FourLetterWord;
 use crate::proto::frame::{encode_frame, write_frame, FrameDecoder};
 use crate::proto::jute;
-use crate::proto::message::RequestBody;
+use crate::proto::message::{RequestBody, ResponseBody};
 use crate::proto::records::{ConnectRequest, RequestHeader};
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -104,8 +104,9 @@ pub async fn serve_connection(
                     break "the server dropped the connection".to_string();
                 };
                 if let Outbound::Reply(response) = &message {
-                    // Notifications (xid -1) answer nothing.
-                    if response.header.xid != -1 {
+                    // Notifications answer nothing. Told apart by their body, not by their
+                    // xid -1: a client may choose -1 as a request's xid too.
+                    if !matches!(response.body, ResponseBody::Notification(_)) {
                         in_flight = in_flight.saturating_sub(1);
                     }
                 }
@@ -240,4 +241,108 @@ async fn write_outbound(
         .await
         .map_err(|error| format!("write failed: {error}"))?;
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proto::frame::FRAME_BYTES_MAX_DEFAULT;
+    use crate::proto::message::Response;
+    use crate::proto::opcode::OpCode;
+    use crate::proto::records::{GetDataRequest, ReplyHeader};
+    use std::time::Duration;
+    use tokio::net::TcpListener;
+    use tokio::sync::mpsc::UnboundedReceiver;
+
+    /// A connection task on a loopback socket, with the test playing the core.
+    async fn served(limits: ConnectionLimits) -> (TcpStream, UnboundedReceiver<Event>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("binds");
+        let client = TcpStream::connect(listener.local_addr().expect("an address"))
+            .await
+            .expect("connects");
+        let (server_side, peer_address) = listener.accept().await.expect("accepts");
+        let (core, events) = mpsc::unbounded_channel();
+        tokio::spawn(serve_connection(1, server_side, peer_address, limits, core));
+        (client, events)
+    }
+
+    async fn next_event(events: &mut UnboundedReceiver<Event>) -> Event {
+        tokio::time::timeout(Duration::from_secs(10), events.recv())
+            .await
+            .expect("an event in time")
+            .expect("the task is alive")
+    }
+
+    #[tokio::test]
+    async fn a_connection_without_a_whole_connect_request_closes_after_the_wait() {
+        let (mut client, mut events) = served(ConnectionLimits {
+            frame_bytes_max: FRAME_BYTES_MAX_DEFAULT,
+            requests_in_flight_max: 10,
+            connect_request_wait_max: Duration::from_millis(200),
+        })
+        .await;
+        assert!(matches!(next_event(&mut events).await, Event::Open { .. }));
+        // A length that promises 44 bytes, and then silence.
+        client.write_all(&[0, 0, 0, 44, 0]).await.expect("writes");
+        assert!(matches!(
+            next_event(&mut events).await,
+            Event::Closed { connection: 1 }
+        ));
+        let mut rest = Vec::new();
+        let read = tokio::time::timeout(Duration::from_secs(10), client.read_to_end(&mut rest))
+            .await
+            .expect("the server closes the socket");
+        assert_eq!(read.expect("reads to the end"), 0);
+    }
+
+    #[tokio::test]
+    async fn a_reply_under_xid_minus_one_frees_its_place_in_flight() {
+        let (mut client, mut events) = served(ConnectionLimits {
+            frame_bytes_max: FRAME_BYTES_MAX_DEFAULT,
+            requests_in_flight_max: 1,
+            connect_request_wait_max: Duration::from_secs(10),
+        })
+        .await;
+        let Event::Open { outbound, .. } = next_event(&mut events).await else {
+            panic!("expected the connection to open first");
+        };
+        let connect = jute::to_vec(&ConnectRequest::default()).expect("encodes");
+        let get_data = |xid| {
+            let mut payload = jute::to_vec(&RequestHeader::new(xid, OpCode::GetData)).unwrap();
+            RequestBody::GetData(GetDataRequest {
+                path: "/a".to_string(),
+                watch: false,
+            })
+            .encode_into(&mut payload)
+            .unwrap();
+            payload
+        };
+        let mut frames = Vec::new();
+        for payload in [connect, get_data(-1), get_data(5)] {
+            write_frame(&mut frames, &payload).expect("frames");
+        }
+        client.write_all(&frames).await.expect("writes");
+        assert!(matches!(
+            next_event(&mut events).await,
+            Event::Connect { .. }
+        ));
+        assert!(matches!(
+            next_event(&mut events).await,
+            Event::Request { xid: -1, .. }
+        ));
+        outbound
+            .send(Outbound::Reply(Response {
+                header: ReplyHeader {
+                    xid: -1,
+                    zxid: 1,
+                    err: -101,
+                },
+                body: ResponseBody::Empty,
+            }))
+            .expect("the task is alive");
+        assert!(matches!(
+            next_event(&mut events).await,
+            Event::Request { xid: 5, .. }
+        ));
+    }
 }
