@@ -15,7 +15,9 @@ use tokio::net::TcpListener;
 use zabkeeper::bench::{self, BenchPlan};
 use zabkeeper::config::{load_config, Host, LoadedConfig, ServerConfig};
 use zabkeeper::models::ServerId;
-use zabkeeper::server::{self, autopurge::AutopurgeConfig, connection::ConnectionLimits};
+use zabkeeper::server::{
+    self, autopurge::AutopurgeConfig, connection, connection::ConnectionLimits,
+};
 use zabkeeper::storage::{Storage, StorageOptions};
 
 #[derive(Parser)]
@@ -200,6 +202,7 @@ async fn serve(config: ServerConfig, me: ServerId) -> Result<(), String> {
     let limits = ConnectionLimits {
         frame_bytes_max: config.request_bytes_max as usize,
         requests_in_flight_max: config.outstanding_requests_max as usize,
+        connect_request_wait_max: connection::CONNECT_REQUEST_WAIT_MAX_DEFAULT,
     };
     let core_config = server::core_config(&config, me);
     // Dropped (so stopped) when this function returns.

@@ -92,6 +92,16 @@ impl OpCode {
     pub fn code(self) -> i32 {
         self as i32
     }
+
+    /// Whether a client may send this op as a request. Notifications and errors only travel
+    /// from server to client; a session starts with a ConnectRequest, not a createSession;
+    /// containers are deleted by the server's container manager, not by clients.
+    pub fn is_client_request(self) -> bool {
+        !matches!(
+            self,
+            OpCode::Notification | OpCode::Error | OpCode::CreateSession | OpCode::DeleteContainer
+        )
+    }
 }
 
 impl TryFrom<i32> for OpCode {
@@ -134,6 +144,23 @@ mod tests {
         assert_eq!(OpCode::CreateSession.code(), -10);
         assert_eq!(OpCode::CloseSession.code(), -11);
         assert_eq!(OpCode::Error.code(), -1);
+    }
+
+    #[test]
+    fn clients_send_every_op_but_the_servers_own() {
+        let servers_own = [
+            OpCode::Notification,
+            OpCode::Error,
+            OpCode::CreateSession,
+            OpCode::DeleteContainer,
+        ];
+        for op_code in OpCode::ALL {
+            assert_eq!(
+                op_code.is_client_request(),
+                !servers_own.contains(&op_code),
+                "{op_code:?}"
+            );
+        }
     }
 
     #[test]

@@ -1,24 +1,34 @@
 //! One client connection, on one task: frames in, events to the core; the core's outbound
-//! messages to frames out. Nothing here decides anything about a request. A frame that does
-//! not decode closes the connection, as ZooKeeper does; everything else goes to the core.
+//! messages to frames out. Nothing here decides anything about a request. As in ZooKeeper, a
+//! frame whose length, connect request or request header does not decode closes the
+//! connection; a request whose header decodes goes to the core even when its op is unknown or
+//! its body does not decode, because ZooKeeper answers those under the request's xid. Bytes
+//! after the record a frame holds are ignored, as ZooKeeper ignores them.
 //!
 //! The task also enforces the per-connection limit on requests in flight: past it, it stops
 //! reading the socket until replies come back (ZooKeeper's throttling), so a client that
 //! pipelines without bound slows itself down instead of growing the server's queues.
 
-use super::core::{ConnectionId, Event, Outbound};
+use super::core::{ConnectionId, Event, Malformation, Outbound};
 use crate::config::FourLetterWord;
 use crate::proto::frame::{encode_frame, write_frame, FrameDecoder};
-use crate::proto::jute::{self, JuteError};
-use crate::proto::message::Request;
+use crate::proto::jute;
+use crate::proto::message::{RequestBody, ResponseBody};
 use crate::proto::records::{ConnectRequest, RequestHeader};
 use std::net::SocketAddr;
+use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 
 /// Bytes read from the socket per call.
 const READ_CHUNK_BYTES: usize = 64 * 1024;
+
+/// How long a new connection may take to send its connect request or four-letter word:
+/// ZooKeeper's `zookeeper.nio.sessionlessCnxnTimeout` default. Without it, a client that
+/// connects and then sends nothing, or only part of a frame, would hold a connection (and a
+/// `maxClientCnxns` slot) forever.
+pub const CONNECT_REQUEST_WAIT_MAX_DEFAULT: Duration = Duration::from_secs(10);
 
 /// The limits one connection is held to.
 #[derive(Clone, Copy, Debug)]
@@ -27,6 +37,9 @@ pub struct ConnectionLimits {
     pub frame_bytes_max: usize,
     /// Requests sent to the core and not answered yet, past which reading pauses.
     pub requests_in_flight_max: usize,
+    /// How long a new connection may take to send its first frame whole; past it the
+    /// connection closes. Once a session is established, its timeout takes over.
+    pub connect_request_wait_max: Duration,
 }
 
 /// Where the connection is in its life.
@@ -64,6 +77,7 @@ pub async fn serve_connection(
     let mut chunk = vec![0u8; READ_CHUNK_BYTES];
     let mut phase = Phase::Handshake;
     let mut in_flight = 0usize;
+    let connect_request_deadline = tokio::time::Instant::now() + limits.connect_request_wait_max;
     let reason = loop {
         // Handle every complete frame already buffered, as far as the limit allows.
         if let Err(reason) = take_frames(
@@ -90,8 +104,9 @@ pub async fn serve_connection(
                     break "the server dropped the connection".to_string();
                 };
                 if let Outbound::Reply(response) = &message {
-                    // Notifications (xid -1) answer nothing.
-                    if response.header.xid != -1 {
+                    // Notifications answer nothing. Told apart by their body, not by their
+                    // xid -1: a client may choose -1 as a request's xid too.
+                    if !matches!(response.body, ResponseBody::Notification(_)) {
                         in_flight = in_flight.saturating_sub(1);
                     }
                 }
@@ -100,6 +115,14 @@ pub async fn serve_connection(
                     Ok(false) => break "the server closed the connection".to_string(),
                     Err(reason) => break reason,
                 }
+            }
+            () = tokio::time::sleep_until(connect_request_deadline), if matches!(phase, Phase::Handshake) => {
+                let reason = format!(
+                    "no connect request within {} ms (the sessionless connection timeout)",
+                    limits.connect_request_wait_max.as_millis()
+                );
+                tracing::info!(connection, %peer_address, reason, "closing the connection");
+                break reason;
             }
         }
     };
@@ -143,8 +166,8 @@ fn take_frames(
         let event = match phase {
             Phase::Handshake => {
                 *phase = Phase::Requests;
-                jute::from_slice::<ConnectRequest>(&frame)
-                    .map(|request| Event::Connect {
+                jute::from_slice_prefix::<ConnectRequest>(&frame)
+                    .map(|(request, _)| Event::Connect {
                         connection,
                         request,
                     })
@@ -156,7 +179,7 @@ fn take_frames(
         let event = event.inspect_err(|reason| {
             tracing::warn!(connection, reason, "closing the connection");
         })?;
-        if matches!(event, Event::Request { .. }) {
+        if matches!(event, Event::Request { .. } | Event::Malformed { .. }) {
             *in_flight += 1;
         }
         send(core, event)?;
@@ -169,25 +192,27 @@ fn send(core: &mpsc::UnboundedSender<Event>, event: Event) -> Result<(), String>
 }
 
 fn request_event(connection: ConnectionId, frame: &[u8]) -> Result<Event, String> {
-    match Request::decode(frame) {
-        Ok(request) => Ok(Event::Request {
+    let (header, header_bytes) = jute::from_slice_prefix::<RequestHeader>(frame)
+        .map_err(|error| format!("request header does not decode: {error}"))?;
+    let xid = header.xid;
+    let malformed = |malformation| {
+        Ok(Event::Malformed {
             connection,
-            xid: request.header.xid,
-            body: request.body,
+            xid,
+            malformation,
+        })
+    };
+    let op_code = match header.op_code() {
+        Ok(op_code) if op_code.is_client_request() => op_code,
+        _ => return malformed(Malformation::UnknownOp(header.op_type)),
+    };
+    match RequestBody::decode_prefix(op_code, &frame[header_bytes..]) {
+        Ok((body, _)) => Ok(Event::Request {
+            connection,
+            xid,
+            body,
         }),
-        Err(error) => {
-            let op = jute::from_slice_prefix::<RequestHeader>(frame)
-                .map(|(header, _)| header.op_type)
-                .ok();
-            Err(describe_bad_request(op, &error))
-        }
-    }
-}
-
-fn describe_bad_request(op: Option<i32>, error: &JuteError) -> String {
-    match op {
-        Some(op) => format!("request with op code {op} does not decode: {error}"),
-        None => format!("request header does not decode: {error}"),
+        Err(error) => malformed(Malformation::BodyDoesNotDecode { op_code, error }),
     }
 }
 
@@ -216,4 +241,108 @@ async fn write_outbound(
         .await
         .map_err(|error| format!("write failed: {error}"))?;
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proto::frame::FRAME_BYTES_MAX_DEFAULT;
+    use crate::proto::message::Response;
+    use crate::proto::opcode::OpCode;
+    use crate::proto::records::{GetDataRequest, ReplyHeader};
+    use std::time::Duration;
+    use tokio::net::TcpListener;
+    use tokio::sync::mpsc::UnboundedReceiver;
+
+    /// A connection task on a loopback socket, with the test playing the core.
+    async fn served(limits: ConnectionLimits) -> (TcpStream, UnboundedReceiver<Event>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("binds");
+        let client = TcpStream::connect(listener.local_addr().expect("an address"))
+            .await
+            .expect("connects");
+        let (server_side, peer_address) = listener.accept().await.expect("accepts");
+        let (core, events) = mpsc::unbounded_channel();
+        tokio::spawn(serve_connection(1, server_side, peer_address, limits, core));
+        (client, events)
+    }
+
+    async fn next_event(events: &mut UnboundedReceiver<Event>) -> Event {
+        tokio::time::timeout(Duration::from_secs(10), events.recv())
+            .await
+            .expect("an event in time")
+            .expect("the task is alive")
+    }
+
+    #[tokio::test]
+    async fn a_connection_without_a_whole_connect_request_closes_after_the_wait() {
+        let (mut client, mut events) = served(ConnectionLimits {
+            frame_bytes_max: FRAME_BYTES_MAX_DEFAULT,
+            requests_in_flight_max: 10,
+            connect_request_wait_max: Duration::from_millis(200),
+        })
+        .await;
+        assert!(matches!(next_event(&mut events).await, Event::Open { .. }));
+        // A length that promises 44 bytes, and then silence.
+        client.write_all(&[0, 0, 0, 44, 0]).await.expect("writes");
+        assert!(matches!(
+            next_event(&mut events).await,
+            Event::Closed { connection: 1 }
+        ));
+        let mut rest = Vec::new();
+        let read = tokio::time::timeout(Duration::from_secs(10), client.read_to_end(&mut rest))
+            .await
+            .expect("the server closes the socket");
+        assert_eq!(read.expect("reads to the end"), 0);
+    }
+
+    #[tokio::test]
+    async fn a_reply_under_xid_minus_one_frees_its_place_in_flight() {
+        let (mut client, mut events) = served(ConnectionLimits {
+            frame_bytes_max: FRAME_BYTES_MAX_DEFAULT,
+            requests_in_flight_max: 1,
+            connect_request_wait_max: Duration::from_secs(10),
+        })
+        .await;
+        let Event::Open { outbound, .. } = next_event(&mut events).await else {
+            panic!("expected the connection to open first");
+        };
+        let connect = jute::to_vec(&ConnectRequest::default()).expect("encodes");
+        let get_data = |xid| {
+            let mut payload = jute::to_vec(&RequestHeader::new(xid, OpCode::GetData)).unwrap();
+            RequestBody::GetData(GetDataRequest {
+                path: "/a".to_string(),
+                watch: false,
+            })
+            .encode_into(&mut payload)
+            .unwrap();
+            payload
+        };
+        let mut frames = Vec::new();
+        for payload in [connect, get_data(-1), get_data(5)] {
+            write_frame(&mut frames, &payload).expect("frames");
+        }
+        client.write_all(&frames).await.expect("writes");
+        assert!(matches!(
+            next_event(&mut events).await,
+            Event::Connect { .. }
+        ));
+        assert!(matches!(
+            next_event(&mut events).await,
+            Event::Request { xid: -1, .. }
+        ));
+        outbound
+            .send(Outbound::Reply(Response {
+                header: ReplyHeader {
+                    xid: -1,
+                    zxid: 1,
+                    err: -101,
+                },
+                body: ResponseBody::Empty,
+            }))
+            .expect("the task is alive");
+        assert!(matches!(
+            next_event(&mut events).await,
+            Event::Request { xid: 5, .. }
+        ));
+    }
 }

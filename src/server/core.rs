@@ -15,7 +15,9 @@ use super::reads::{ReadScope, Watcher};
 use super::writes::{multi_mixes_reads, write_reply, write_request};
 use super::{auth, password};
 use crate::config::{FourLetterWord, FourLetterWordWhitelist};
+use crate::proto::jute::JuteError;
 use crate::proto::message::{RequestBody, Response, ResponseBody};
+use crate::proto::opcode::OpCode;
 use crate::proto::records::{ConnectRequest, ConnectResponse, ReplyHeader, WatcherEvent};
 use stateright::actor::{Actor, Command, Id, Out};
 use std::borrow::Cow;
@@ -95,6 +97,12 @@ pub enum Event {
         xid: i32,
         body: RequestBody,
     },
+    /// A request whose header decoded but which cannot run as sent.
+    Malformed {
+        connection: ConnectionId,
+        xid: i32,
+        malformation: Malformation,
+    },
     /// The connection's first four bytes spell a four-letter word.
     FourLetterWord {
         connection: ConnectionId,
@@ -102,6 +110,15 @@ pub enum Event {
     },
     /// The connection is gone (the client closed it, or it broke).
     Closed { connection: ConnectionId },
+}
+
+/// What is wrong with a request whose header decoded.
+#[derive(Debug)]
+pub enum Malformation {
+    /// An op code that names no operation a client may send (the raw `type` of the header).
+    UnknownOp(i32),
+    /// A client op whose body does not decode.
+    BodyDoesNotDecode { op_code: OpCode, error: JuteError },
 }
 
 /// Makes a planned `Save` durable. The contract of `zab::DurableState`: when `persist`
@@ -475,6 +492,14 @@ impl Core {
                 self.count_received(connection);
                 self.request(connection, xid, body)
             }
+            Event::Malformed {
+                connection,
+                xid,
+                malformation,
+            } => {
+                self.count_received(connection);
+                self.malformed_request(connection, xid, malformation)
+            }
             Event::FourLetterWord { connection, word } => self.four_letter_word(connection, word),
             Event::Closed { connection } => {
                 self.watches.remove_watcher(&connection);
@@ -629,22 +654,28 @@ impl Core {
             .push((connection, Outbound::Reply(response)));
     }
 
-    fn request(&mut self, connection: ConnectionId, xid: i32, body: RequestBody) {
-        let Some(state) = self.connections.get(&connection) else {
-            return;
-        };
+    /// The session a request on `connection` runs in, touched by it; `None` when the request
+    /// must not run: the connection has no session (it closes), or its session expired
+    /// (SessionExpired, then it closes) and the request is not the session's own close.
+    fn session_for_request(
+        &mut self,
+        connection: ConnectionId,
+        xid: i32,
+        closes_session: bool,
+    ) -> Option<SessionId> {
+        let state = self.connections.get(&connection)?;
         let Some(session) = state.session.as_ref().map(|session| session.id) else {
             self.close(
                 connection,
                 "a request before the session was established".to_string(),
             );
-            return;
+            return None;
         };
         let now_ms = self.now_ms();
         let alive = self
             .peer
             .touch_session(self.state.to_mut(), &session, now_ms);
-        if !alive && !matches!(body, RequestBody::CloseSession) {
+        if !alive && !closes_session {
             self.reply(
                 connection,
                 xid,
@@ -652,8 +683,58 @@ impl Core {
                 ResponseBody::Empty,
             );
             self.close(connection, format!("session 0x{:x} expired", session.0));
+            return None;
+        }
+        Some(session)
+    }
+
+    /// Answers a request that cannot run as sent, as ZooKeeper's pipeline does.
+    fn malformed_request(
+        &mut self,
+        connection: ConnectionId,
+        xid: i32,
+        malformation: Malformation,
+    ) {
+        if self.session_for_request(connection, xid, false).is_none() {
             return;
         }
+        match malformation {
+            Malformation::UnknownOp(op) => {
+                tracing::warn!(connection, op, "request with an unknown op code");
+                // ZooKeeper's UnimplementedRequestProcessor answers under the request's own
+                // zxid, which a request that never entered the pipeline does not have (-1), and
+                // then closes the connection.
+                let response = Response {
+                    header: ReplyHeader {
+                        xid,
+                        zxid: -1,
+                        err: ErrorCode::Unimplemented.code(),
+                    },
+                    body: ResponseBody::Empty,
+                };
+                self.batch_outbound
+                    .push((connection, Outbound::Reply(response)));
+                self.close(connection, format!("request with unknown op code {op}"));
+            }
+            Malformation::BodyDoesNotDecode { op_code, error } => {
+                tracing::warn!(connection, ?op_code, %error, "request body does not decode");
+                // ZooKeeper decodes a body only in its request processors, which answer one
+                // that does not decode with MarshallingError and keep serving the connection.
+                self.reply(
+                    connection,
+                    xid,
+                    ErrorCode::MarshallingError,
+                    ResponseBody::Empty,
+                );
+            }
+        }
+    }
+
+    fn request(&mut self, connection: ConnectionId, xid: i32, body: RequestBody) {
+        let closes_session = matches!(body, RequestBody::CloseSession);
+        let Some(session) = self.session_for_request(connection, xid, closes_session) else {
+            return;
+        };
         match body {
             RequestBody::Ping => self.reply(
                 connection,

@@ -1,9 +1,11 @@
 //! The driver against the durability contract: nothing a batch produced leaves before the
 //! batch's txns are durable, and replies carry what the core decided.
 
-use super::core::{ConnectionId, Core, CoreConfig, Durability, Event, Outbound};
+use super::core::{ConnectionId, Core, CoreConfig, Durability, Event, Malformation, Outbound};
 use super::persist::Persist;
+use crate::proto::jute::JuteError;
 use crate::proto::message::{RequestBody, ResponseBody};
+use crate::proto::opcode::OpCode;
 use crate::proto::records::{
     self as wire, ConnectRequest, CreateRequest, ExistsRequest, GetDataRequest,
 };
@@ -344,4 +346,55 @@ fn snapshots_start_every_snap_count_txns_and_logged_txns_are_never_written_again
         0,
         "the compacted tree still serves reads"
     );
+}
+
+#[test]
+fn an_unknown_op_is_answered_unimplemented_without_a_zxid_and_closes_the_connection() {
+    let mut harness = Harness::new();
+    harness.connect(1);
+    harness.core.handle(Event::Malformed {
+        connection: 1,
+        xid: 7,
+        malformation: Malformation::UnknownOp(999),
+    });
+    let sent = harness.flush();
+    match sent.as_slice() {
+        [Outbound::Reply(reply), Outbound::Close { .. }] => {
+            assert_eq!(reply.header.xid, 7);
+            assert_eq!(reply.header.zxid, -1);
+            assert_eq!(reply.header.err, ErrorCode::Unimplemented.code());
+            assert_eq!(reply.body, ResponseBody::Empty);
+        }
+        other => panic!("expected a reply and a close, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_body_that_does_not_decode_is_a_marshalling_error_and_the_connection_stays() {
+    let mut harness = Harness::new();
+    harness.connect(1);
+    harness.core.handle(Event::Malformed {
+        connection: 1,
+        xid: 7,
+        malformation: Malformation::BodyDoesNotDecode {
+            op_code: OpCode::GetData,
+            error: JuteError::Truncated {
+                needed: 10,
+                remaining: 2,
+            },
+        },
+    });
+    let sent = harness.flush();
+    assert!(
+        !sent
+            .iter()
+            .any(|message| matches!(message, Outbound::Close { .. })),
+        "{sent:?}"
+    );
+    assert_eq!(
+        reply_of(&sent),
+        (7, ErrorCode::MarshallingError.code(), ResponseBody::Empty)
+    );
+    let sent = harness.request(1, 8, create("/after", b"", 0));
+    assert_eq!(reply_of(&sent).1, 0, "the connection still serves");
 }

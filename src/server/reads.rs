@@ -10,8 +10,7 @@ use crate::proto::records::{
     MultiOpResult, MultiResponse, SyncResponse, WhoAmIResponse,
 };
 use zabkeeper_models::replica::Database;
-use zabkeeper_models::request::{check_read, get_acl, AccessControl, ReadOp};
-use zabkeeper_models::tree::path::validate_path;
+use zabkeeper_models::request::{check_read, get_acl, read_node_path, AccessControl, ReadOp};
 use zabkeeper_models::tree::Id;
 use zabkeeper_models::watch::{AddWatchMode, WatchRegistry, WatchedEvent, WatcherType};
 use zabkeeper_models::{ErrorCode, SessionId, Zxid};
@@ -55,10 +54,6 @@ impl ReadReply {
     }
 }
 
-fn valid(path: &str) -> Result<(), ErrorCode> {
-    validate_path(path, false).map_err(|_| ErrorCode::BadArguments)
-}
-
 impl ReadScope<'_> {
     fn node_stat(&self, path: &str) -> Option<wire::Stat> {
         self.database
@@ -68,15 +63,16 @@ impl ReadScope<'_> {
     }
 
     fn get_data(&mut self, path: &str, watch: bool) -> Result<GetDataResponse, ErrorCode> {
-        valid(path)?;
+        let node_path = read_node_path(ReadOp::GetData, path)?;
         check_read(
             &self.database.tree,
             self.access,
             self.auth,
             ReadOp::GetData,
-            path,
+            node_path,
         )?;
-        let node = self.database.tree.node(path).expect("checked above");
+        let node = self.database.tree.node(node_path).expect("checked above");
+        // Watches stay under the path as sent, as ZooKeeper files them: one on "" never fires.
         if watch {
             self.watches.add_data_watch(path, &self.watcher);
         }
@@ -91,15 +87,15 @@ impl ReadScope<'_> {
         path: &str,
         watch: bool,
     ) -> Result<(Vec<String>, wire::Stat), ErrorCode> {
-        valid(path)?;
+        let node_path = read_node_path(ReadOp::GetChildren, path)?;
         check_read(
             &self.database.tree,
             self.access,
             self.auth,
             ReadOp::GetChildren,
-            path,
+            node_path,
         )?;
-        let node = self.database.tree.node(path).expect("checked above");
+        let node = self.database.tree.node(node_path).expect("checked above");
         if watch {
             self.watches.add_child_watch(path, &self.watcher);
         }
@@ -110,15 +106,16 @@ impl ReadScope<'_> {
     }
 
     fn exists(&mut self, path: &str, watch: bool) -> ReadReply {
-        if let Err(err) = valid(path) {
-            return ReadReply::error(err);
-        }
+        let node_path = match read_node_path(ReadOp::Exists, path) {
+            Ok(node_path) => node_path,
+            Err(err) => return ReadReply::error(err),
+        };
         // A watch is left whether or not the node exists: on a missing node it fires when the
         // node is created.
         if watch {
             self.watches.add_data_watch(path, &self.watcher);
         }
-        match self.node_stat(path) {
+        match self.node_stat(node_path) {
             Some(stat) => ReadReply::ok(ResponseBody::Exists(ExistsResponse { stat })),
             None => ReadReply::error(ErrorCode::NoNode),
         }
@@ -178,8 +175,8 @@ impl ReadScope<'_> {
                 }
             }
             RequestBody::GetAcl(request) => {
-                match valid(&request.path).and_then(|()| {
-                    get_acl(&self.database.tree, self.access, self.auth, &request.path)
+                match read_node_path(ReadOp::GetAcl, &request.path).and_then(|node_path| {
+                    get_acl(&self.database.tree, self.access, self.auth, node_path)
                 }) {
                     Ok((acl, stat)) => ReadReply::ok(ResponseBody::GetAcl(GetAclResponse {
                         acl: acl.iter().map(wire::Acl::from).collect(),
@@ -189,19 +186,25 @@ impl ReadScope<'_> {
                 }
             }
             RequestBody::GetAllChildrenNumber(request) => {
-                let path = &request.path;
-                let checked = valid(path).and_then(|()| {
-                    check_read(
-                        &self.database.tree,
-                        self.access,
-                        self.auth,
-                        ReadOp::GetAllChildrenNumber,
-                        path,
-                    )
-                });
+                let checked = read_node_path(ReadOp::GetAllChildrenNumber, &request.path).and_then(
+                    |node_path| {
+                        check_read(
+                            &self.database.tree,
+                            self.access,
+                            self.auth,
+                            ReadOp::GetAllChildrenNumber,
+                            node_path,
+                        )
+                        .map(|()| node_path)
+                    },
+                );
                 match checked {
-                    Ok(()) => {
-                        let total = self.database.tree.all_children_number(path).unwrap_or(0);
+                    Ok(node_path) => {
+                        let total = self
+                            .database
+                            .tree
+                            .all_children_number(node_path)
+                            .unwrap_or(0);
                         ReadReply::ok(ResponseBody::GetAllChildrenNumber(
                             GetAllChildrenNumberResponse {
                                 total_number: i32::try_from(total).unwrap_or(i32::MAX),

@@ -1,6 +1,9 @@
 //! Runs the real `zabkeeper` binary on a free loopback port with its own data directory, and
 //! kills it when the test ends, whatever the outcome.
 
+// Each test crate that includes this module uses a part of it.
+#![allow(dead_code)]
+
 use std::io::Write;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -62,8 +65,56 @@ impl Server {
         format!("127.0.0.1:{}", self.port)
     }
 
-    /// Answers `ruok` once it serves (the server binds its port only after recovery).
+    /// Answers `ruok`, and then grants sessions: the server binds its port only after
+    /// recovery, and grants sessions only once it leads itself, a moment later.
     fn wait_until_serving(&self) {
+        self.wait_until_answering_ruok();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while !self.grants_a_session() {
+            assert!(
+                Instant::now() < deadline,
+                "the server did not start granting sessions"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Opens a session with a raw handshake and closes it again.
+    fn grants_a_session(&self) -> bool {
+        let address: SocketAddr = self.address().parse().expect("an address");
+        let Ok(mut stream) = TcpStream::connect_timeout(&address, Duration::from_secs(1)) else {
+            return false;
+        };
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+        // ConnectRequest {protocolVersion 0, lastZxidSeen 0, timeOut 10000, sessionId 0,
+        // passwd 16 zero bytes, readOnly false}, framed.
+        let mut connect = Vec::new();
+        connect.extend_from_slice(&45_i32.to_be_bytes());
+        connect.extend_from_slice(&[0; 12]);
+        connect.extend_from_slice(&10_000_i32.to_be_bytes());
+        connect.extend_from_slice(&[0; 8]);
+        connect.extend_from_slice(&16_i32.to_be_bytes());
+        connect.extend_from_slice(&[0; 17]);
+        if stream.write_all(&connect).is_err() {
+            return false;
+        }
+        // ConnectResponse: protocolVersion, timeOut, then the session id.
+        let mut answer = [0; 20];
+        if std::io::Read::read_exact(&mut stream, &mut answer).is_err() {
+            return false;
+        }
+        let session_id = i64::from_be_bytes(answer[12..20].try_into().expect("8 bytes"));
+        // closeSession (op -11) under xid 1, so the probe leaves no session behind.
+        let mut close = Vec::new();
+        close.extend_from_slice(&8_i32.to_be_bytes());
+        close.extend_from_slice(&1_i32.to_be_bytes());
+        close.extend_from_slice(&(-11_i32).to_be_bytes());
+        let _ = stream.write_all(&close);
+        let _ = std::io::Read::read_to_end(&mut stream, &mut Vec::new());
+        session_id != 0
+    }
+
+    fn wait_until_answering_ruok(&self) {
         let deadline = Instant::now() + Duration::from_secs(60);
         let address: SocketAddr = self.address().parse().expect("an address");
         loop {
@@ -82,6 +133,16 @@ impl Server {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// Whether the process is still running (it has neither exited nor crashed).
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.process.try_wait(), Ok(None))
+    }
+
+    /// What the server wrote to stderr so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.directory.join("server.log")).unwrap_or_default()
     }
 
     /// SIGKILL, then a new process on the same data directory and port.
@@ -116,11 +177,6 @@ impl Server {
     pub fn restart(&mut self) {
         self.process = spawn(&self.directory.join("zoo.cfg"), &self.directory);
         self.wait_until_serving();
-    }
-
-    /// What the server logged on stderr so far.
-    pub fn log(&self) -> String {
-        std::fs::read_to_string(self.directory.join("server.log")).unwrap_or_default()
     }
 }
 

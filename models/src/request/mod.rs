@@ -17,8 +17,8 @@
 //!    may only be retired once the tree shows it.
 //! 3. When leadership ends, [`Preparer::reset`].
 //!
-//! Reads are served from the committed tree by the server; [`check_read`] and [`get_acl`] hold
-//! their permission rules.
+//! Reads are served from the committed tree by the server; [`read_node_path`] says which node a
+//! read's path names, [`check_read`] and [`get_acl`] hold their permission rules.
 
 mod access;
 mod changes;
@@ -31,7 +31,7 @@ pub use access::AccessControl;
 pub use changes::{ChangeRecord, OutstandingChanges, PendingNode};
 pub use create_mode::CreateMode;
 pub use prepare::Preparer;
-pub use read::{check_read, get_acl, ReadOp};
+pub use read::{check_read, get_acl, read_node_path, ReadOp};
 
 use crate::error::ErrorCode;
 use crate::ids::{ServerId, SessionId, Zxid};

@@ -31,6 +31,20 @@ impl ReadOp {
     }
 }
 
+/// The path of the node that a read of `path` looks up, or the error it is answered with.
+///
+/// ZooKeeper's `FinalRequestProcessor` does not validate a read's path the way
+/// `PrepRequestProcessor` validates a write's: a path that no node can have (`a`, `/a/`,
+/// `/a/../b`) simply names no node, so the read answers NoNode. Only exists refuses a path
+/// holding a NUL character, with BadArguments. And the empty path names the root, because
+/// ZooKeeper's DataTree files the root under `""` as well as under `/`.
+pub fn read_node_path(op: ReadOp, path: &str) -> Result<&str, ErrorCode> {
+    if op == ReadOp::Exists && path.contains('\0') {
+        return Err(ErrorCode::BadArguments);
+    }
+    Ok(if path.is_empty() { "/" } else { path })
+}
+
 /// Whether a session holding `auth` may do `op` on `path`: NoNode first, then NoAuth. Exists
 /// always passes.
 pub fn check_read(
@@ -83,4 +97,49 @@ pub fn get_acl(
         })
         .collect();
     Ok((redacted, stat))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EVERY_READ: [ReadOp; 5] = [
+        ReadOp::Exists,
+        ReadOp::GetData,
+        ReadOp::GetChildren,
+        ReadOp::GetAllChildrenNumber,
+        ReadOp::GetAcl,
+    ];
+
+    #[test]
+    fn a_path_no_node_can_have_is_looked_up_as_it_is() {
+        for op in EVERY_READ {
+            for path in ["a", "/a/", "//", "/a//b", "/a/./b", "/a/../b", "/\u{1}"] {
+                assert_eq!(read_node_path(op, path), Ok(path), "{op:?} {path:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_empty_path_names_the_root() {
+        for op in EVERY_READ {
+            assert_eq!(read_node_path(op, ""), Ok("/"), "{op:?}");
+        }
+    }
+
+    #[test]
+    fn only_exists_refuses_a_nul_character() {
+        assert_eq!(
+            read_node_path(ReadOp::Exists, "/a\0b"),
+            Err(ErrorCode::BadArguments)
+        );
+        for op in [
+            ReadOp::GetData,
+            ReadOp::GetChildren,
+            ReadOp::GetAllChildrenNumber,
+            ReadOp::GetAcl,
+        ] {
+            assert_eq!(read_node_path(op, "/a\0b"), Ok("/a\0b"), "{op:?}");
+        }
+    }
 }

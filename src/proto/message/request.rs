@@ -85,14 +85,25 @@ impl RequestBody {
     /// header and must hold exactly the body. A server reads the header first, so that it can
     /// answer under the request's xid when this fails.
     pub fn decode(op_code: OpCode, input: &[u8]) -> Result<RequestBody, JuteError> {
+        let (body, consumed) = RequestBody::decode_prefix(op_code, input)?;
+        if consumed < input.len() {
+            return Err(JuteError::TrailingBytes(input.len() - consumed));
+        }
+        Ok(body)
+    }
+
+    /// Decodes the body of a request with op code `op_code` from the front of `input`, and
+    /// tells how many bytes it took. ZooKeeper's server reads a request this way: it decodes
+    /// the record the op names and ignores whatever follows it in the frame.
+    pub fn decode_prefix(op_code: OpCode, input: &[u8]) -> Result<(RequestBody, usize), JuteError> {
         fn record<'a, T: Deserialize<'a>>(
             input: &'a [u8],
             variant: fn(T) -> RequestBody,
-        ) -> Result<RequestBody, JuteError> {
-            jute::from_slice(input).map(variant)
+        ) -> Result<(RequestBody, usize), JuteError> {
+            jute::from_slice_prefix(input).map(|(value, consumed)| (variant(value), consumed))
         }
-        fn nothing(input: &[u8], body: RequestBody) -> Result<RequestBody, JuteError> {
-            jute::from_slice::<()>(input).map(|()| body)
+        fn nothing(body: RequestBody) -> Result<(RequestBody, usize), JuteError> {
+            Ok((body, 0))
         }
         match op_code {
             OpCode::Create => record(input, RequestBody::Create),
@@ -108,7 +119,7 @@ impl RequestBody {
             OpCode::GetChildren => record(input, RequestBody::GetChildren),
             OpCode::GetChildren2 => record(input, RequestBody::GetChildren2),
             OpCode::Sync => record(input, RequestBody::Sync),
-            OpCode::Ping => nothing(input, RequestBody::Ping),
+            OpCode::Ping => nothing(RequestBody::Ping),
             OpCode::Check => record(input, RequestBody::Check),
             OpCode::Multi => record(input, RequestBody::Multi),
             OpCode::MultiRead => record(input, RequestBody::MultiRead),
@@ -122,8 +133,8 @@ impl RequestBody {
             OpCode::GetEphemerals => record(input, RequestBody::GetEphemerals),
             OpCode::GetAllChildrenNumber => record(input, RequestBody::GetAllChildrenNumber),
             OpCode::AddWatch => record(input, RequestBody::AddWatch),
-            OpCode::WhoAmI => nothing(input, RequestBody::WhoAmI),
-            OpCode::CloseSession => nothing(input, RequestBody::CloseSession),
+            OpCode::WhoAmI => nothing(RequestBody::WhoAmI),
+            OpCode::CloseSession => nothing(RequestBody::CloseSession),
             OpCode::Notification
             | OpCode::DeleteContainer
             | OpCode::CreateSession
