@@ -927,6 +927,10 @@ impl Core {
     fn four_letter_word(&mut self, connection: ConnectionId, word: FourLetterWord) {
         let text = if !self.config.four_letter_words.contains(word) {
             four_letter::not_whitelisted(word)
+        } else if !self.is_serving() && word == FourLetterWord::Isro {
+            four_letter::IS_READ_ONLY_NOT_SERVING.to_string()
+        } else if !self.is_serving() && four_letter::needs_a_serving_server(word) {
+            four_letter::NOT_SERVING.to_string()
         } else {
             let text = four_letter::answer(word, &self.report());
             if word == FourLetterWord::Srst {

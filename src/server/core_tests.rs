@@ -3,6 +3,7 @@
 
 use super::core::{ConnectionId, Core, CoreConfig, Durability, Event, Malformation, Outbound};
 use super::persist::Persist;
+use crate::config::FourLetterWord;
 use crate::proto::jute::JuteError;
 use crate::proto::message::{RequestBody, ResponseBody};
 use crate::proto::opcode::OpCode;
@@ -76,6 +77,20 @@ impl Harness {
     }
 
     fn with_snapshot_interval(snapshot_interval_txns: u64) -> Harness {
+        let mut harness = Harness::electing(snapshot_interval_txns);
+        // The single voter decides after FLE's finalize wait.
+        std::thread::sleep(Duration::from_millis(250));
+        harness.core.on_clock();
+        harness.core.flush().expect("persists");
+        assert!(
+            harness.core.is_serving(),
+            "a one-server ensemble leads itself"
+        );
+        harness
+    }
+
+    /// A core that has started and not yet elected itself.
+    fn electing(snapshot_interval_txns: u64) -> Harness {
         let persisted = Arc::new(Mutex::new(Vec::new()));
         let outbound_seen = Arc::new(Mutex::new(Vec::new()));
         let snapshots = Arc::new(Mutex::new(Vec::new()));
@@ -99,11 +114,6 @@ impl Harness {
         };
         let mut core = Core::new(config, Durable::<Replica>::default(), Box::new(disk));
         core.flush().expect("persists");
-        // The single voter decides after FLE's finalize wait.
-        std::thread::sleep(Duration::from_millis(250));
-        core.on_clock();
-        core.flush().expect("persists");
-        assert!(core.is_serving(), "a one-server ensemble leads itself");
         Harness {
             core,
             persisted,
@@ -397,4 +407,29 @@ fn a_body_that_does_not_decode_is_a_marshalling_error_and_the_connection_stays()
     );
     let sent = harness.request(1, 8, create("/after", b"", 0));
     assert_eq!(reply_of(&sent).1, 0, "the connection still serves");
+}
+
+#[test]
+fn four_letter_words_about_the_server_wait_until_it_serves() {
+    let mut harness = Harness::electing(100_000);
+    assert!(!harness.core.is_serving());
+    let mut answer = |connection: ConnectionId, word: FourLetterWord| {
+        harness.open(connection);
+        harness
+            .core
+            .handle(Event::FourLetterWord { connection, word });
+        let text = match harness.flush().as_slice() {
+            [Outbound::Text(text), Outbound::Close { .. }] => text.clone(),
+            other => panic!("expected a text and a close, got {other:?}"),
+        };
+        // The connection's task reports the close, as it would after sending.
+        harness.core.handle(Event::Closed { connection });
+        text
+    };
+    assert_eq!(
+        answer(1, FourLetterWord::Srvr),
+        "This ZooKeeper instance is not currently serving requests\n"
+    );
+    assert_eq!(answer(2, FourLetterWord::Ruok), "imok");
+    assert_eq!(answer(3, FourLetterWord::Isro), "null");
 }

@@ -80,6 +80,22 @@ pub struct ServerReport {
 }
 
 /// The answer to `word`, or `None` for the words this server does not implement.
+/// ZooKeeper's answer to a word that needs a running server (`ZK_NOT_SERVING`).
+pub const NOT_SERVING: &str = "This ZooKeeper instance is not currently serving requests\n";
+
+/// Whether `word` reports on the running server, so that ZooKeeper answers it with
+/// [`NOT_SERVING`] before the server serves (during recovery or an election). `ruok` and
+/// `envi` answer regardless, and `isro` says "null" (see [`IS_READ_ONLY_NOT_SERVING`]).
+/// `isro` before the server serves.
+pub const IS_READ_ONLY_NOT_SERVING: &str = "null";
+
+pub fn needs_a_serving_server(word: FourLetterWord) -> bool {
+    !matches!(
+        word,
+        FourLetterWord::Ruok | FourLetterWord::Envi | FourLetterWord::Isro
+    )
+}
+
 pub fn answer(word: FourLetterWord, report: &ServerReport) -> Option<String> {
     let text = match word {
         FourLetterWord::Ruok => "imok".to_string(),
