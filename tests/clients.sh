@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Real ZooKeeper clients against Zabkeeper, with Apache ZooKeeper 3.8 as the reference:
 #  - a zkCli.sh script run against both servers, outputs compared (times, zxids, session ids
-#    normalised away);
+#    normalised away), and the same for the C client's shell cli_mt;
 #  - kazoo 2.11.0's own test_client.py and test_lock.py against Zabkeeper.
 # Needs Debian's zookeeper and zookeeper-bin packages (.ci/run installs them) and python3.
 # Every server it starts is stopped when it exits.
@@ -49,6 +49,9 @@ wait_for "$zookeeper_port"
 
 echo "== zkCli.sh: the same script against Apache ZooKeeper 3.8 and Zabkeeper"
 bash tests/cli/compare.sh tests/cli/zkcli_script.txt "$zookeeper_port" "$zabkeeper_port"
+
+echo "== cli_mt (the C client): the same script against Apache ZooKeeper 3.8 and Zabkeeper"
+bash tests/cli/compare_cli_mt.sh tests/cli/cli_mt_script.txt "$zookeeper_port" "$zabkeeper_port"
 
 echo "== kazoo 2.11.0: test_client.py and test_lock.py against Zabkeeper"
 # Known gaps, each listed with its reason in tests/kazoo/SKIPPED.md.
