@@ -82,6 +82,8 @@ fn our_loader_recovers_what_apache_zookeeper_wrote() {
         "create /jobs/j1 job",
         "create -t 3600000 /ttl t",
         &secure,
+        // No data: zkCli sends null, which ZooKeeper keeps (and zkCli prints) as null.
+        "create /nulled",
         "create /gone x",
         "delete /gone",
         "setAcl /app/a world:anyone:rw",
@@ -131,6 +133,15 @@ fn our_loader_recovers_what_apache_zookeeper_wrote() {
     let recovered = load(&data_dir, &data_dir).unwrap();
     let expected = zkcli::parse_dump(&dump);
     assert!(expected.contains_key("/app/e") && expected.contains_key("/ttl"));
+    assert_eq!(
+        recovered
+            .database
+            .tree
+            .node("/nulled")
+            .map(|node| node.data.clone()),
+        Some(None),
+        "null data recovered as null"
+    );
     zkcli::assert_database_matches_dump(&recovered.database, &expected);
     assert!(
         matches!(recovered.snapshot_digest, DigestCheck::Matched { .. }),

@@ -733,7 +733,7 @@ mod tests {
                 1,
                 Txn::Create(CreateTxn {
                     path: "/old".into(),
-                    data: vec![],
+                    data: Some(vec![]),
                     acl: Acl::open_unsafe(),
                     ephemeral: false,
                     parent_cversion: 1,
@@ -743,7 +743,7 @@ mod tests {
                 2,
                 Txn::Create(CreateTxn {
                     path: "/new".into(),
-                    data: vec![],
+                    data: Some(vec![]),
                     acl: Acl::open_unsafe(),
                     ephemeral: false,
                     parent_cversion: 2,
@@ -753,7 +753,7 @@ mod tests {
                 3,
                 Txn::SetData(SetDataTxn {
                     path: "/new".into(),
-                    data: vec![1],
+                    data: Some(vec![1]),
                     version: 1,
                 }),
             ),

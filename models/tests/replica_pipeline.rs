@@ -53,7 +53,7 @@ fn create_ephemeral(path: &str) -> WriteRequest {
     WriteRequest::Create(CreateRequest {
         op: CreateOp::Create,
         path: path.to_string(),
-        data: b"x".to_vec(),
+        data: Some(b"x".to_vec()),
         acl: Acl::open_unsafe(),
         flags: CreateMode::Ephemeral.flag(),
     })

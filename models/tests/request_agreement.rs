@@ -57,7 +57,7 @@ fn create() -> impl Strategy<Value = CreateRequest> {
     (op, path(), acl(), 0..8).prop_map(|(op, path, acl, flags)| CreateRequest {
         op,
         path,
-        data: vec![1],
+        data: Some(vec![1]),
         acl,
         flags,
     })
@@ -70,7 +70,7 @@ fn multi_op() -> impl Strategy<Value = MultiOp> {
             .prop_map(|(path, version)| MultiOp::Delete(DeleteRequest { path, version })),
         (path(), version()).prop_map(|(path, version)| MultiOp::SetData(SetDataRequest {
             path,
-            data: vec![2],
+            data: Some(vec![2]),
             version,
         })),
         (path(), version())
@@ -87,7 +87,7 @@ fn request() -> impl Strategy<Value = WriteRequest> {
         3 => (path(), version()).prop_map(|(path, version)| {
             WriteRequest::SetData(SetDataRequest {
                 path,
-                data: vec![3],
+                data: Some(vec![3]),
                 version,
             })
         }),

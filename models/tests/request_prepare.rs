@@ -19,7 +19,7 @@ fn create_request(op: CreateOp, path: &str, flags: i32) -> CreateRequest {
     CreateRequest {
         op,
         path: path.into(),
-        data: b"d".to_vec(),
+        data: Some(b"d".to_vec()),
         acl: Acl::open_unsafe(),
         flags,
     }
@@ -46,7 +46,7 @@ fn delete(path: &str, version: i32) -> WriteRequest {
 fn set_data(path: &str, version: i32) -> WriteRequest {
     WriteRequest::SetData(SetDataRequest {
         path: path.into(),
-        data: b"new".to_vec(),
+        data: Some(b"new".to_vec()),
         version,
     })
 }
@@ -58,7 +58,7 @@ fn error(err: ErrorCode) -> Txn {
 fn created(path: &str, parent_cversion: i32, ephemeral: bool) -> Txn {
     Txn::Create(CreateTxn {
         path: path.into(),
-        data: b"d".to_vec(),
+        data: Some(b"d".to_vec()),
         acl: Acl::open_unsafe(),
         ephemeral,
         parent_cversion,
@@ -246,7 +246,7 @@ fn containers_and_ttl_nodes() {
         prepared.txn,
         Txn::CreateTtl(CreateTtlTxn {
             path: "/t0000000000".into(),
-            data: b"d".to_vec(),
+            data: Some(b"d".to_vec()),
             acl: Acl::open_unsafe(),
             parent_cversion: 1,
             ttl_ms: 1000,
@@ -405,7 +405,7 @@ fn set_data_versions_follow_outstanding_set_data() {
         first.txn,
         Txn::SetData(SetDataTxn {
             path: "/a".into(),
-            data: b"new".to_vec(),
+            data: Some(b"new".to_vec()),
             version: 1,
         })
     );
@@ -498,7 +498,7 @@ fn failed_multi_reports_per_op_codes_and_rolls_back() {
         MultiOp::Create(create_request(CreateOp::Create, "/s-", 2)),
         MultiOp::SetData(SetDataRequest {
             path: "/missing".into(),
-            data: vec![],
+            data: Some(vec![]),
             version: -1,
         }),
         MultiOp::Delete(DeleteRequest {
@@ -554,7 +554,7 @@ fn multi_rollback_restores_records_of_earlier_requests() {
     let multi = WriteRequest::Multi(vec![
         MultiOp::SetData(SetDataRequest {
             path: "/a".into(),
-            data: vec![],
+            data: Some(vec![]),
             version: 1,
         }),
         MultiOp::Check(CheckRequest {
@@ -582,7 +582,7 @@ fn successful_multi_ops_see_each_other() {
         MultiOp::Create(create_request(CreateOp::Create2, "/m/c", 0)),
         MultiOp::SetData(SetDataRequest {
             path: "/m".into(),
-            data: vec![],
+            data: Some(vec![]),
             version: 0,
         }),
         MultiOp::Check(CheckRequest {

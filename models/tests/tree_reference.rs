@@ -22,7 +22,7 @@ const SYSTEM_PATHS: [&str; 4] = ["/", "/zookeeper", "/zookeeper/quota", "/zookee
 
 #[derive(Clone, Debug)]
 struct ReferenceNode {
-    data: Vec<u8>,
+    data: Option<Vec<u8>>,
     acl: Vec<Acl>,
     czxid: u64,
     mzxid: u64,
@@ -65,7 +65,7 @@ type Events = Vec<(EventType, String)>;
 impl Reference {
     fn new() -> Reference {
         let system = |acl: Vec<Acl>, aversion| ReferenceNode {
-            data: vec![],
+            data: Some(vec![]),
             acl,
             czxid: 0,
             mzxid: 0,
@@ -115,7 +115,7 @@ impl Reference {
             } else {
                 0
             },
-            data_length: node.data.len() as i32,
+            data_length: node.data.as_ref().map_or(0, Vec::len) as i32,
             num_children,
             pzxid: Zxid(node.pzxid),
         })
@@ -146,7 +146,7 @@ impl Reference {
     fn create(
         &mut self,
         path: &str,
-        data: &[u8],
+        data: &Option<Vec<u8>>,
         acl: &[Acl],
         owner: i64,
         parent_cversion: i32,
@@ -170,7 +170,7 @@ impl Reference {
         self.nodes.insert(
             path.to_string(),
             ReferenceNode {
-                data: data.to_vec(),
+                data: data.clone(),
                 acl: acl.to_vec(),
                 czxid: zxid,
                 mzxid: zxid,
@@ -530,7 +530,8 @@ fn prepare_single(
         let parent_cversion = parent_node.creates + 1;
         let body = CreateTxn {
             path,
-            data: vec![data],
+            // Every fifth value is null data, which ZooKeeper keeps apart from empty.
+            data: (!data.is_multiple_of(5)).then(|| vec![data]),
             acl: acl_for(data),
             ephemeral: false,
             parent_cversion,
@@ -604,7 +605,7 @@ fn prepare_single(
             let version = version_of(scratch, &path, *right_version, |node| node.version)?;
             Txn::SetData(SetDataTxn {
                 path,
-                data: vec![*data; *data as usize],
+                data: (!data.is_multiple_of(5)).then(|| vec![*data; *data as usize]),
                 version: version + 1,
             })
         }

@@ -29,11 +29,6 @@ fn zxid_from_wire(zxid: i64) -> Zxid {
     Zxid(zxid as u64)
 }
 
-/// Null data is empty data to the core.
-fn data_from_wire(data: &Option<Vec<u8>>) -> Vec<u8> {
-    data.clone().unwrap_or_default()
-}
-
 impl From<&model::Id> for wire::Id {
     fn from(id: &model::Id) -> wire::Id {
         wire::Id {
@@ -167,7 +162,7 @@ impl From<&wire::TxnHeader> for model::TxnHeader {
 fn create_to_wire(txn: &model::CreateTxn) -> wire::CreateTxn {
     wire::CreateTxn {
         path: txn.path.clone(),
-        data: Some(txn.data.clone()),
+        data: txn.data.clone(),
         acl: acl_to_wire(&txn.acl),
         ephemeral: txn.ephemeral,
         parent_cversion: txn.parent_cversion,
@@ -177,7 +172,7 @@ fn create_to_wire(txn: &model::CreateTxn) -> wire::CreateTxn {
 fn create_from_wire(txn: &wire::CreateTxn) -> model::CreateTxn {
     model::CreateTxn {
         path: txn.path.clone(),
-        data: data_from_wire(&txn.data),
+        data: txn.data.clone(),
         acl: acl_from_wire(&txn.acl),
         ephemeral: txn.ephemeral,
         parent_cversion: txn.parent_cversion,
@@ -187,7 +182,7 @@ fn create_from_wire(txn: &wire::CreateTxn) -> model::CreateTxn {
 fn set_data_to_wire(txn: &model::SetDataTxn) -> wire::SetDataTxn {
     wire::SetDataTxn {
         path: txn.path.clone(),
-        data: Some(txn.data.clone()),
+        data: txn.data.clone(),
         version: txn.version,
     }
 }
@@ -195,7 +190,7 @@ fn set_data_to_wire(txn: &model::SetDataTxn) -> wire::SetDataTxn {
 fn set_data_from_wire(txn: &wire::SetDataTxn) -> model::SetDataTxn {
     model::SetDataTxn {
         path: txn.path.clone(),
-        data: data_from_wire(&txn.data),
+        data: txn.data.clone(),
         version: txn.version,
     }
 }
@@ -208,14 +203,14 @@ impl From<&model::Txn> for TxnBody {
             model::Txn::CreateContainer(create) => {
                 TxnBody::CreateContainer(wire::CreateContainerTxn {
                     path: create.path.clone(),
-                    data: Some(create.data.clone()),
+                    data: create.data.clone(),
                     acl: acl_to_wire(&create.acl),
                     parent_cversion: create.parent_cversion,
                 })
             }
             model::Txn::CreateTtl(create) => TxnBody::CreateTtl(wire::CreateTtlTxn {
                 path: create.path.clone(),
-                data: Some(create.data.clone()),
+                data: create.data.clone(),
                 acl: acl_to_wire(&create.acl),
                 parent_cversion: create.parent_cversion,
                 ttl_ms: create.ttl_ms,
@@ -260,7 +255,7 @@ impl TryFrom<&TxnBody> for model::Txn {
             // ZooKeeper reads a pre-3.3 create as one whose parent cversion is unknown (-1).
             TxnBody::CreateV0(create) => model::Txn::Create(model::CreateTxn {
                 path: create.path.clone(),
-                data: data_from_wire(&create.data),
+                data: create.data.clone(),
                 acl: acl_from_wire(&create.acl),
                 ephemeral: create.ephemeral,
                 parent_cversion: -1,
@@ -269,14 +264,14 @@ impl TryFrom<&TxnBody> for model::Txn {
             TxnBody::CreateContainer(create) => {
                 model::Txn::CreateContainer(model::CreateContainerTxn {
                     path: create.path.clone(),
-                    data: data_from_wire(&create.data),
+                    data: create.data.clone(),
                     acl: acl_from_wire(&create.acl),
                     parent_cversion: create.parent_cversion,
                 })
             }
             TxnBody::CreateTtl(create) => model::Txn::CreateTtl(model::CreateTtlTxn {
                 path: create.path.clone(),
-                data: data_from_wire(&create.data),
+                data: create.data.clone(),
                 acl: acl_from_wire(&create.acl),
                 parent_cversion: create.parent_cversion,
                 ttl_ms: create.ttl_ms,

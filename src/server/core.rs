@@ -977,7 +977,7 @@ impl Core {
             ephemeral_count: tree.ephemeral_count(),
             approximate_data_bytes: tree
                 .iter()
-                .map(|(path, node)| (path.len() + node.data.len()) as u64)
+                .map(|(path, node)| (path.len() + node.data.as_ref().map_or(0, Vec::len)) as u64)
                 .sum(),
             configuration: self.config.configuration.clone(),
             data_dir_bytes: directory_bytes(&self.config.data_dir),

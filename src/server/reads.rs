@@ -77,7 +77,7 @@ impl ReadScope<'_> {
             self.watches.add_data_watch(path, &self.watcher);
         }
         Ok(GetDataResponse {
-            data: Some(node.data.clone()),
+            data: node.data.clone(),
             stat: wire::Stat::from(&node.stat()),
         })
     }

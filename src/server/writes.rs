@@ -22,7 +22,7 @@ fn create(op: CreateOp, request: &wire::CreateRequest) -> CreateRequest {
     CreateRequest {
         op,
         path: request.path.clone(),
-        data: request.data.clone().unwrap_or_default(),
+        data: request.data.clone(),
         acl: acl_list(&request.acl),
         flags: request.flags,
     }
@@ -34,7 +34,7 @@ fn create_ttl(request: &wire::CreateTtlRequest) -> CreateRequest {
             ttl_ms: request.ttl_ms,
         },
         path: request.path.clone(),
-        data: request.data.clone().unwrap_or_default(),
+        data: request.data.clone(),
         acl: acl_list(&request.acl),
         flags: request.flags,
     }
@@ -50,7 +50,7 @@ fn delete(request: &wire::DeleteRequest) -> DeleteRequest {
 fn set_data(request: &wire::SetDataRequest) -> SetDataRequest {
     SetDataRequest {
         path: request.path.clone(),
-        data: request.data.clone().unwrap_or_default(),
+        data: request.data.clone(),
         version: request.version,
     }
 }

@@ -94,7 +94,7 @@ mod tests {
         }
         let ttl = Txn::CreateTtl(CreateTtlTxn {
             path: "/t".into(),
-            data: vec![],
+            data: Some(vec![]),
             acl: vec![],
             parent_cversion: 1,
             ttl_ms: 0,

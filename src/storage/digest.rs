@@ -91,7 +91,8 @@ pub fn tree_digest(tree: &DataTree) -> i64 {
     tree.iter().fold(0i64, |sum, (path, node)| {
         sum.wrapping_add(i64::from(node_digest(
             path,
-            &node.data,
+            // ZooKeeper's digest adds the data only when there is some: null digests as empty.
+            node.data.as_deref().unwrap_or_default(),
             &node.persisted_stat,
         )))
     })

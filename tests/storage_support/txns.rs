@@ -79,7 +79,7 @@ impl TxnBuilder {
     pub fn create_txn(&self, path: &str, data: &[u8], acl: Vec<Acl>, ephemeral: bool) -> CreateTxn {
         CreateTxn {
             path: path.into(),
-            data: data.to_vec(),
+            data: Some(data.to_vec()),
             acl,
             ephemeral,
             parent_cversion: self.parent_cversion(path),
@@ -117,7 +117,7 @@ impl TxnBuilder {
     pub fn create_container(&mut self, path: &str) {
         let txn = Txn::CreateContainer(CreateContainerTxn {
             path: path.into(),
-            data: Vec::new(),
+            data: Some(Vec::new()),
             acl: Acl::open_unsafe(),
             parent_cversion: self.parent_cversion(path),
         });
@@ -127,7 +127,7 @@ impl TxnBuilder {
     pub fn create_ttl(&mut self, path: &str, data: &[u8], ttl_ms: i64) {
         let txn = Txn::CreateTtl(CreateTtlTxn {
             path: path.into(),
-            data: data.to_vec(),
+            data: Some(data.to_vec()),
             acl: Acl::open_unsafe(),
             parent_cversion: self.parent_cversion(path),
             ttl_ms,
@@ -146,7 +146,7 @@ impl TxnBuilder {
             + 1;
         SetDataTxn {
             path: path.into(),
-            data: data.to_vec(),
+            data: Some(data.to_vec()),
             version,
         }
     }

@@ -80,7 +80,11 @@ pub fn render_database(database: &Database) -> BTreeMap<String, ZnodeView> {
 fn render_node(node: &Node) -> ZnodeView {
     let stat = node.stat();
     ZnodeView {
-        data: String::from_utf8_lossy(&node.data).into_owned(),
+        // zkCli prints null data as "null".
+        data: node.data.as_deref().map_or_else(
+            || "null".to_string(),
+            |data| String::from_utf8_lossy(data).into_owned(),
+        ),
         stat: vec![
             format!("cZxid = 0x{:x}", stat.czxid.0),
             format!("ctime = {}", java_date(stat.ctime_ms)),

@@ -37,7 +37,7 @@ use crate::error::ErrorCode;
 use crate::ids::{ServerId, SessionId, Zxid};
 #[cfg(doc)]
 use crate::tree::DataTree;
-use crate::tree::{op_code, Acl, Id, Txn, TxnHeader};
+use crate::tree::{op_code, Acl, Id, NodeData, Txn, TxnHeader};
 use serde::{Deserialize, Serialize};
 
 /// Which create request a client sent: the four opcodes share the create rules but log different
@@ -60,7 +60,7 @@ pub enum CreateOp {
 pub struct CreateRequest {
     pub op: CreateOp,
     pub path: String,
-    pub data: Vec<u8>,
+    pub data: NodeData,
     pub acl: Vec<Acl>,
     pub flags: i32,
 }
@@ -76,7 +76,7 @@ pub struct DeleteRequest {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct SetDataRequest {
     pub path: String,
-    pub data: Vec<u8>,
+    pub data: NodeData,
     pub version: i32,
 }
 

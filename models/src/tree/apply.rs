@@ -4,7 +4,7 @@
 use super::path::{child_name, is_descendant, parent_path};
 use super::stat::{ttl_ephemeral_owner, Stat, StatPersisted, CONTAINER_EPHEMERAL_OWNER};
 use super::txn::{Txn, TxnHeader};
-use super::{Acl, DataTree, Node};
+use super::{Acl, DataTree, Node, NodeData};
 use crate::error::ErrorCode;
 use crate::ids::{SessionId, Zxid};
 use crate::watch::EventType;
@@ -193,7 +193,7 @@ impl DataTree {
     fn create_node(
         &mut self,
         path: &str,
-        data: &[u8],
+        data: &NodeData,
         acl: &[Acl],
         ephemeral_owner: i64,
         parent_cversion: i32,
@@ -229,7 +229,7 @@ impl DataTree {
         let added = parent_node.children.insert(child_name(path).to_string());
         assert!(added, "{parent} listed missing child {path}");
         let node = Node {
-            data: data.to_vec(),
+            data: data.clone(),
             acl: acl.to_vec(),
             persisted_stat: StatPersisted::created(zxid, time_ms, ephemeral_owner),
             children: BTreeSet::new(),
@@ -290,14 +290,14 @@ impl DataTree {
     fn set_data(
         &mut self,
         path: &str,
-        data: &[u8],
+        data: &NodeData,
         version: i32,
         zxid: Zxid,
         time_ms: i64,
         events: &mut Vec<(EventType, String)>,
     ) -> Result<Stat, ErrorCode> {
         let node = self.nodes.get_mut(path).ok_or(ErrorCode::NoNode)?;
-        node.data = data.to_vec();
+        node.data = data.clone();
         node.persisted_stat.mtime_ms = time_ms;
         node.persisted_stat.mzxid = zxid;
         node.persisted_stat.version = version;

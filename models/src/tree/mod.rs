@@ -37,10 +37,14 @@ pub const ZOOKEEPER_PATH: &str = "/zookeeper";
 pub const QUOTA_PATH: &str = "/zookeeper/quota";
 pub const CONFIG_PATH: &str = "/zookeeper/config";
 
+/// A znode's data. ZooKeeper keeps null apart from empty: a client may create or set null
+/// (a jute buffer of length -1), reads it back as null, and it counts 0 bytes in the Stat.
+pub type NodeData = Option<Vec<u8>>;
+
 /// One znode.
 #[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Node {
-    pub data: Vec<u8>,
+    pub data: NodeData,
     pub acl: Vec<Acl>,
     pub persisted_stat: StatPersisted,
     /// Child names (not paths), sorted.
@@ -50,7 +54,11 @@ pub struct Node {
 impl Node {
     /// The stat a client sees for this node.
     pub fn stat(&self) -> Stat {
-        Stat::of(&self.persisted_stat, self.data.len(), self.children.len())
+        Stat::of(
+            &self.persisted_stat,
+            self.data.as_ref().map_or(0, Vec::len),
+            self.children.len(),
+        )
     }
 }
 
@@ -91,7 +99,9 @@ impl DataTree {
     /// No txn created the system nodes, so `/` shows cversion -1 and `/zookeeper` -2.
     pub fn new() -> DataTree {
         let mut tree = DataTree::empty();
+        // ZooKeeper gives its own nodes empty data, not null.
         let system_node = |acl: Vec<Acl>| Node {
+            data: Some(Vec::new()),
             acl,
             ..Node::default()
         };
@@ -123,7 +133,7 @@ impl DataTree {
     /// children, `/` first), restoring children, ephemerals, containers and TTL nodes from the
     /// stored stats.
     pub fn from_snapshot(
-        nodes: impl IntoIterator<Item = (String, Vec<u8>, Vec<Acl>, StatPersisted)>,
+        nodes: impl IntoIterator<Item = (String, NodeData, Vec<Acl>, StatPersisted)>,
     ) -> Result<DataTree, SnapshotError> {
         let mut tree = DataTree::empty();
         for (path, data, acl, persisted_stat) in nodes {

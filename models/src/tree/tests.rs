@@ -17,7 +17,7 @@ fn apply(tree: &mut DataTree, zxid: u64, txn: Txn) -> ApplyResult {
 fn create_txn(path: &str, data: &[u8], ephemeral: bool, parent_cversion: i32) -> CreateTxn {
     CreateTxn {
         path: path.into(),
-        data: data.to_vec(),
+        data: Some(data.to_vec()),
         acl: Acl::open_unsafe(),
         ephemeral,
         parent_cversion,
@@ -136,7 +136,11 @@ fn replayed_create_meets_existing_node() {
     let result = apply(&mut tree, 6, Txn::Create(replayed.clone()));
     assert_eq!(result.err, ErrorCode::NodeExists);
     assert!(result.events.is_empty());
-    assert_eq!(tree.node("/a").unwrap().data, b"x", "data untouched");
+    assert_eq!(
+        tree.node("/a").unwrap().data.as_deref(),
+        Some(&b"x"[..]),
+        "data untouched"
+    );
     assert_eq!(tree.acl("/a").unwrap(), Acl::read_unsafe(), "ACL replaced");
     let root = tree.node("/").unwrap().persisted_stat;
     assert_eq!((root.cversion, root.pzxid), (3, Zxid(6)), "parent repaired");
@@ -201,6 +205,38 @@ fn replayed_delete_of_missing_child_still_moves_parent_pzxid() {
 }
 
 #[test]
+fn null_data_is_kept_apart_from_empty_data_and_counts_zero_bytes() {
+    let mut tree = DataTree::new();
+    let null_create = CreateTxn {
+        data: None,
+        ..create_txn("/null", b"", false, 1)
+    };
+    assert_eq!(
+        apply(&mut tree, 5, Txn::Create(null_create)).err,
+        ErrorCode::Ok
+    );
+    apply(
+        &mut tree,
+        6,
+        Txn::Create(create_txn("/empty", b"", false, 2)),
+    );
+    assert_eq!(tree.node("/null").unwrap().data, None);
+    assert_eq!(tree.node("/empty").unwrap().data, Some(vec![]));
+    assert_eq!(tree.stat("/null").unwrap().data_length, 0);
+    let set_null = apply(
+        &mut tree,
+        7,
+        Txn::SetData(SetDataTxn {
+            path: "/empty".into(),
+            data: None,
+            version: 1,
+        }),
+    );
+    assert_eq!(set_null.stat.unwrap().data_length, 0);
+    assert_eq!(tree.node("/empty").unwrap().data, None);
+}
+
+#[test]
 fn set_data_writes_version_from_txn() {
     let mut tree = DataTree::new();
     apply(&mut tree, 5, create("/a", 1));
@@ -209,7 +245,7 @@ fn set_data_writes_version_from_txn() {
         8,
         Txn::SetData(SetDataTxn {
             path: "/a".into(),
-            data: b"hello".to_vec(),
+            data: Some(b"hello".to_vec()),
             version: 1,
         }),
     );
@@ -229,7 +265,7 @@ fn set_data_writes_version_from_txn() {
         9,
         Txn::SetData(SetDataTxn {
             path: "/b".into(),
-            data: vec![],
+            data: Some(vec![]),
             version: 1,
         }),
     );
@@ -294,7 +330,7 @@ fn containers_and_ttl_nodes_are_indexed_and_hide_their_owner() {
     let mut tree = DataTree::new();
     let container = Txn::CreateContainer(CreateContainerTxn {
         path: "/c".into(),
-        data: vec![],
+        data: Some(vec![]),
         acl: Acl::open_unsafe(),
         parent_cversion: 1,
     });
@@ -303,7 +339,7 @@ fn containers_and_ttl_nodes_are_indexed_and_hide_their_owner() {
     assert_eq!(result.stat.unwrap().ephemeral_owner, 0);
     let ttl = Txn::CreateTtl(CreateTtlTxn {
         path: "/t".into(),
-        data: vec![],
+        data: Some(vec![]),
         acl: Acl::open_unsafe(),
         parent_cversion: 2,
         ttl_ms: 60_000,
@@ -338,7 +374,7 @@ fn multi_applies_every_op_under_one_zxid() {
         }),
         Txn::SetData(SetDataTxn {
             path: "/a".into(),
-            data: b"yz".to_vec(),
+            data: Some(b"yz".to_vec()),
             version: 1,
         }),
         delete("/a/b"),
@@ -457,7 +493,7 @@ fn snapshot_nodes_rebuild_the_same_tree() {
     });
     let rebuilt = DataTree::from_snapshot(nodes.collect::<Vec<_>>()).unwrap();
     assert_eq!(rebuilt, tree);
-    let orphan = vec![("/x/y".to_string(), vec![], vec![], StatPersisted::default())];
+    let orphan = vec![("/x/y".to_string(), None, vec![], StatPersisted::default())];
     assert_eq!(
         DataTree::from_snapshot(orphan),
         Err(SnapshotError::MissingParent {

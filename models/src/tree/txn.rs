@@ -3,6 +3,7 @@
 //! follow the jute records so the storage layer can encode them unchanged.
 
 use super::acl::Acl;
+use super::NodeData;
 use crate::error::ErrorCode;
 use crate::ids::{SessionId, Zxid};
 use serde::{Deserialize, Serialize};
@@ -63,7 +64,7 @@ pub struct TxnHeader {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct CreateTxn {
     pub path: String,
-    pub data: Vec<u8>,
+    pub data: NodeData,
     pub acl: Vec<Acl>,
     pub ephemeral: bool,
     pub parent_cversion: i32,
@@ -73,7 +74,7 @@ pub struct CreateTxn {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct CreateContainerTxn {
     pub path: String,
-    pub data: Vec<u8>,
+    pub data: NodeData,
     pub acl: Vec<Acl>,
     pub parent_cversion: i32,
 }
@@ -82,7 +83,7 @@ pub struct CreateContainerTxn {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct CreateTtlTxn {
     pub path: String,
-    pub data: Vec<u8>,
+    pub data: NodeData,
     pub acl: Vec<Acl>,
     pub parent_cversion: i32,
     pub ttl_ms: i64,
@@ -98,7 +99,7 @@ pub struct DeleteTxn {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct SetDataTxn {
     pub path: String,
-    pub data: Vec<u8>,
+    pub data: NodeData,
     pub version: i32,
 }
 
@@ -235,7 +236,7 @@ mod tests {
     fn type_codes_match_zoo_defs() {
         let create = CreateTxn {
             path: "/a".into(),
-            data: vec![],
+            data: Some(vec![]),
             acl: vec![],
             ephemeral: false,
             parent_cversion: 1,

@@ -40,7 +40,7 @@ impl SessionClient {
             1 => WriteRequest::Create(CreateRequest {
                 op: CreateOp::Create,
                 path: EPHEMERAL_PATH.to_string(),
-                data: Vec::new(),
+                data: Some(Vec::new()),
                 acl: Acl::open_unsafe(),
                 flags: CreateMode::Ephemeral.flag(),
             }),

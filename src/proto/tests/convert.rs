@@ -1,7 +1,7 @@
 //! The core's txns survive the trip to bytes and back, and the wire forms the core cannot hold
 //! are mapped the way ZooKeeper reads them.
 
-use super::strategies::{acls, bytes, stat, stat_persisted, text, texts, txn_digest};
+use super::strategies::{acls, nullable_bytes, stat, stat_persisted, text, texts, txn_digest};
 use crate::proto::convert::ConvertError;
 use crate::proto::records as wire;
 use crate::proto::txn_entry::{TxnBody, TxnEntry};
@@ -19,19 +19,26 @@ fn error_code() -> impl Strategy<Value = ErrorCode> {
 }
 
 fn model_create() -> impl Strategy<Value = model::CreateTxn> {
-    (text(), bytes(), model_acls(), any::<bool>(), any::<i32>()).prop_map(
-        |(path, data, acl, ephemeral, parent_cversion)| model::CreateTxn {
-            path,
-            data,
-            acl,
-            ephemeral,
-            parent_cversion,
-        },
+    (
+        text(),
+        nullable_bytes(),
+        model_acls(),
+        any::<bool>(),
+        any::<i32>(),
     )
+        .prop_map(
+            |(path, data, acl, ephemeral, parent_cversion)| model::CreateTxn {
+                path,
+                data,
+                acl,
+                ephemeral,
+                parent_cversion,
+            },
+        )
 }
 
 fn model_set_data() -> impl Strategy<Value = model::SetDataTxn> {
-    (text(), bytes(), any::<i32>()).prop_map(|(path, data, version)| model::SetDataTxn {
+    (text(), nullable_bytes(), any::<i32>()).prop_map(|(path, data, version)| model::SetDataTxn {
         path,
         data,
         version,
@@ -42,7 +49,7 @@ fn model_txn_in_multi() -> impl Strategy<Value = model::Txn> {
     prop_oneof![
         model_create().prop_map(model::Txn::Create),
         model_create().prop_map(model::Txn::Create2),
-        (text(), bytes(), model_acls(), any::<i32>()).prop_map(
+        (text(), nullable_bytes(), model_acls(), any::<i32>()).prop_map(
             |(path, data, acl, parent_cversion)| {
                 model::Txn::CreateContainer(model::CreateContainerTxn {
                     path,
@@ -52,8 +59,14 @@ fn model_txn_in_multi() -> impl Strategy<Value = model::Txn> {
                 })
             }
         ),
-        (text(), bytes(), model_acls(), any::<i32>(), any::<i64>()).prop_map(
-            |(path, data, acl, parent_cversion, ttl_ms)| {
+        (
+            text(),
+            nullable_bytes(),
+            model_acls(),
+            any::<i32>(),
+            any::<i64>()
+        )
+            .prop_map(|(path, data, acl, parent_cversion, ttl_ms)| {
                 model::Txn::CreateTtl(model::CreateTtlTxn {
                     path,
                     data,
@@ -61,8 +74,7 @@ fn model_txn_in_multi() -> impl Strategy<Value = model::Txn> {
                     parent_cversion,
                     ttl_ms,
                 })
-            }
-        ),
+            }),
         text().prop_map(|path| model::Txn::Delete(model::DeleteTxn { path })),
         text().prop_map(|path| model::Txn::DeleteContainer(model::DeleteTxn { path })),
         model_set_data().prop_map(model::Txn::SetData),
@@ -132,21 +144,24 @@ fn zxids_keep_their_bits() {
 }
 
 #[test]
-fn null_data_is_empty_data_to_the_core() {
-    let body = TxnBody::SetData(wire::SetDataTxn {
-        path: "/a".into(),
-        data: None,
-        version: 1,
-    });
-    let core = model::Txn::try_from(&body).unwrap();
-    assert_eq!(
-        core,
-        model::Txn::SetData(model::SetDataTxn {
+fn null_data_stays_apart_from_empty_data_both_ways() {
+    for data in [None, Some(vec![])] {
+        let body = TxnBody::SetData(wire::SetDataTxn {
             path: "/a".into(),
-            data: vec![],
-            version: 1
-        })
-    );
+            data: data.clone(),
+            version: 1,
+        });
+        let core = model::Txn::try_from(&body).unwrap();
+        assert_eq!(
+            core,
+            model::Txn::SetData(model::SetDataTxn {
+                path: "/a".into(),
+                data,
+                version: 1
+            })
+        );
+        assert_eq!(TxnBody::from(&core), body);
+    }
 }
 
 #[test]

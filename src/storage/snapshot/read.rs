@@ -120,7 +120,7 @@ fn read_acl_cache(reader: &mut SnapshotReader) -> Result<HashMap<i64, Vec<Acl>>,
 }
 
 /// A node as `DataTree::from_snapshot` takes it.
-type SnapshotNode = (String, Vec<u8>, Vec<Acl>, StatPersisted);
+type SnapshotNode = (String, Option<Vec<u8>>, Vec<Acl>, StatPersisted);
 
 fn read_tree(
     reader: &mut SnapshotReader,
@@ -168,7 +168,8 @@ impl NodeStream<'_> {
         };
         // Only valid paths map one to one onto (parent, child name), which the tree relies on.
         check_path(&path).map_err(|reason| reader.corrupt(offset, reason))?;
-        let data = reader.buffer("node data")?.unwrap_or_default();
+        // Null data stays null: ZooKeeper keeps it apart from empty.
+        let data = reader.buffer("node data")?;
         let reference = reader.long("an ACL reference")?;
         let acl = match self.acls.get(&reference) {
             Some(acl) => acl.clone(),

@@ -55,7 +55,8 @@ pub fn write_snapshot(
     for (path, node) in database.tree.iter() {
         // The root is "" in ZooKeeper's node map, and so in its snapshots.
         out.record(if path == "/" { "" } else { path })?;
-        out.record(&serde_bytes::Bytes::new(&node.data))?;
+        // A null buffer is written as length -1, as ZooKeeper writes it.
+        out.record(&node.data.as_deref().map(serde_bytes::Bytes::new))?;
         out.record(&acl_references[&node.acl])?;
         out.record(&wire::StatPersisted::from(&node.persisted_stat))?;
     }

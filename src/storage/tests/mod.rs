@@ -98,20 +98,21 @@ impl Script {
     }
 
     pub fn create(&mut self, path: &str, data: &[u8]) -> Prepared {
-        self.create_with(path, data, Acl::open_unsafe(), 0, false)
+        self.create_with(path, Some(data), Acl::open_unsafe(), 0, false)
     }
 
+    /// A create with data that may be null.
     pub fn create_with(
         &mut self,
         path: &str,
-        data: &[u8],
+        data: Option<&[u8]>,
         acl: Vec<Acl>,
         session: i64,
         ephemeral: bool,
     ) -> Prepared {
         let txn = Txn::Create(CreateTxn {
             path: path.into(),
-            data: data.to_vec(),
+            data: data.map(<[u8]>::to_vec),
             acl,
             ephemeral,
             parent_cversion: self.parent_cversion(path),
@@ -122,7 +123,7 @@ impl Script {
     pub fn create_container(&mut self, path: &str) -> Prepared {
         let txn = Txn::CreateContainer(CreateContainerTxn {
             path: path.into(),
-            data: Vec::new(),
+            data: Some(Vec::new()),
             acl: Acl::open_unsafe(),
             parent_cversion: self.parent_cversion(path),
         });
@@ -132,7 +133,7 @@ impl Script {
     pub fn create_ttl(&mut self, path: &str, ttl_ms: i64) -> Prepared {
         let txn = Txn::CreateTtl(CreateTtlTxn {
             path: path.into(),
-            data: b"ttl".to_vec(),
+            data: Some(b"ttl".to_vec()),
             acl: Acl::open_unsafe(),
             parent_cversion: self.parent_cversion(path),
             ttl_ms,
@@ -141,6 +142,11 @@ impl Script {
     }
 
     pub fn set_data(&mut self, path: &str, data: &[u8]) -> Prepared {
+        self.set_nullable_data(path, Some(data))
+    }
+
+    /// A setData whose data may be null.
+    pub fn set_nullable_data(&mut self, path: &str, data: Option<&[u8]>) -> Prepared {
         let version = self
             .database
             .tree
@@ -153,7 +159,7 @@ impl Script {
             0,
             Txn::SetData(SetDataTxn {
                 path: path.into(),
-                data: data.to_vec(),
+                data: data.map(<[u8]>::to_vec),
                 version,
             }),
         )
@@ -201,7 +207,7 @@ impl Script {
         script.create("/app", b"config");
         script.create("/app/a", b"");
         script.set_data("/app/a", b"one");
-        script.create_with("/app/e", b"mine", Acl::open_unsafe(), 0x100, true);
+        script.create_with("/app/e", Some(b"mine"), Acl::open_unsafe(), 0x100, true);
         script.create_container("/jobs");
         script.create("/jobs/j-0000000000", b"job");
         script.create_ttl("/ttl", 60_000);

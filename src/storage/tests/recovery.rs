@@ -321,7 +321,7 @@ fn a_logged_txn_the_core_cannot_apply_is_an_error_not_a_crash() {
     // `//x` names the same child of `/` as `/x`: no leader logs it, and the tree cannot hold it.
     let crafted = zabkeeper_models::tree::Txn::Create(zabkeeper_models::tree::CreateTxn {
         path: "//x".into(),
-        data: Vec::new(),
+        data: Some(Vec::new()),
         acl: Vec::new(),
         ephemeral: false,
         parent_cversion: 2,

@@ -18,8 +18,9 @@ fn path() -> impl Strategy<Value = String> {
     "(/[a-z0-9]{1,4}){1,3}"
 }
 
-fn data() -> impl Strategy<Value = Vec<u8>> {
-    prop::collection::vec(any::<u8>(), 0..40)
+/// Znode data, null included (ZooKeeper logs and snapshots it as length -1).
+fn data() -> impl Strategy<Value = Option<Vec<u8>>> {
+    prop::option::of(prop::collection::vec(any::<u8>(), 0..40))
 }
 
 fn acl() -> impl Strategy<Value = Vec<Acl>> {
@@ -213,7 +214,7 @@ proptest! {
 /// A tree grown by interpreting random choices against the current tree: creates (plain,
 /// ephemeral, container, TTL) under existing nodes, data and ACL changes, deletes of leaves,
 /// session starts and ends.
-fn grow(choices: &[(u8, u16, Vec<u8>)]) -> Script {
+fn grow(choices: &[(u8, u16, Option<Vec<u8>>)]) -> Script {
     let mut script = Script::new(1);
     script.create_session(0x10, 5000);
     for (number, (kind, pick, data)) in choices.iter().enumerate() {
@@ -240,7 +241,7 @@ fn grow(choices: &[(u8, u16, Vec<u8>)]) -> Script {
         let can_have_children = owner == 0 || owner == i64::MIN;
         match kind {
             0 | 1 if can_have_children => {
-                script.create(&child, data);
+                script.create_with(&child, data.as_deref(), Acl::open_unsafe(), 0, false);
             }
             2 if can_have_children => {
                 let sessions: Vec<i64> = script
@@ -250,7 +251,7 @@ fn grow(choices: &[(u8, u16, Vec<u8>)]) -> Script {
                     .map(|session| session.0)
                     .collect();
                 if let Some(session) = sessions.get(usize::from(*pick) % sessions.len().max(1)) {
-                    script.create_with(&child, data, Acl::open_unsafe(), *session, true);
+                    script.create_with(&child, data.as_deref(), Acl::open_unsafe(), *session, true);
                 }
             }
             3 if can_have_children && pick % 2 == 0 => {
@@ -260,7 +261,7 @@ fn grow(choices: &[(u8, u16, Vec<u8>)]) -> Script {
                 script.create_ttl(&child, i64::from(*pick) + 1);
             }
             4 => {
-                script.set_data(&node, data);
+                script.set_nullable_data(&node, data.as_deref());
                 if pick % 3 == 0 {
                     script.set_acl(
                         &node,
