@@ -46,6 +46,10 @@ pub struct ConnectionLimits {
 enum Phase {
     /// Nothing read yet: a connect request or a four-letter word comes next.
     Handshake,
+    /// The connect request went to the core: frames the client pipelined behind it (an auth
+    /// packet, say) wait, unread, until the session exists, as ZooKeeper stops reading a
+    /// connection between its connect request and the session's creation.
+    AwaitingSession,
     /// Connected: every frame is a request.
     Requests,
     /// A four-letter word was sent: only its answer and the close remain.
@@ -91,8 +95,8 @@ pub async fn serve_connection(
         ) {
             break reason;
         }
-        let may_read =
-            in_flight < limits.requests_in_flight_max && !matches!(phase, Phase::FourLetterWord);
+        let may_read = in_flight < limits.requests_in_flight_max
+            && !matches!(phase, Phase::FourLetterWord | Phase::AwaitingSession);
         tokio::select! {
             read = stream.read(&mut chunk), if may_read => match read {
                 Ok(0) => break "the client closed the connection".to_string(),
@@ -103,6 +107,9 @@ pub async fn serve_connection(
                 let Some(message) = message else {
                     break "the server dropped the connection".to_string();
                 };
+                if matches!(message, Outbound::Connected(_)) {
+                    phase = Phase::Requests;
+                }
                 if let Outbound::Reply(response) = &message {
                     // Notifications answer nothing. Told apart by their body, not by their
                     // xid -1: a client may choose -1 as a request's xid too.
@@ -152,7 +159,9 @@ fn take_frames(
                 return send(core, Event::FourLetterWord { connection, word });
             }
         }
-        if matches!(phase, Phase::FourLetterWord) || *in_flight >= requests_in_flight_max {
+        if matches!(phase, Phase::FourLetterWord | Phase::AwaitingSession)
+            || *in_flight >= requests_in_flight_max
+        {
             return Ok(());
         }
         let frame = match decoder.take_frame(buffer) {
@@ -165,7 +174,7 @@ fn take_frames(
         };
         let event = match phase {
             Phase::Handshake => {
-                *phase = Phase::Requests;
+                *phase = Phase::AwaitingSession;
                 jute::from_slice_prefix::<ConnectRequest>(&frame)
                     .map(|(request, _)| Event::Connect {
                         connection,
@@ -174,7 +183,7 @@ fn take_frames(
                     .map_err(|error| format!("bad connect request: {error}"))
             }
             Phase::Requests => request_event(connection, &frame),
-            Phase::FourLetterWord => unreachable!("returned above"),
+            Phase::FourLetterWord | Phase::AwaitingSession => unreachable!("returned above"),
         };
         let event = event.inspect_err(|reason| {
             tracing::warn!(connection, reason, "closing the connection");
@@ -249,7 +258,7 @@ mod tests {
     use crate::proto::frame::FRAME_BYTES_MAX_DEFAULT;
     use crate::proto::message::Response;
     use crate::proto::opcode::OpCode;
-    use crate::proto::records::{GetDataRequest, ReplyHeader};
+    use crate::proto::records::{ConnectResponse, GetDataRequest, ReplyHeader};
     use std::time::Duration;
     use tokio::net::TcpListener;
     use tokio::sync::mpsc::UnboundedReceiver;
@@ -326,6 +335,12 @@ mod tests {
             next_event(&mut events).await,
             Event::Connect { .. }
         ));
+        // Requests pipelined behind the connect request wait until the session exists.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(events.try_recv().is_err(), "no request before the session");
+        outbound
+            .send(Outbound::Connected(ConnectResponse::default()))
+            .expect("the task listens");
         assert!(matches!(
             next_event(&mut events).await,
             Event::Request { xid: -1, .. }

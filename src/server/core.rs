@@ -45,7 +45,6 @@ pub type ConnectionId = u64;
 mod special_xid {
     pub const NOTIFICATION: i32 = -1;
     pub const PING: i32 = -2;
-    pub const AUTH: i32 = -4;
 }
 
 /// Connection ids map to actor ids above every server id (ZooKeeper ids fit in a byte).
@@ -654,6 +653,20 @@ impl Core {
             .push((connection, Outbound::Reply(response)));
     }
 
+    /// A reply that no txn stands behind, with zxid 0 and no body.
+    fn reply_outside_history(&mut self, connection: ConnectionId, xid: i32, err: ErrorCode) {
+        let response = Response {
+            header: ReplyHeader {
+                xid,
+                zxid: 0,
+                err: err.code(),
+            },
+            body: ResponseBody::Empty,
+        };
+        self.batch_outbound
+            .push((connection, Outbound::Reply(response)));
+    }
+
     /// The session a request on `connection` runs in, touched by it; `None` when the request
     /// must not run: the connection has no session (it closes), or its session expired
     /// (SessionExpired, then it closes) and the request is not the session's own close.
@@ -743,7 +756,7 @@ impl Core {
                 ResponseBody::Empty,
             ),
             RequestBody::Auth(packet) => {
-                self.authenticate(connection, &packet.scheme, &packet.auth)
+                self.authenticate(connection, xid, &packet.scheme, &packet.auth)
             }
             RequestBody::Sasl(_) => {
                 // SASL is not configured: ZooKeeper answers a SASL packet from a client whose
@@ -801,7 +814,15 @@ impl Core {
         }
     }
 
-    fn authenticate(&mut self, connection: ConnectionId, scheme: &str, credentials: &[u8]) {
+    /// ZooKeeper answers an auth packet under the xid it came with (clients use -4, but not
+    /// all) and zxid 0: authentication is no txn.
+    fn authenticate(
+        &mut self,
+        connection: ConnectionId,
+        xid: i32,
+        scheme: &str,
+        credentials: &[u8],
+    ) {
         let id = match scheme {
             "digest" => auth::digest_id(credentials),
             _ => None,
@@ -813,21 +834,11 @@ impl Core {
                         state.auth.push(id);
                     }
                 }
-                self.reply(
-                    connection,
-                    special_xid::AUTH,
-                    ErrorCode::Ok,
-                    ResponseBody::Empty,
-                );
+                self.reply_outside_history(connection, xid, ErrorCode::Ok);
             }
             None => {
                 // ZooKeeper answers a failed authentication and then closes the connection.
-                self.reply(
-                    connection,
-                    special_xid::AUTH,
-                    ErrorCode::AuthFailed,
-                    ResponseBody::Empty,
-                );
+                self.reply_outside_history(connection, xid, ErrorCode::AuthFailed);
                 self.close(
                     connection,
                     format!("authentication with scheme {scheme:?} failed"),

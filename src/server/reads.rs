@@ -237,7 +237,7 @@ impl ReadScope<'_> {
                     .iter()
                     .map(|id| ClientInfo {
                         auth_scheme: id.scheme.clone(),
-                        user: id.id.clone(),
+                        user: user_name(&id.scheme, &id.id),
                     })
                     .collect(),
             })),
@@ -314,5 +314,14 @@ impl ReadScope<'_> {
             _ => return None,
         };
         Some(reply)
+    }
+}
+
+/// The user an authenticated id names, as whoAmI reports it: ZooKeeper's digest provider gives
+/// the name before the colon of `user:hash`; every other scheme's id is its user.
+fn user_name(scheme: &str, id: &str) -> String {
+    match (scheme, id.split_once(':')) {
+        ("digest", Some((user, _hash))) => user.to_string(),
+        _ => id.to_string(),
     }
 }
