@@ -3,7 +3,10 @@
 
 use super::epoch::EpochFiles;
 use super::error::StorageError;
-use super::files::{list_named, remove_file, sync_directory, SNAPSHOT_PREFIX, VERSION_DIRECTORY};
+use super::files::{
+    list_named, remove_file, sync_directory, SNAPSHOT_PREFIX, TEMPORARY_EXTENSION,
+    VERSION_DIRECTORY,
+};
 use super::options::StorageOptions;
 use super::purge::{purge, PurgeReport};
 use super::recovery::{load_with, replica, Recovered};
@@ -55,6 +58,7 @@ impl Storage {
         let snapshot_directory = data_dir.join(VERSION_DIRECTORY);
         let log_directory = data_log_dir.join(VERSION_DIRECTORY);
         let recovered = load_with(data_dir, data_log_dir, &options)?;
+        remove_unfinished_snapshots(&snapshot_directory)?;
         // Recovery succeeded without a snapshot only if there was no log either: the database
         // is the empty one, and snapshot.0 records it.
         let has_snapshot = list_named(&snapshot_directory, SNAPSHOT_PREFIX)?
@@ -226,6 +230,23 @@ impl Drop for Storage {
     fn drop(&mut self) {
         self.finish_snapshot();
     }
+}
+
+/// Removes snapshots a crash cut short (`snapshot.<zxid>.tmp`): a snapshot gets its name only
+/// once complete, so these hold nothing recovery may use.
+fn remove_unfinished_snapshots(snapshot_directory: &Path) -> Result<(), StorageError> {
+    let unfinished: Vec<_> = list_named(snapshot_directory, SNAPSHOT_PREFIX)?
+        .into_iter()
+        .filter(|file| file.extension.as_deref() == Some(TEMPORARY_EXTENSION))
+        .collect();
+    for file in &unfinished {
+        tracing::info!(file = %file.path.display(), "removing a snapshot a crash cut short");
+        remove_file(&file.path)?;
+    }
+    if !unfinished.is_empty() {
+        sync_directory(snapshot_directory)?;
+    }
+    Ok(())
 }
 
 /// The database of an empty history, as the core starts it.

@@ -382,3 +382,52 @@ fn a_first_snapshot_left_half_written_is_written_again() {
     let recovered = load_with(directory.path(), directory.path(), &options()).unwrap();
     assert_eq!(recovered.database, script.database);
 }
+
+#[test]
+fn a_background_snapshot_is_recovered_from_and_one_cut_short_is_cleared() {
+    let directory = tempfile::tempdir().unwrap();
+    let (mut storage, _) = Storage::open(directory.path(), directory.path(), options()).unwrap();
+    let mut script = Script::new(1);
+    script.create("/a", b"1");
+    script.create("/b", b"2");
+    save(&mut storage, &script.txns);
+    let snapshot_zxid = script.last_zxid();
+    storage
+        .start_snapshot(std::sync::Arc::new(zabkeeper_models::zab::Snapshot {
+            zxid: snapshot_zxid,
+            txn_count: 2,
+            applied: script.database.clone(),
+        }))
+        .unwrap();
+    storage.finish_snapshot();
+    // The log rolled with the snapshot: the next txn starts a new file.
+    script.set_data("/a", b"3");
+    save(&mut storage, &script.txns[2..]);
+    drop(storage);
+    let files = version_directory(directory.path());
+    assert!(files
+        .join(crate::storage::snapshot_file_name(snapshot_zxid))
+        .exists());
+    let logs = fs::read_dir(&files)
+        .unwrap()
+        .filter(|entry| {
+            entry
+                .as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with("log.")
+        })
+        .count();
+    assert_eq!(logs, 2, "a log before the snapshot and one after it");
+    let unfinished = files.join("snapshot.ff.tmp");
+    fs::write(&unfinished, b"cut short by a crash").unwrap();
+
+    let (_, recovered) = Storage::open(directory.path(), directory.path(), options()).unwrap();
+    assert_eq!(recovered.database, script.database);
+    assert_eq!(recovered.last_zxid, script.last_zxid());
+    assert!(
+        !unfinished.exists(),
+        "an unfinished snapshot is removed at start"
+    );
+}
