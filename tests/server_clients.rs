@@ -147,30 +147,97 @@ async fn closing_a_session_removes_its_ephemerals() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn acknowledged_writes_survive_a_kill_and_restart() {
+async fn acknowledged_writes_survive_a_kill_during_a_write_load() {
     let mut server = Server::start();
-    {
+    let mut writers = Vec::new();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    // Four sessions writing at once, so the kill lands amid group-committed batches. Their
+    // sessions outlive the restart, so they write on until told to stop; a write that failed
+    // (the connection was lost with it) is not acknowledged, and is not counted.
+    for writer in 0..4 {
         let client = connect(&server).await;
-        for index in 0..50 {
-            client
-                .create(
-                    &format!("/durable-{index}"),
-                    index.to_string().as_bytes(),
-                    &open(),
-                )
+        let stop = stop.clone();
+        writers.push(tokio::spawn(async move {
+            let mut acknowledged = Vec::new();
+            let mut index = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let path = format!("/durable-{writer}-{index}");
+                index += 1;
+                match client.create(&path, path.as_bytes(), &open()).await {
+                    Ok(_) => acknowledged.push(path),
+                    Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+                }
+            }
+            acknowledged
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    tokio::task::block_in_place(|| server.kill_and_restart());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut acknowledged = Vec::new();
+    for writer in writers {
+        acknowledged.extend(
+            tokio::time::timeout(Duration::from_secs(30), writer)
                 .await
-                .expect("creates");
-        }
+                .expect("a writer stops when told")
+                .expect("a writer does not panic"),
+        );
     }
-    server.kill_and_restart();
+    assert!(
+        acknowledged.len() > 10,
+        "writes were acknowledged before the kill"
+    );
     let client = connect(&server).await;
-    for index in 0..50 {
+    for path in &acknowledged {
         let (data, _) = client
-            .get_data(&format!("/durable-{index}"))
+            .get_data(path)
             .await
-            .expect("every acknowledged write is back");
-        assert_eq!(data, index.to_string().as_bytes());
+            .unwrap_or_else(|error| panic!("{path} was acknowledged before the kill: {error}"));
+        assert_eq!(data, path.as_bytes());
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watches_are_set_again_when_a_session_reconnects_after_a_restart() {
+    let mut server = Server::start();
+    let watcher = connect(&server).await;
+    let writer_before = connect(&server).await;
+    writer_before
+        .create("/watched", b"0", &open())
+        .await
+        .expect("creates");
+    writer_before
+        .create("/changed-while-away", b"0", &open())
+        .await
+        .expect("creates");
+    drop(writer_before);
+    let (_, _, data_watch) = watcher.get_and_watch_data("/watched").await.unwrap();
+    let (_, _, missed_watch) = watcher
+        .get_and_watch_data("/changed-while-away")
+        .await
+        .unwrap();
+    tokio::task::block_in_place(|| server.kill_and_restart());
+    // Changed before the watcher is back: setWatches' relative zxid makes it fire at once.
+    let writer = connect(&server).await;
+    writer
+        .set_data("/changed-while-away", b"1", None)
+        .await
+        .unwrap();
+    let event = tokio::time::timeout(Duration::from_secs(20), missed_watch.changed())
+        .await
+        .expect("a change missed while away fires on reconnect");
+    assert_eq!(event.event_type, zk::EventType::NodeDataChanged);
+    // The session survived the restart with its watch: a change now fires it.
+    watcher
+        .get_data("/watched")
+        .await
+        .expect("the session is back");
+    writer.set_data("/watched", b"1", None).await.unwrap();
+    let event = tokio::time::timeout(Duration::from_secs(20), data_watch.changed())
+        .await
+        .expect("the watch was set again on the new connection");
+    assert_eq!(event.event_type, zk::EventType::NodeDataChanged);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
