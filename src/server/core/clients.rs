@@ -1,0 +1,455 @@
+//! The core's side of client connections: the handshake (its decisions are the model's, in
+//! `session::handshake`), requests turned into writes for the peer or answered as reads,
+//! authentication, and the replies and closes that follow applied txns.
+
+use super::*;
+
+impl Core {
+    /// A closeSession was applied: the session's connection closes (after its reply, if the
+    /// client asked for the close) and its watches go.
+    pub(super) fn session_closed(&mut self, session: SessionId) {
+        let connections: Vec<ConnectionId> = self
+            .connections
+            .iter()
+            .filter(|(_, connection)| connection.session.as_ref().is_some_and(|s| s.id == session))
+            .map(|(id, _)| *id)
+            .collect();
+        let closed_by_client = self
+            .pending_writes
+            .iter()
+            .any(|((pending, _), write)| *pending == session && write.op == op_code::CLOSE_SESSION);
+        for connection in connections {
+            self.watches.remove_watcher(&connection);
+            // A client that closed its session gets the reply first; the close follows it.
+            if !closed_by_client {
+                self.batch_outbound.push((
+                    connection,
+                    Outbound::Close {
+                        reason: format!("session 0x{:x} expired", session.0),
+                    },
+                ));
+            }
+        }
+    }
+
+    pub(super) fn write_committed(&mut self, connection: ConnectionId, zxid: Zxid, txn: &Prepared) {
+        let key = (txn.header.client_id, txn.header.cxid);
+        let Some(pending) = self.pending_writes.remove(&key) else {
+            return;
+        };
+        debug_assert_eq!(pending.connection, connection);
+        self.batch_arrivals.push(pending.arrived);
+        let Some(outcome) = self.batch_outcomes.get(&zxid).cloned() else {
+            unreachable!("the peer sends Applied before WriteCommitted for {zxid}");
+        };
+        if pending.op == op_code::CREATE_SESSION {
+            self.session_created(connection, txn, &outcome);
+            return;
+        }
+        let (err, body) = write_reply(pending.op, &outcome);
+        let reply = Response {
+            header: ReplyHeader {
+                xid: txn.header.cxid,
+                zxid: zxid.0 as i64,
+                err: err.code(),
+            },
+            body,
+        };
+        self.batch_outbound
+            .push((connection, Outbound::Reply(reply)));
+        if pending.op == op_code::CLOSE_SESSION {
+            self.batch_outbound.push((
+                connection,
+                Outbound::Close {
+                    reason: "the client closed its session".to_string(),
+                },
+            ));
+        }
+    }
+
+    pub(super) fn session_created(
+        &mut self,
+        connection: ConnectionId,
+        txn: &Prepared,
+        outcome: &ApplyResult,
+    ) {
+        let Some(state) = self.connections.get_mut(&connection) else {
+            return;
+        };
+        let Some(request) = state.connecting.take() else {
+            return;
+        };
+        let session = txn.header.client_id;
+        if outcome.err != ErrorCode::Ok {
+            let response = ConnectResponse::session_refused(&request);
+            self.batch_outbound
+                .push((connection, Outbound::Connected(response)));
+            return;
+        }
+        let timeout_ms = match &txn.txn {
+            zabkeeper_models::tree::Txn::CreateSession(create) => create.timeout_ms,
+            _ => unreachable!("a createSession answers the handshake"),
+        };
+        state.session = Some(Session { id: session });
+        let response = ConnectResponse::answering(
+            &request,
+            timeout_ms,
+            session.0,
+            password::session_password(session.0).to_vec(),
+            false,
+        );
+        self.batch_outbound
+            .push((connection, Outbound::Connected(response)));
+    }
+
+    pub(super) fn connect(&mut self, connection: ConnectionId, request: ConnectRequest) {
+        let server = ServerView {
+            serving: self.is_serving(),
+            last_zxid: self.state.durable.last_zxid(),
+            known_session_timeout_ms: self
+                .state
+                .applied
+                .sessions
+                .get(&SessionId(request.session_id))
+                .copied(),
+        };
+        let handshake = Handshake {
+            last_zxid_seen: request.last_zxid_seen,
+            timeout_ms: request.timeout_ms,
+            session_id: request.session_id,
+            password_matches: password::password_matches(request.session_id, &request.password),
+        };
+        match handshake::decide(&self.config.sessions, server, handshake) {
+            HandshakeDecision::Refuse(Refusal::NotServing) => {
+                self.close(connection, "the server is not serving yet".to_string());
+            }
+            HandshakeDecision::Refuse(Refusal::ClientIsAhead {
+                last_zxid_seen,
+                last_zxid,
+            }) => self.close(
+                connection,
+                format!(
+                    "client has seen zxid 0x{last_zxid_seen:x}, our last zxid is 0x{:x}",
+                    last_zxid.0
+                ),
+            ),
+            HandshakeDecision::CreateSession { timeout_ms } => {
+                let session = SessionId(self.next_session_id);
+                self.next_session_id += 1;
+                if let Some(state) = self.connections.get_mut(&connection) {
+                    state.connecting = Some(request);
+                }
+                self.submit(
+                    connection,
+                    session,
+                    0,
+                    op_code::CREATE_SESSION,
+                    WriteRequest::CreateSession { timeout_ms },
+                );
+            }
+            HandshakeDecision::Resume {
+                session,
+                timeout_ms,
+            } => {
+                let now_ms = self.now_ms();
+                if self
+                    .peer
+                    .touch_session(self.state.to_mut(), &session, now_ms)
+                {
+                    if let Some(state) = self.connections.get_mut(&connection) {
+                        state.session = Some(Session { id: session });
+                    }
+                    let response = ConnectResponse::answering(
+                        &request,
+                        timeout_ms,
+                        session.0,
+                        password::session_password(session.0).to_vec(),
+                        false,
+                    );
+                    self.batch_outbound
+                        .push((connection, Outbound::Connected(response)));
+                } else {
+                    self.session_expired(connection, &request, session);
+                }
+            }
+            HandshakeDecision::Expired { session } => {
+                self.session_expired(connection, &request, session)
+            }
+        }
+    }
+
+    /// Tells the client its session is gone (timeout 0), then closes the connection.
+    pub(super) fn session_expired(
+        &mut self,
+        connection: ConnectionId,
+        request: &ConnectRequest,
+        session: SessionId,
+    ) {
+        let response = ConnectResponse::session_refused(request);
+        self.batch_outbound
+            .push((connection, Outbound::Connected(response)));
+        self.close(
+            connection,
+            format!("session 0x{:x} is expired or invalid", session.0),
+        );
+    }
+
+    pub(super) fn submit(
+        &mut self,
+        connection: ConnectionId,
+        session: SessionId,
+        xid: i32,
+        op: i32,
+        request: WriteRequest,
+    ) {
+        let auth = self
+            .connections
+            .get(&connection)
+            .map(|state| state.auth.clone())
+            .unwrap_or_default();
+        self.pending_writes.insert(
+            (session, xid),
+            PendingWrite {
+                connection,
+                op,
+                arrived: Instant::now(),
+            },
+        );
+        let request = ClientRequest {
+            session,
+            cxid: xid,
+            owner: self.config.me,
+            auth,
+            time_ms: wall_clock_ms(),
+            request,
+        };
+        let client = actor_of(connection);
+        let me = Id::from(self.config.me.0 as usize);
+        self.step(|peer, state, out| {
+            peer.on_msg(me, state, client, PeerMessage::ClientWrite { request }, out)
+        });
+    }
+
+    pub(super) fn close(&mut self, connection: ConnectionId, reason: String) {
+        self.batch_outbound
+            .push((connection, Outbound::Close { reason }));
+    }
+
+    pub(super) fn reply(
+        &mut self,
+        connection: ConnectionId,
+        xid: i32,
+        err: ErrorCode,
+        body: ResponseBody,
+    ) {
+        let response = Response {
+            header: ReplyHeader {
+                xid,
+                zxid: self.last_zxid().0 as i64,
+                err: err.code(),
+            },
+            body,
+        };
+        self.batch_outbound
+            .push((connection, Outbound::Reply(response)));
+    }
+
+    /// A reply that no txn stands behind, with zxid 0 and no body.
+    pub(super) fn reply_outside_history(
+        &mut self,
+        connection: ConnectionId,
+        xid: i32,
+        err: ErrorCode,
+    ) {
+        let response = Response {
+            header: ReplyHeader {
+                xid,
+                zxid: 0,
+                err: err.code(),
+            },
+            body: ResponseBody::Empty,
+        };
+        self.batch_outbound
+            .push((connection, Outbound::Reply(response)));
+    }
+
+    /// The session a request on `connection` runs in, touched by it; `None` when the request
+    /// must not run: the connection has no session (it closes), or its session expired
+    /// (SessionExpired, then it closes) and the request is not the session's own close.
+    pub(super) fn session_for_request(
+        &mut self,
+        connection: ConnectionId,
+        xid: i32,
+        closes_session: bool,
+    ) -> Option<SessionId> {
+        let state = self.connections.get(&connection)?;
+        let Some(session) = state.session.as_ref().map(|session| session.id) else {
+            self.close(
+                connection,
+                "a request before the session was established".to_string(),
+            );
+            return None;
+        };
+        let now_ms = self.now_ms();
+        let alive = self
+            .peer
+            .touch_session(self.state.to_mut(), &session, now_ms);
+        if !alive && !closes_session {
+            self.reply(
+                connection,
+                xid,
+                ErrorCode::SessionExpired,
+                ResponseBody::Empty,
+            );
+            self.close(connection, format!("session 0x{:x} expired", session.0));
+            return None;
+        }
+        Some(session)
+    }
+
+    /// Answers a request that cannot run as sent, as ZooKeeper's pipeline does.
+    pub(super) fn malformed_request(
+        &mut self,
+        connection: ConnectionId,
+        xid: i32,
+        malformation: Malformation,
+    ) {
+        if self.session_for_request(connection, xid, false).is_none() {
+            return;
+        }
+        match malformation {
+            Malformation::UnknownOp(op) => {
+                tracing::warn!(connection, op, "request with an unknown op code");
+                // ZooKeeper's UnimplementedRequestProcessor answers under the request's own
+                // zxid, which a request that never entered the pipeline does not have (-1), and
+                // then closes the connection.
+                let response = Response {
+                    header: ReplyHeader {
+                        xid,
+                        zxid: -1,
+                        err: ErrorCode::Unimplemented.code(),
+                    },
+                    body: ResponseBody::Empty,
+                };
+                self.batch_outbound
+                    .push((connection, Outbound::Reply(response)));
+                self.close(connection, format!("request with unknown op code {op}"));
+            }
+            Malformation::BodyDoesNotDecode { op_code, error } => {
+                tracing::warn!(connection, ?op_code, %error, "request body does not decode");
+                // ZooKeeper decodes a body only in its request processors, which answer one
+                // that does not decode with MarshallingError and keep serving the connection.
+                self.reply(
+                    connection,
+                    xid,
+                    ErrorCode::MarshallingError,
+                    ResponseBody::Empty,
+                );
+            }
+        }
+    }
+
+    pub(super) fn request(&mut self, connection: ConnectionId, xid: i32, body: RequestBody) {
+        let closes_session = matches!(body, RequestBody::CloseSession);
+        let Some(session) = self.session_for_request(connection, xid, closes_session) else {
+            return;
+        };
+        match body {
+            RequestBody::Ping => self.reply(
+                connection,
+                special_xid::PING,
+                ErrorCode::Ok,
+                ResponseBody::Empty,
+            ),
+            RequestBody::Auth(packet) => {
+                self.authenticate(connection, xid, &packet.scheme, &packet.auth)
+            }
+            RequestBody::Sasl(_) => {
+                // SASL is not configured: ZooKeeper answers a SASL packet from a client whose
+                // server has no SASL support by failing authentication.
+                self.reply(connection, xid, ErrorCode::AuthFailed, ResponseBody::Empty);
+            }
+            ref body if multi_mixes_reads(body) => {
+                self.reply(
+                    connection,
+                    xid,
+                    ErrorCode::BadArguments,
+                    ResponseBody::Empty,
+                );
+            }
+            ref body => {
+                if let Some(write) = write_request(body) {
+                    let op = body.op_code().code();
+                    self.submit(connection, session, xid, op, write);
+                    return;
+                }
+                let auth = self.connections[&connection].auth.clone();
+                let mut scope = ReadScope {
+                    database: &self.state.applied,
+                    access: &self.config.access,
+                    auth: &auth,
+                    session,
+                    watches: &mut self.watches,
+                    watcher: connection,
+                };
+                match scope.answer(body) {
+                    Some(reply) => {
+                        self.batch_arrivals.push(Instant::now());
+                        for event in reply.immediate {
+                            let notification = notification(
+                                event.event_type.code(),
+                                event.keeper_state.code(),
+                                event.path,
+                            );
+                            self.batch_outbound
+                                .push((connection, Outbound::Reply(notification)));
+                        }
+                        self.reply(connection, xid, reply.err, reply.body);
+                    }
+                    None => {
+                        tracing::warn!(connection, op = ?body.op_code(), "request with no handler");
+                        self.reply(
+                            connection,
+                            xid,
+                            ErrorCode::Unimplemented,
+                            ResponseBody::Empty,
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// ZooKeeper answers an auth packet under the xid it came with (clients use -4, but not
+    /// all) and zxid 0: authentication is no txn.
+    pub(super) fn authenticate(
+        &mut self,
+        connection: ConnectionId,
+        xid: i32,
+        scheme: &str,
+        credentials: &[u8],
+    ) {
+        let id = match scheme {
+            "digest" => auth::digest_id(credentials),
+            _ => None,
+        };
+        match id {
+            Some(id) => {
+                if let Some(state) = self.connections.get_mut(&connection) {
+                    if !state.auth.contains(&id) {
+                        state.auth.push(id);
+                    }
+                }
+                self.reply_outside_history(connection, xid, ErrorCode::Ok);
+            }
+            None => {
+                // ZooKeeper answers a failed authentication and then closes the connection.
+                self.reply_outside_history(connection, xid, ErrorCode::AuthFailed);
+                self.close(
+                    connection,
+                    format!("authentication with scheme {scheme:?} failed"),
+                );
+            }
+        }
+    }
+}
