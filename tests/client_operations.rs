@@ -4,25 +4,16 @@
 //! descendant counts, sync, whoAmI; every watch kind; a session that expires by its timeout;
 //! a session resumed on a new connection.
 
+#[path = "support/client.rs"]
+mod client;
 mod support;
 
+use client::{connect, open};
 use std::time::Duration;
 use support::Server;
 use zookeeper_client as zk;
 
 const WAIT: Duration = Duration::from_secs(20);
-
-fn open() -> zk::CreateOptions<'static> {
-    zk::CreateMode::Persistent.with_acls(zk::Acls::anyone_all())
-}
-
-async fn connect(server: &Server) -> zk::Client {
-    zk::Client::connector()
-        .with_session_timeout(Duration::from_secs(10))
-        .connect(&server.address())
-        .await
-        .expect("connects")
-}
 
 async fn within<T>(future: impl std::future::Future<Output = T>) -> T {
     tokio::time::timeout(WAIT, future)

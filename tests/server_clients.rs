@@ -2,23 +2,14 @@
 //! crate (an unmodified ZooKeeper client): opcodes and their errors, watches, sessions,
 //! ephemerals, and a restart that keeps every acknowledged write.
 
+#[path = "support/client.rs"]
+mod client;
 mod support;
 
+use client::{connect, open};
 use std::time::Duration;
 use support::Server;
 use zookeeper_client as zk;
-
-fn open() -> zk::CreateOptions<'static> {
-    zk::CreateMode::Persistent.with_acls(zk::Acls::anyone_all())
-}
-
-async fn connect(server: &Server) -> zk::Client {
-    zk::Client::connector()
-        .with_session_timeout(Duration::from_secs(10))
-        .connect(&server.address())
-        .await
-        .expect("connects")
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn create_read_update_delete_and_their_errors() {

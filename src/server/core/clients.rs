@@ -90,9 +90,23 @@ impl Core {
             zabkeeper_models::tree::Txn::CreateSession(create) => create.timeout_ms,
             _ => unreachable!("a createSession answers the handshake"),
         };
-        state.session = Some(Session { id: session });
+        self.session_accepted(connection, &request, session, timeout_ms);
+    }
+
+    /// Binds `connection` to `session` and answers its handshake with the session's timeout
+    /// and password.
+    fn session_accepted(
+        &mut self,
+        connection: ConnectionId,
+        request: &ConnectRequest,
+        session: SessionId,
+        timeout_ms: i32,
+    ) {
+        if let Some(state) = self.connections.get_mut(&connection) {
+            state.session = Some(Session { id: session });
+        }
         let response = ConnectResponse::answering(
-            &request,
+            request,
             timeout_ms,
             session.0,
             password::session_password(session.0).to_vec(),
@@ -156,18 +170,7 @@ impl Core {
                     .peer
                     .touch_session(self.state.to_mut(), &session, now_ms)
                 {
-                    if let Some(state) = self.connections.get_mut(&connection) {
-                        state.session = Some(Session { id: session });
-                    }
-                    let response = ConnectResponse::answering(
-                        &request,
-                        timeout_ms,
-                        session.0,
-                        password::session_password(session.0).to_vec(),
-                        false,
-                    );
-                    self.batch_outbound
-                        .push((connection, Outbound::Connected(response)));
+                    self.session_accepted(connection, &request, session, timeout_ms);
                 } else {
                     self.session_expired(connection, &request, session);
                 }
