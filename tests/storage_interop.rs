@@ -9,14 +9,14 @@
 
 #[path = "storage_support/apache.rs"]
 mod apache;
-#[path = "storage_support/txns.rs"]
-mod txns;
+#[path = "storage_support/script.rs"]
+mod script;
 #[path = "storage_support/zkcli.rs"]
 mod zkcli;
 
 use apache::{ApacheZooKeeper, Tools};
+use script::Script;
 use std::fs;
-use txns::TxnBuilder;
 use zabkeeper::models::request::Prepared;
 use zabkeeper::models::tree::{Acl, Id, Txn};
 use zabkeeper::models::zab::Proposal;
@@ -169,28 +169,34 @@ fn apache_zookeeper_serves_what_our_writer_wrote() {
     };
     let (mut storage, _) = Storage::open(&data_dir, &data_dir, options).unwrap();
     let owner = 0x0100_0000_0000_0001;
-    let mut builder = TxnBuilder::new(1);
+    let mut builder = Script::new(1);
     builder.create_session(owner, 120_000);
-    builder.create(0, "/app", b"config", Acl::open_unsafe(), false);
-    builder.create(0, "/app/a", b"one", Acl::open_unsafe(), false);
+    builder.create("/app", b"config");
+    builder.create("/app/a", b"one");
     builder.set_data("/app/a", b"two");
     builder.set_data("/app/a", b"three");
     for _ in 0..3 {
         builder.create_sequential("/app/seq-", b"s");
     }
-    builder.create(owner, "/app/e", b"ephemeral", Acl::open_unsafe(), true);
+    builder.create_with(
+        "/app/e",
+        Some(b"ephemeral"),
+        Acl::open_unsafe(),
+        owner,
+        true,
+    );
     builder.create_container("/jobs");
-    builder.create(0, "/jobs/j1", b"job", Acl::open_unsafe(), false);
+    builder.create("/jobs/j1", b"job");
     let snapshot_zxid = builder.last_zxid();
     let snapshot_database = builder.database.clone();
     let first_half = builder.txns.len();
-    builder.create_ttl("/ttl", b"t", 3_600_000);
+    builder.create_ttl("/ttl", 3_600_000);
     let secure_acl = vec![
         Acl::new(31, Id::new("digest", &format!("bob:{BOB_DIGEST}"))),
         Acl::new(1, Id::anyone()),
     ];
-    builder.create(0, "/secure", b"hidden", secure_acl, false);
-    builder.create(0, "/gone", b"x", Acl::open_unsafe(), false);
+    builder.create_with("/secure", Some(b"hidden"), secure_acl, 0, false);
+    builder.create("/gone", b"x");
     builder.delete("/gone");
     builder.set_acl("/app/a", vec![Acl::new(3, Id::anyone())]);
     let multi = Txn::Multi(vec![
@@ -200,11 +206,11 @@ fn apache_zookeeper_serves_what_our_writer_wrote() {
     builder.push(0, multi);
     let passing = 0x0100_0000_0000_0002;
     builder.create_session(passing, 30_000);
-    builder.create(
-        passing,
+    builder.create_with(
         "/app/passing",
-        b"gone with its session",
+        Some(b"gone with its session"),
         Acl::open_unsafe(),
+        passing,
         true,
     );
     builder.close_session(passing);
