@@ -304,3 +304,38 @@ async fn a_session_resumes_on_a_new_connection_with_its_id_and_password() {
         .expect("its ephemeral lives");
     assert_eq!(stat.ephemeral_owner, id.0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emptied_containers_and_expired_ttl_nodes_are_deleted_by_the_leader() {
+    let server =
+        Server::start_with("extendedTypesEnabled=true\nznode.container.checkIntervalMs=200");
+    let client = connect(&server).await;
+    let container = zk::CreateMode::Container.with_acls(zk::Acls::anyone_all());
+    client.create("/used", b"", &container).await.unwrap();
+    client.create("/fresh", b"", &container).await.unwrap();
+    client.create("/used/child", b"", &open()).await.unwrap();
+    let ttl = zk::CreateMode::Persistent
+        .with_acls(zk::Acls::anyone_all())
+        .with_ttl(Duration::from_millis(500));
+    client
+        .create("/lease", b"", &ttl)
+        .await
+        .expect("TTL nodes are enabled");
+    let (_, gone) = client.check_and_watch_stat("/used").await.unwrap();
+    client.delete("/used/child", None).await.unwrap();
+    let event = within(gone.changed()).await;
+    assert_eq!(
+        event.event_type,
+        zk::EventType::NodeDeleted,
+        "the emptied container goes"
+    );
+    let deadline = std::time::Instant::now() + WAIT;
+    while client.check_stat("/lease").await.unwrap().is_some() {
+        assert!(std::time::Instant::now() < deadline, "the TTL node expires");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        client.check_stat("/fresh").await.unwrap().is_some(),
+        "a container that never had a child stays"
+    );
+}

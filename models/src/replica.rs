@@ -177,6 +177,30 @@ impl StateMachine for Replica {
             .collect()
     }
 
+    fn housekeeping(
+        &self,
+        applied: &Database,
+        preparation: &mut LeaderPreparation,
+        wall_time_ms: i64,
+    ) -> Vec<ClientRequest> {
+        applied
+            .tree
+            .reapable(wall_time_ms)
+            .into_iter()
+            // Submitted as ZooKeeper's ContainerManager submits them: session 0, cxid 0, under
+            // the leader's name. Preparation checks again against outstanding changes: a node
+            // that got a child meanwhile is answered NotEmpty and stays.
+            .map(|path| ClientRequest {
+                session: SessionId(0),
+                cxid: 0,
+                owner: self.me,
+                auth: Vec::new(),
+                time_ms: preparation.time_ms.max(wall_time_ms),
+                request: WriteRequest::DeleteContainer { path },
+            })
+            .collect()
+    }
+
     fn touch(&self, preparation: &mut LeaderPreparation, session: &SessionId, now_ms: u64) -> bool {
         preparation.now_ms = preparation.now_ms.max(now_ms);
         preparation.sessions.touch(*session, preparation.now_ms)

@@ -188,3 +188,115 @@ fn compaction_folds_committed_txns_into_a_snapshot_that_restarts_the_same() {
     assert_eq!(restarted.applied, before);
     assert_eq!(restarted.committed_through, snapshot.zxid);
 }
+
+/// A create as the Java client sends it: containers with the createContainer op.
+fn create(path: &str, mode: CreateMode) -> WriteRequest {
+    let op = match mode {
+        CreateMode::Container => CreateOp::CreateContainer,
+        _ => CreateOp::Create,
+    };
+    WriteRequest::Create(CreateRequest {
+        op,
+        path: path.to_string(),
+        data: Some(b"x".to_vec()),
+        acl: Acl::open_unsafe(),
+        flags: mode.flag(),
+    })
+}
+
+/// One housekeeping round at `wall_time_ms`: the txns it logged.
+fn housekeeping(
+    peer: &Peer<Replica>,
+    state: &mut PeerState<Replica>,
+    wall_time_ms: i64,
+) -> Vec<Txn> {
+    let logged_before = state.durable.history.len();
+    let mut cow = Cow::Borrowed(&*state);
+    let mut out = Out::new();
+    peer.on_housekeeping_clock(&mut cow, wall_time_ms, &mut out);
+    *state = cow.into_owned();
+    let commands: Vec<PeerCommand> = out.into_iter().collect();
+    assert!(
+        commands
+            .iter()
+            .all(|command| matches!(command, Command::Save(_))),
+        "housekeeping answers no client: {commands:?}"
+    );
+    state.durable.history[logged_before..]
+        .iter()
+        .map(|proposal| proposal.payload.txn.clone())
+        .collect()
+}
+
+#[test]
+fn housekeeping_deletes_emptied_containers_and_expired_ttl_nodes_only() {
+    let me = ServerId(1);
+    let replica = Replica::new(
+        me,
+        PrepareConfig {
+            extended_types_enabled: true,
+            ..PrepareConfig::default()
+        },
+        SessionConfig::with_tick_time(2000),
+    );
+    let peer = Peer::new(me, Membership::new([me], []), replica);
+    let mut out = Out::new();
+    let mut state = Cow::Owned(peer.on_start(Id::from(1), &None, &mut out));
+    peer.on_timeout(Id::from(1), &mut state, &PeerTimer::Settle, &mut Out::new());
+    let mut state = state.into_owned();
+    client_write(
+        &peer,
+        &mut state,
+        request(0, WriteRequest::CreateSession { timeout_ms: 6000 }),
+    );
+    let created_ms = 1_700_000_000_000;
+    client_write(
+        &peer,
+        &mut state,
+        request(1, create("/used", CreateMode::Container)),
+    );
+    client_write(
+        &peer,
+        &mut state,
+        request(2, create("/used/child", CreateMode::Persistent)),
+    );
+    client_write(
+        &peer,
+        &mut state,
+        request(3, create("/fresh", CreateMode::Container)),
+    );
+    let ttl = WriteRequest::Create(CreateRequest {
+        op: CreateOp::CreateTtl { ttl_ms: 5000 },
+        path: "/lease".to_string(),
+        data: None,
+        acl: Acl::open_unsafe(),
+        flags: CreateMode::PersistentWithTtl.flag(),
+    });
+    let (_, error) = save_then_answer(&client_write(&peer, &mut state, request(4, ttl)));
+    assert_eq!(error, ErrorCode::Ok);
+
+    // A container with its child, a container never used and a TTL node within its TTL stay.
+    assert!(housekeeping(&peer, &mut state, created_ms + 1000).is_empty());
+
+    let delete_child = WriteRequest::Delete(zabkeeper_models::request::DeleteRequest {
+        path: "/used/child".to_string(),
+        version: -1,
+    });
+    let (_, error) = save_then_answer(&client_write(&peer, &mut state, request(5, delete_child)));
+    assert_eq!(error, ErrorCode::Ok);
+    let reaped = housekeeping(&peer, &mut state, created_ms + 6000);
+    assert_eq!(
+        reaped
+            .iter()
+            .map(|txn| match txn {
+                Txn::DeleteContainer(delete) => delete.path.as_str(),
+                other => panic!("only deleteContainer txns: {other:?}"),
+            })
+            .collect::<Vec<_>>(),
+        ["/lease", "/used"],
+        "the emptied container and the expired TTL node, the unused container stays"
+    );
+    assert!(!state.applied.tree.contains("/used"));
+    assert!(!state.applied.tree.contains("/lease"));
+    assert!(state.applied.tree.contains("/fresh"));
+}

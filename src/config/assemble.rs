@@ -76,6 +76,8 @@ pub(super) fn assemble(
         autopurge_interval_hours: settings.autopurge_interval_hours,
         four_letter_words: settings.four_letter_words,
         request_bytes_max: settings.request_bytes_max,
+        extended_types_enabled: settings.extended_types_enabled,
+        container_check_interval_ms: settings.container_check_interval_ms,
         admin_server: settings.admin_server_enabled.then_some(Endpoint {
             host: settings.admin_server_host,
             port: settings.admin_server_port,

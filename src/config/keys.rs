@@ -40,6 +40,8 @@ pub(super) struct Settings {
     pub autopurge_interval_hours: Option<u32>,
     pub four_letter_words: FourLetterWordWhitelist,
     pub request_bytes_max: u32,
+    pub extended_types_enabled: bool,
+    pub container_check_interval_ms: u32,
     pub admin_server_enabled: bool,
     pub admin_server_host: Host,
     pub admin_server_port: u16,
@@ -71,6 +73,8 @@ impl Default for Settings {
             autopurge_interval_hours: None,
             four_letter_words: FourLetterWordWhitelist::default(),
             request_bytes_max: defaults::REQUEST_BYTES_MAX,
+            extended_types_enabled: false,
+            container_check_interval_ms: defaults::CONTAINER_CHECK_INTERVAL_MS,
             admin_server_enabled: true,
             admin_server_host: Host::EVERY_INTERFACE,
             admin_server_port: defaults::ADMIN_SERVER_PORT,
@@ -257,6 +261,13 @@ fn apply(
         "4lw.commands.whitelist" => {
             settings.four_letter_words = FourLetterWordWhitelist::parse(value)
                 .map_err(|word| values::expected(FOUR_LETTER_WORDS, &word))?
+        }
+        // ZooKeeper turns a zoo.cfg key it does not know into the system property
+        // `zookeeper.<key>`, which is how TTL nodes are switched on from zoo.cfg.
+        "extendedTypesEnabled" => settings.extended_types_enabled = values::boolean(value)?,
+        // ZooKeeper reads this one only as a JVM system property; here zoo.cfg sets it.
+        "znode.container.checkIntervalMs" => {
+            settings.container_check_interval_ms = values::positive_int(value, Radix::Decimal)?
         }
         "jute.maxbuffer" => {
             settings.request_bytes_max = values::positive_int(value, Radix::Decoded)?

@@ -29,6 +29,8 @@
 //! | `autopurge.purgeInterval` (hours) | `autopurge_interval_hours` | off |
 //! | `4lw.commands.whitelist` | `four_letter_words` | `srvr`; `*` for all |
 //! | `jute.maxbuffer` | `request_bytes_max` | 0xfffff |
+//! | `extendedTypesEnabled` | `extended_types_enabled` (TTL nodes) | false |
+//! | `znode.container.checkIntervalMs` | `container_check_interval_ms` | 60000 |
 //! | `admin.enableServer`, `admin.serverAddress`, `admin.serverPort` | `admin_server` | on, 0.0.0.0:8080 |
 //! | `electionAlg` | only 3 accepted | 3 |
 //! | `standaloneEnabled`, `reconfigEnabled`, `syncEnabled`, `quorumListenOnAllIPs` | same names | true, false, true, false |

@@ -22,6 +22,8 @@ pub mod defaults {
     pub const OUTSTANDING_REQUESTS_MAX: u32 = 1000;
     /// `snapCount`; ZooKeeper raises smaller values to 2.
     pub const SNAPSHOT_INTERVAL_TXNS: u32 = 100_000;
+    /// `znode.container.checkIntervalMs`: ZooKeeper's one minute.
+    pub const CONTAINER_CHECK_INTERVAL_MS: u32 = 60_000;
     pub const SNAPSHOT_INTERVAL_TXNS_MIN: u32 = 2;
     /// `preAllocSize` (64 MiB; the file gives it in KiB).
     pub const TXN_LOG_PREALLOCATION_BYTES: u64 = 64 * 1024 * 1024;
@@ -71,6 +73,11 @@ pub struct ServerConfig {
     pub autopurge_interval_hours: Option<u32>,
     /// `4lw.commands.whitelist`.
     pub four_letter_words: FourLetterWordWhitelist,
+    /// `extendedTypesEnabled` (ZooKeeper's `zookeeper.extendedTypesEnabled`): TTL nodes.
+    pub extended_types_enabled: bool,
+    /// `znode.container.checkIntervalMs`: how often the leader deletes emptied containers and
+    /// expired TTL nodes.
+    pub container_check_interval_ms: u32,
     /// `jute.maxbuffer`: the largest frame a client may send. ZooKeeper reads it only as a
     /// JVM system property; here zoo.cfg sets it.
     pub request_bytes_max: u32,
@@ -115,6 +122,8 @@ impl ServerConfig {
             autopurge_interval_hours: None,
             four_letter_words: FourLetterWordWhitelist::default(),
             request_bytes_max: defaults::REQUEST_BYTES_MAX,
+            extended_types_enabled: false,
+            container_check_interval_ms: defaults::CONTAINER_CHECK_INTERVAL_MS,
             admin_server: None,
             standalone_enabled: true,
             reconfig_enabled: false,

@@ -111,6 +111,7 @@ impl Harness {
             data_dir: std::path::PathBuf::from("/nonexistent"),
             data_log_dir: std::path::PathBuf::from("/nonexistent"),
             snapshot_interval_txns,
+            container_check_interval: Duration::from_secs(60),
         };
         let mut core = Core::new(config, Durable::<Replica>::default(), Box::new(disk));
         core.flush().expect("persists");

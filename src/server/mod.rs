@@ -42,7 +42,7 @@ pub fn core_config(config: &ServerConfig, me: ServerId) -> CoreConfig {
             session_timeout_ms_max: config.session_timeout_ms_max as i32,
         },
         access: AccessControl::default(),
-        extended_types_enabled: false,
+        extended_types_enabled: config.extended_types_enabled,
         connections_per_host_max: config.client_connections_per_host_max,
         four_letter_words: config.four_letter_words.clone(),
         configuration: vec![
@@ -76,6 +76,9 @@ pub fn core_config(config: &ServerConfig, me: ServerId) -> CoreConfig {
         data_dir: config.data_dir.clone(),
         data_log_dir: config.data_log_dir.clone(),
         snapshot_interval_txns: u64::from(config.snapshot_interval_txns),
+        container_check_interval: Duration::from_millis(u64::from(
+            config.container_check_interval_ms,
+        )),
     }
 }
 
@@ -91,11 +94,13 @@ pub async fn serve(
 ) -> io::Result<()> {
     let (events, mut receiver) = mpsc::unbounded_channel::<Event>();
     let tick = core_config.tick;
+    let container_check_interval = core_config.container_check_interval;
     let mut core = Core::new(core_config, recovered, durability);
     core.flush()?;
     let accepting = tokio::spawn(accept_loop(listener, limits, events));
     tokio::pin!(shutdown);
     let mut clock = tokio::time::interval(tick / 2);
+    let mut housekeeping = tokio::time::interval(container_check_interval);
     loop {
         let timer = core.next_timer();
         tokio::select! {
@@ -111,6 +116,7 @@ pub async fn serve(
                 }
             }
             _ = clock.tick() => core.on_clock(),
+            _ = housekeeping.tick() => core.housekeeping(),
             _ = sleep_until(timer) => core.on_clock(),
         }
         tokio::task::block_in_place(|| core.flush())?;

@@ -275,6 +275,35 @@ impl DataTree {
         &self.ttls
     }
 
+    /// The nodes ZooKeeper's container and TTL reaper (`ContainerManager`) deletes at wall time
+    /// `now_ms`, in path order: containers without children that had some (cversion > 0, so a
+    /// new container is not deleted before its first child), and TTL nodes without children
+    /// whose last change is more than their TTL ago.
+    pub fn reapable(&self, now_ms: i64) -> Vec<String> {
+        let childless = |path: &&String| {
+            self.nodes
+                .get(path.as_str())
+                .is_some_and(|node| node.children.is_empty())
+        };
+        let containers = self
+            .containers
+            .iter()
+            .filter(childless)
+            .filter(|path| self.nodes[path.as_str()].persisted_stat.cversion > 0);
+        let expired_ttls = self.ttls.iter().filter(childless).filter(|path| {
+            let stat = &self.nodes[path.as_str()].persisted_stat;
+            match EphemeralType::of(stat.ephemeral_owner) {
+                EphemeralType::Ttl { ttl_ms } => {
+                    ttl_ms != 0 && now_ms.saturating_sub(stat.mtime_ms) > ttl_ms
+                }
+                _ => false,
+            }
+        });
+        let mut reapable: Vec<String> = containers.chain(expired_ttls).cloned().collect();
+        reapable.sort();
+        reapable
+    }
+
     /// getAllChildrenNumber: the number of nodes below `path` at any depth (for `/`, every node
     /// but the root, the system nodes included).
     pub fn all_children_number(&self, path: &str) -> Option<usize> {

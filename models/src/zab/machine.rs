@@ -66,6 +66,18 @@ pub trait StateMachine: Clone + Debug + Eq + Hash {
     /// closeSession for each expired session).
     fn on_clock(&self, preparation: &mut Self::Preparation, now_ms: u64) -> Vec<Self::Request>;
 
+    /// The leader's housekeeping round at wall time `wall_time_ms`: the requests it submits
+    /// itself to clean up `applied` (ZooKeeper deletes emptied containers and expired TTL
+    /// nodes). None for a state that keeps no such nodes.
+    fn housekeeping(
+        &self,
+        _applied: &Self::Applied,
+        _preparation: &mut Self::Preparation,
+        _wall_time_ms: i64,
+    ) -> Vec<Self::Request> {
+        Vec::new()
+    }
+
     /// A sign of life from `session` at `now_ms`: postpones its expiry. Returns false for a
     /// session the leader does not know or is closing.
     fn touch(

@@ -524,6 +524,28 @@ impl<M: StateMachine> Peer<M> {
         }
     }
 
+    /// The leader's housekeeping round at wall time `wall_time_ms` (ZooKeeper's
+    /// `ContainerManager`, every `znode.container.checkIntervalMs`): proposes what the machine
+    /// says to clean up. Only an established leader does; elsewhere nothing happens.
+    pub fn on_housekeeping_clock(
+        &self,
+        state: &mut Cow<PeerState<M>>,
+        wall_time_ms: i64,
+        out: &mut Out<Self>,
+    ) {
+        if state.established_epoch().is_none() || state.preparation.is_none() {
+            return;
+        }
+        let state = state.to_mut();
+        let preparation = state.preparation.as_mut().expect("checked above");
+        let requests = self
+            .machine
+            .housekeeping(&state.applied, preparation, wall_time_ms);
+        for request in requests {
+            self.propose(state, request, out);
+        }
+    }
+
     /// A client of `session` showed signs of life (a request or a ping) at `now_ms` on the
     /// leader. Returns false when the leader does not know the session or it is closing (the
     /// client must then be told its session expired); true on a server that is not the leader,

@@ -41,6 +41,8 @@ fn the_sample_zoo_cfg_runs_standalone_on_2181() {
         autopurge_interval_hours: None,
         four_letter_words: FourLetterWordWhitelist::default(),
         request_bytes_max: 1_048_575,
+        extended_types_enabled: false,
+        container_check_interval_ms: 60_000,
         admin_server: Some(Endpoint {
             host: Host::Ip(IpAddr::V4(Ipv4Addr::UNSPECIFIED)),
             port: 8080,
@@ -104,6 +106,8 @@ fn a_three_server_ensemble_with_an_observer() {
         autopurge_interval_hours: Some(24),
         four_letter_words: FourLetterWordWhitelist::parse("mntr,ruok").expect("known words"),
         request_bytes_max: 1_048_575,
+        extended_types_enabled: false,
+        container_check_interval_ms: 60_000,
         admin_server: None,
         standalone_enabled: false,
         reconfig_enabled: false,

@@ -9,8 +9,9 @@ use crate::config::{Endpoint, FourLetterWord, FourLetterWordWhitelist, Host, Ser
 #[test]
 fn booleans_accept_true_and_false_in_any_case() {
     let config = config(&base_and(
-        "standaloneEnabled=TRUE\nreconfigEnabled=True\nsyncEnabled=false\nquorumListenOnAllIPs=true",
+        "standaloneEnabled=TRUE\nreconfigEnabled=True\nsyncEnabled=false\nquorumListenOnAllIPs=true\nextendedTypesEnabled=true",
     ));
+    assert!(config.extended_types_enabled);
     assert!(config.standalone_enabled);
     assert!(config.reconfig_enabled);
     assert!(!config.sync_enabled);
@@ -20,7 +21,9 @@ fn booleans_accept_true_and_false_in_any_case() {
     assert!(!defaults.reconfig_enabled);
     assert!(defaults.sync_enabled);
     assert!(!defaults.quorum_listen_on_all_ips);
+    assert!(!defaults.extended_types_enabled);
     for key in [
+        "extendedTypesEnabled",
         "standaloneEnabled",
         "reconfigEnabled",
         "syncEnabled",

@@ -154,6 +154,8 @@ pub struct CoreConfig {
     /// `snapCount`: the history is compacted into a snapshot after snapCount/2 plus a random
     /// share of snapCount/2 txns.
     pub snapshot_interval_txns: u64,
+    /// `znode.container.checkIntervalMs`: the period of the leader's housekeeping round.
+    pub container_check_interval: Duration,
 }
 
 struct Session {
@@ -439,6 +441,13 @@ impl Core {
         }
         let now_ms = self.now_ms();
         self.step(|peer, state, out| peer.on_session_clock(state, now_ms, out));
+    }
+
+    /// The leader's housekeeping round (ZooKeeper's ContainerManager): the peer proposes the
+    /// deletion of emptied containers and expired TTL nodes, judged at the wall time now.
+    pub fn housekeeping(&mut self) {
+        let wall_time_ms = wall_clock_ms();
+        self.step(|peer, state, out| peer.on_housekeeping_clock(state, wall_time_ms, out));
     }
 
     /// Makes the batch durable, then releases everything it produced, in order.
