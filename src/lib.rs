@@ -8,4 +8,5 @@ pub mod bench;
 pub mod config;
 pub mod proto;
 pub mod server;
+pub mod status;
 pub mod storage;

@@ -8,7 +8,7 @@
 
 use clap::{Parser, Subcommand};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -34,6 +34,13 @@ struct Arguments {
 enum Command {
     /// Runs a server. Without --config: 127.0.0.1:2181 with data in ./zabkeeper-data.
     Server {
+        /// A ZooKeeper `zoo.cfg`.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Tells whether the server a configuration describes runs, and in which mode, as
+    /// `zkServer.sh status` does. Without --config: the embedded default's 127.0.0.1:2181.
+    Status {
         /// A ZooKeeper `zoo.cfg`.
         #[arg(long)]
         config: Option<PathBuf>,
@@ -65,6 +72,7 @@ fn main() -> ExitCode {
     let arguments = Arguments::parse();
     match arguments.command {
         Command::Server { config } => run_server(config),
+        Command::Status { config } => run_status(config),
         Command::Bench {
             server,
             clients,
@@ -115,21 +123,45 @@ fn run_bench(plan: BenchPlan) -> ExitCode {
     }
 }
 
-fn run_server(config_file: Option<PathBuf>) -> ExitCode {
-    let config = match &config_file {
+/// The configuration in `config_file`, or the embedded default without one; `None` after
+/// printing why the file cannot be used.
+fn configuration(config_file: Option<&Path>) -> Option<ServerConfig> {
+    match config_file {
         Some(path) => match load_config(path) {
             Ok(LoadedConfig { config, warnings }) => {
                 for warning in warnings {
                     tracing::warn!("{warning}");
                 }
-                config
+                Some(config)
             }
             Err(error) => {
                 eprintln!("zabkeeper: {error}");
-                return ExitCode::FAILURE;
+                None
             }
         },
-        None => ServerConfig::embedded_default(),
+        None => Some(ServerConfig::embedded_default()),
+    }
+}
+
+fn run_status(config_file: Option<PathBuf>) -> ExitCode {
+    let Some(config) = configuration(config_file.as_deref()) else {
+        return ExitCode::FAILURE;
+    };
+    match zabkeeper::status::status(&config, config_file.as_deref()) {
+        Ok(lines) => {
+            println!("{lines}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("{error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_server(config_file: Option<PathBuf>) -> ExitCode {
+    let Some(config) = configuration(config_file.as_deref()) else {
+        return ExitCode::FAILURE;
     };
     if let Some(ensemble) = &config.ensemble {
         if ensemble.participants().count() > 1 {

@@ -353,3 +353,34 @@ async fn sigterm_during_writes_stops_cleanly_and_keeps_every_acknowledged_write(
             .unwrap_or_else(|| panic!("{path} was acknowledged before SIGTERM"));
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_answers_as_zk_server_status_does() {
+    let mut server = Server::start();
+    let config_path = server.config_path();
+    let status = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_zabkeeper"))
+            .args(["status", "--config"])
+            .arg(&config_path)
+            .output()
+            .expect("zabkeeper status runs")
+    };
+    let running = tokio::task::block_in_place(status);
+    let printed = String::from_utf8_lossy(&running.stdout).into_owned();
+    assert!(running.status.success(), "{printed}");
+    let port = server.address().rsplit(':').next().unwrap().to_string();
+    assert_eq!(
+        printed.lines().skip(1).collect::<Vec<_>>(),
+        [
+            format!("Client port found: {port}. Client address: 127.0.0.1. Client SSL: false."),
+            "Mode: standalone".to_string()
+        ],
+        "{printed}"
+    );
+    let exit = tokio::task::block_in_place(|| server.terminate(Duration::from_secs(20)));
+    assert!(exit.success());
+    let stopped = tokio::task::block_in_place(status);
+    assert!(!stopped.status.success());
+    assert!(String::from_utf8_lossy(&stopped.stderr)
+        .contains("Error contacting service. It is probably not running."));
+}

@@ -56,6 +56,11 @@ impl Server {
         server
     }
 
+    /// Its zoo.cfg.
+    pub fn config_path(&self) -> PathBuf {
+        self.directory.join("zoo.cfg")
+    }
+
     /// The `dataDir` of its zoo.cfg.
     pub fn data_directory(&self) -> PathBuf {
         self.directory.join("data")
