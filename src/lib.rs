@@ -7,6 +7,7 @@ pub use zabkeeper_models as models;
 pub mod bench;
 pub mod config;
 pub mod proto;
+pub mod quorum;
 pub mod server;
 pub mod status;
 pub mod storage;
