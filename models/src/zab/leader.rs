@@ -482,17 +482,24 @@ impl<M: StateMachine> Peer<M> {
         for (server, link) in leadership.learners.iter_mut() {
             if let (Some(epoch), false) = (epoch, link.ping_outstanding) {
                 link.ping_outstanding = true;
-                out.send(id_of(*server), PeerMessage::Ping { epoch });
+                out.send(
+                    id_of(*server),
+                    PeerMessage::Ping {
+                        epoch,
+                        touched_sessions: Vec::new(),
+                    },
+                );
             }
         }
     }
 
-    /// A learner answered a ping.
+    /// A learner answered a ping, with the sessions its clients touched since its last answer.
     pub(crate) fn leader_on_ping(
         &self,
         state: &mut Cow<PeerState<M>>,
         from: ServerId,
         epoch: Epoch,
+        touched_sessions: Vec<M::Session>,
     ) {
         let Some(leadership) = Self::leadership(state) else {
             return;
@@ -500,12 +507,20 @@ impl<M: StateMachine> Peer<M> {
         if leadership.epoch != Some(epoch) || !leadership.learners.contains_key(&from) {
             return;
         }
-        let leadership = Self::leadership_mut(state.to_mut());
+        let state = state.to_mut();
+        let leadership = Self::leadership_mut(state);
         leadership.heard.insert(from);
         leadership
             .learners
             .get_mut(&from)
             .expect("checked above")
             .ping_outstanding = false;
+        if let Some(preparation) = state.preparation.as_mut() {
+            for session in &touched_sessions {
+                // A session the leader does not know (or is closing) stays unknown: its client
+                // hears so at its next request.
+                self.machine.touch(preparation, session, state.clock_ms);
+            }
+        }
     }
 }

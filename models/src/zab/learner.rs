@@ -290,10 +290,11 @@ impl<M: StateMachine> Peer<M> {
         state: &mut Cow<PeerState<M>>,
         from: ServerId,
         epoch: Epoch,
+        touched_sessions: Vec<M::Session>,
         out: &mut Out<Self>,
     ) {
         if matches!(state.role, Role::Leading(_)) {
-            self.leader_on_ping(state, from, epoch);
+            self.leader_on_ping(state, from, epoch, touched_sessions);
             return;
         }
         let Some(learner) = Self::learner_of(state, from) else {
@@ -302,8 +303,18 @@ impl<M: StateMachine> Peer<M> {
         if learner.epoch != Some(epoch) {
             return;
         }
-        Self::learner_mut(state.to_mut()).heard_from_leader = true;
-        out.send(id_of(from), PeerMessage::Ping { epoch });
+        let state = state.to_mut();
+        Self::learner_mut(state).heard_from_leader = true;
+        let touched_sessions = std::mem::take(&mut state.touched_sessions)
+            .into_iter()
+            .collect();
+        out.send(
+            id_of(from),
+            PeerMessage::Ping {
+                epoch,
+                touched_sessions,
+            },
+        );
     }
 
     pub(crate) fn on_tick(&self, state: &mut Cow<PeerState<M>>, out: &mut Out<Self>) {

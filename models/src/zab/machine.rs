@@ -37,7 +37,7 @@ pub trait StateMachine: Clone + Debug + Eq + Hash {
     /// The leader's preparation state (outstanding changes, the session tracker).
     type Preparation: Clone + Debug + Eq + Hash;
     /// What names a client session for [`StateMachine::touch`].
-    type Session: Clone + Debug + Eq + Hash;
+    type Session: Payload;
 
     /// The applied state of an empty history.
     fn initial(&self) -> Self::Applied;

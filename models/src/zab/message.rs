@@ -50,7 +50,7 @@ pub struct NewLeader<T, A = ()> {
 /// and a receiver ignores any that does not match the phase and epoch it is in: a message can
 /// outlive the connection, and the leader, it was sent on.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum PeerMessage<R, T, O = (), A = ()> {
+pub enum PeerMessage<R, T, O = (), A = (), S = ()> {
     /// Election, between any two servers: a vote (see `election`).
     Notification(Notification),
 
@@ -103,8 +103,13 @@ pub enum PeerMessage<R, T, O = (), A = ()> {
     Inform { proposal: Proposal<T> },
     /// Any phase after discovery, leader → learner and back (PING): liveness. A learner that
     /// hears nothing from its leader for a tick, and a leader that hears from no quorum for a
-    /// tick, go back to LOOKING.
-    Ping { epoch: Epoch },
+    /// tick, go back to LOOKING. A learner's answer carries the sessions its clients touched
+    /// since its last answer (ZooKeeper's follower PING does): the leader alone expires
+    /// sessions, so it must hear of every sign of life, wherever the client is connected.
+    Ping {
+        epoch: Epoch,
+        touched_sessions: Vec<S>,
+    },
 
     /// Client → any server: a write request.
     ClientWrite { request: R },

@@ -70,6 +70,7 @@ pub type Message<M> = PeerMessage<
     <M as StateMachine>::Txn,
     <M as StateMachine>::Outcome,
     <M as StateMachine>::Applied,
+    <M as StateMachine>::Session,
 >;
 
 /// The durable state of a peer replicating `M`.
@@ -142,6 +143,9 @@ pub struct PeerState<M: StateMachine> {
     pub role: Role,
     /// Client writes received here, answered once this server applies them.
     pub waiting_clients: Vec<(Id, M::Request)>,
+    /// A learner's sessions whose clients showed signs of life since its last PING answer,
+    /// which carries them to the leader.
+    pub touched_sessions: BTreeSet<M::Session>,
 }
 
 pub fn id_of(server: ServerId) -> Id {
@@ -235,6 +239,7 @@ impl<M: StateMachine> Peer<M> {
         }
         // Connections to clients close when a server stops serving; they reconnect elsewhere.
         state.waiting_clients.clear();
+        state.touched_sessions.clear();
         out.cancel_timer(PeerTimer::Settle);
         match self.election_mode {
             ElectionMode::Fast => self.perform_election_actions(state, actions, out),
@@ -546,10 +551,10 @@ impl<M: StateMachine> Peer<M> {
         }
     }
 
-    /// A client of `session` showed signs of life (a request or a ping) at `now_ms` on the
-    /// leader. Returns false when the leader does not know the session or it is closing (the
-    /// client must then be told its session expired); true on a server that is not the leader,
-    /// whose touches reach the leader with its pings.
+    /// A client of `session` showed signs of life (a request or a ping) at `now_ms`. On the
+    /// leader, returns false when it does not know the session or the session is closing (the
+    /// client must then be told its session expired). On a learner, returns true and keeps the
+    /// touch for its next PING answer, which carries it to the leader.
     pub fn touch_session(
         &self,
         state: &mut PeerState<M>,
@@ -558,9 +563,31 @@ impl<M: StateMachine> Peer<M> {
     ) -> bool {
         state.clock_ms = state.clock_ms.max(now_ms);
         let clock_ms = state.clock_ms;
-        match state.preparation.as_mut() {
-            Some(preparation) => self.machine.touch(preparation, session, clock_ms),
-            None => true,
+        if let Some(preparation) = state.preparation.as_mut() {
+            return self.machine.touch(preparation, session, clock_ms);
+        }
+        if matches!(state.role, Role::Learning(_)) {
+            state.touched_sessions.insert(session.clone());
+        }
+        true
+    }
+
+    /// The transport lost its connection to `server` (the peer process died, or the network
+    /// between them broke). A learner whose leader that was goes back to LOOKING at once,
+    /// as ZooKeeper's follower does when its leader's socket closes, instead of waiting a tick
+    /// for the failure detector. Safety does not rest on this: giving up at any moment is
+    /// what [`FailureDetection::Oracle`] allows the checker everywhere.
+    pub fn on_peer_disconnected(
+        &self,
+        state: &mut Cow<PeerState<M>>,
+        server: ServerId,
+        out: &mut Out<Self>,
+    ) {
+        let Role::Learning(learner) = &state.role else {
+            return;
+        };
+        if learner.leader == server {
+            self.start_looking(state.to_mut(), out);
         }
     }
 
@@ -634,6 +661,7 @@ impl<M: StateMachine> Actor for Peer<M> {
             election_epoch: 0,
             role: Role::Looking(Election::idle(self.me)),
             waiting_clients: Vec::new(),
+            touched_sessions: BTreeSet::new(),
         };
         self.start_looking(&mut state, out);
         if let Some(tick) = &self.tick {
@@ -688,7 +716,10 @@ impl<M: StateMachine> Actor for Peer<M> {
             PeerMessage::Ack { zxid } => self.on_ack(state, from, zxid, out),
             PeerMessage::Commit { zxid } => self.on_commit(state, from, zxid, out),
             PeerMessage::Inform { proposal } => self.on_inform(state, from, proposal, out),
-            PeerMessage::Ping { epoch } => self.on_ping(state, from, epoch, out),
+            PeerMessage::Ping {
+                epoch,
+                touched_sessions,
+            } => self.on_ping(state, from, epoch, touched_sessions, out),
             PeerMessage::ClientWrite { request } => self.on_client_write(state, src, request, out),
             PeerMessage::ClientRead => self.on_client_read(state, src, out),
             // Replies to clients and the driver are never sent to peers.

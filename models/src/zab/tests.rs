@@ -292,3 +292,69 @@ fn plan_sync_picks_diff_trunc_and_snap() {
         (SyncKind::Snap, Zxid::ZERO, 3)
     );
 }
+
+/// A learner that heard LEADERINFO for epoch 1 from server 0.
+fn learner_in_epoch_one() -> (Peer<Machine>, PeerState<Machine>) {
+    let (peer, mut state) = learner_of_zero(DurableState::default());
+    step(
+        &peer,
+        &mut state,
+        0,
+        PeerMessage::LeaderInfo {
+            new_epoch: Epoch(1),
+        },
+    );
+    (peer, state)
+}
+
+#[test]
+fn a_learner_carries_its_clients_session_touches_to_the_leader_in_its_ping_answer() {
+    let (peer, mut state) = learner_in_epoch_one();
+    assert!(peer.touch_session(&mut state, &(), 5));
+    let ping = PeerMessage::Ping {
+        epoch: Epoch(1),
+        touched_sessions: Vec::new(),
+    };
+    let commands = step(&peer, &mut state, 0, ping.clone());
+    assert_eq!(commands.len(), 1);
+    assert!(matches!(
+        &commands[0],
+        Command::Send(to, PeerMessage::Ping { epoch: Epoch(1), touched_sessions })
+            if *to == Id::from(0) && touched_sessions == &vec![()]
+    ));
+    // Each touch travels once.
+    let commands = step(&peer, &mut state, 0, ping);
+    assert!(matches!(
+        &commands[0],
+        Command::Send(_, PeerMessage::Ping { touched_sessions, .. }) if touched_sessions.is_empty()
+    ));
+}
+
+#[test]
+fn a_ping_of_another_epoch_neither_answers_nor_spends_the_touches() {
+    let (peer, mut state) = learner_in_epoch_one();
+    peer.touch_session(&mut state, &(), 5);
+    let ping = PeerMessage::Ping {
+        epoch: Epoch(2),
+        touched_sessions: Vec::new(),
+    };
+    assert!(step(&peer, &mut state, 0, ping).is_empty());
+    assert_eq!(state.touched_sessions.len(), 1);
+}
+
+#[test]
+fn losing_the_connection_to_the_leader_starts_an_election_and_others_do_not() {
+    let (peer, state) = learner_in_epoch_one();
+    let mut state = Cow::Owned(state);
+    let mut out = Out::new();
+    peer.on_peer_disconnected(&mut state, ServerId(2), &mut out);
+    assert!(out.into_iter().next().is_none());
+    assert!(matches!(state.role, Role::Learning(_)));
+    let mut out = Out::new();
+    peer.on_peer_disconnected(&mut state, ServerId(0), &mut out);
+    assert!(matches!(state.role, Role::Looking(_)));
+    let commands: Vec<_> = out.into_iter().collect();
+    assert!(commands
+        .iter()
+        .any(|command| matches!(command, Command::ChooseRandom(key, _) if key == "leader")));
+}
