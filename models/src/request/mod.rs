@@ -26,12 +26,14 @@ mod create_mode;
 mod node_ops;
 mod prepare;
 mod read;
+mod session_order;
 
 pub use access::AccessControl;
 pub use changes::{ChangeRecord, OutstandingChanges, PendingNode};
 pub use create_mode::CreateMode;
 pub use prepare::Preparer;
 pub use read::{check_read, get_acl, read_node_path, ReadOp};
+pub use session_order::{Passage, SessionOrder};
 
 use crate::error::ErrorCode;
 use crate::ids::{ServerId, SessionId, Zxid};

@@ -111,6 +111,14 @@ pub enum PeerMessage<R, T, O = (), A = (), S = ()> {
         touched_sessions: Vec<S>,
     },
 
+    /// Broadcast, learner → leader (ZooKeeper's REQUEST of type sync): a client asked this
+    /// learner to catch up with the leader. `token` names the client's request at the learner.
+    SyncRequest { token: u64 },
+    /// Broadcast, leader → learner (ZooKeeper's SYNC): the answer to `SyncRequest`. Every
+    /// COMMIT the leader sent before it went down the same FIFO link, so once the learner has
+    /// handled it, it has applied everything the leader had committed when the sync arrived.
+    Sync { token: u64 },
+
     /// Client → any server: a write request.
     ClientWrite { request: R },
     /// Server → client: the txn prepared from the client's request committed at `zxid` and this
@@ -125,6 +133,11 @@ pub enum PeerMessage<R, T, O = (), A = (), S = ()> {
     /// this outcome. Sent for every applied txn, in zxid order, before any `WriteCommitted` for
     /// it; the server replies and triggers watches from it.
     Applied { zxid: Zxid, outcome: O },
+    /// Client → any server: catch up with the leader before the next read (ZooKeeper's sync).
+    ClientSync,
+    /// Server → client: the answer to `ClientSync`: this server has applied every txn the
+    /// leader had committed when the sync reached it.
+    Synced,
     /// Client → any server: read the latest committed txn this server has applied.
     ClientRead,
     /// Server → client: the answer to `ClientRead`: the last txn applied here and how many

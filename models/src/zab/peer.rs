@@ -5,7 +5,7 @@
 use super::durable::DurableState;
 use super::machine::StateMachine;
 use super::message::{PeerMessage, Proposal};
-use super::role::{LeaderPhase, Leadership, Learner, LearnerPhase, Role};
+use super::role::{LeaderPhase, Leadership, Learner, LearnerPhase, LinkPhase, Role};
 use crate::election::{
     answer_when_established, Election, ElectionAction, Membership, ServerState, Vote,
 };
@@ -146,6 +146,10 @@ pub struct PeerState<M: StateMachine> {
     /// A learner's sessions whose clients showed signs of life since its last PING answer,
     /// which carries them to the leader.
     pub touched_sessions: BTreeSet<M::Session>,
+    /// A learner's client syncs waiting for the leader's SYNC, by token.
+    pub waiting_syncs: BTreeMap<u64, Id>,
+    /// The token of the next sync this learner forwards.
+    pub next_sync_token: u64,
 }
 
 pub fn id_of(server: ServerId) -> Id {
@@ -240,6 +244,7 @@ impl<M: StateMachine> Peer<M> {
         // Connections to clients close when a server stops serving; they reconnect elsewhere.
         state.waiting_clients.clear();
         state.touched_sessions.clear();
+        state.waiting_syncs.clear();
         out.cancel_timer(PeerTimer::Settle);
         match self.election_mode {
             ElectionMode::Fast => self.perform_election_actions(state, actions, out),
@@ -413,6 +418,65 @@ impl<M: StateMachine> Peer<M> {
                 },
             );
         }
+    }
+
+    /// A client's sync: the leader has applied everything it committed and answers at once; a
+    /// learner asks its leader and answers when the leader's SYNC comes back behind the
+    /// COMMITs sent before it.
+    fn on_client_sync(&self, state: &mut Cow<PeerState<M>>, client: Id, out: &mut Out<Self>) {
+        if !state.is_serving() {
+            return;
+        }
+        let leader = match &state.role {
+            Role::Leading(_) => {
+                out.send(client, PeerMessage::Synced);
+                return;
+            }
+            Role::Learning(learner) => learner.leader,
+            Role::Looking(_) => unreachable!("a LOOKING server does not serve"),
+        };
+        let state = state.to_mut();
+        let token = state.next_sync_token;
+        state.next_sync_token += 1;
+        state.waiting_syncs.insert(token, client);
+        out.send(id_of(leader), PeerMessage::SyncRequest { token });
+    }
+
+    /// A learner's sync reaches the leader: an established leader answers on the same link.
+    fn on_sync_request(
+        &self,
+        state: &PeerState<M>,
+        from: ServerId,
+        token: u64,
+        out: &mut Out<Self>,
+    ) {
+        let Role::Leading(leadership) = &state.role else {
+            return;
+        };
+        let linked = leadership
+            .learners
+            .get(&from)
+            .is_some_and(|link| matches!(link.phase, LinkPhase::Syncing | LinkPhase::Synced));
+        if state.established_epoch().is_some() && linked {
+            out.send(id_of(from), PeerMessage::Sync { token });
+        }
+    }
+
+    /// The leader's SYNC: the learner has applied what the leader had committed; the client
+    /// that asked is answered.
+    fn on_sync(&self, state: &mut Cow<PeerState<M>>, from: ServerId, token: u64, out: &mut Out<Self>) {
+        let Role::Learning(learner) = &state.role else {
+            return;
+        };
+        if learner.leader != from || !state.waiting_syncs.contains_key(&token) {
+            return;
+        }
+        let client = state
+            .to_mut()
+            .waiting_syncs
+            .remove(&token)
+            .expect("checked above");
+        out.send(client, PeerMessage::Synced);
     }
 
     /// Answers the clients whose writes are among the txns this server has just applied.
@@ -662,6 +726,8 @@ impl<M: StateMachine> Actor for Peer<M> {
             role: Role::Looking(Election::idle(self.me)),
             waiting_clients: Vec::new(),
             touched_sessions: BTreeSet::new(),
+            waiting_syncs: BTreeMap::new(),
+            next_sync_token: 0,
         };
         self.start_looking(&mut state, out);
         if let Some(tick) = &self.tick {
@@ -722,9 +788,13 @@ impl<M: StateMachine> Actor for Peer<M> {
             } => self.on_ping(state, from, epoch, touched_sessions, out),
             PeerMessage::ClientWrite { request } => self.on_client_write(state, src, request, out),
             PeerMessage::ClientRead => self.on_client_read(state, src, out),
+            PeerMessage::ClientSync => self.on_client_sync(state, src, out),
+            PeerMessage::SyncRequest { token } => self.on_sync_request(state, from, token, out),
+            PeerMessage::Sync { token } => self.on_sync(state, from, token, out),
             // Replies to clients and the driver are never sent to peers.
             PeerMessage::WriteCommitted { .. }
             | PeerMessage::ReadResult { .. }
+            | PeerMessage::Synced
             | PeerMessage::Applied { .. } => {}
         }
     }

@@ -358,3 +358,61 @@ fn losing_the_connection_to_the_leader_starts_an_election_and_others_do_not() {
         .iter()
         .any(|command| matches!(command, Command::ChooseRandom(key, _) if key == "leader")));
 }
+
+/// A learner of server 0 serving clients in epoch 1.
+fn serving_learner() -> (Peer<Machine>, PeerState<Machine>) {
+    let (peer, mut state) = learner_in_epoch_one();
+    step(
+        &peer,
+        &mut state,
+        0,
+        PeerMessage::NewLeader(NewLeader {
+            epoch: Epoch(1),
+            kind: SyncKind::Diff,
+            snapshot: None,
+            sync_point: Zxid::ZERO,
+            proposals: Vec::new(),
+        }),
+    );
+    step(
+        &peer,
+        &mut state,
+        0,
+        PeerMessage::UpToDate {
+            epoch: Epoch(1),
+            committed_through: Zxid::ZERO,
+        },
+    );
+    assert!(state.is_serving());
+    (peer, state)
+}
+
+#[test]
+fn a_learner_answers_a_sync_only_when_its_leader_answers_it() {
+    let (peer, mut state) = serving_learner();
+    let client = 1000;
+    let commands = step(&peer, &mut state, client, PeerMessage::ClientSync);
+    assert_eq!(commands.len(), 1);
+    let Command::Send(to, PeerMessage::SyncRequest { token }) = &commands[0] else {
+        panic!("expected a SyncRequest to the leader, got {commands:?}");
+    };
+    assert_eq!(*to, Id::from(0));
+    let token = *token;
+    // Another server's SYNC, or an unknown token, answers nobody.
+    assert!(step(&peer, &mut state, 2, PeerMessage::Sync { token }).is_empty());
+    assert!(step(&peer, &mut state, 0, PeerMessage::Sync { token: token + 1 }).is_empty());
+    let commands = step(&peer, &mut state, 0, PeerMessage::Sync { token });
+    assert_eq!(commands.len(), 1);
+    assert!(
+        matches!(&commands[0], Command::Send(to, PeerMessage::Synced) if *to == Id::from(client as usize))
+    );
+    // Answered once.
+    assert!(step(&peer, &mut state, 0, PeerMessage::Sync { token }).is_empty());
+}
+
+#[test]
+fn a_server_that_does_not_serve_ignores_a_sync_and_a_learner_does_not_answer_one() {
+    let (peer, mut state) = learner_in_epoch_one();
+    assert!(step(&peer, &mut state, 1000, PeerMessage::ClientSync).is_empty());
+    assert!(step(&peer, &mut state, 2, PeerMessage::SyncRequest { token: 0 }).is_empty());
+}

@@ -1,0 +1,146 @@
+//! A session's requests take effect in the order the client sent them (ZooKeeper's
+//! `CommitProcessor`). A read is answered by the server the client is connected to, at once,
+//! but a write (or a sync) goes to the leader and comes back later: a read sent after it must
+//! wait until it is back, or the client would read a state older than its own write. Once one
+//! request of a connection waits, every later one waits behind it, writes included, so that a
+//! held read never sees the effect of a write sent after it.
+
+use std::collections::{BTreeMap, VecDeque};
+
+/// Whether a request goes round the leader before it is answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Passage {
+    /// Answered here from the applied state: reads, pings, watch and auth requests.
+    Local,
+    /// Answered when it comes back from the leader: writes and syncs.
+    ThroughLeader,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Queue<R> {
+    in_flight: usize,
+    held: VecDeque<(Passage, R)>,
+}
+
+/// The order keeper of every connection of a server, by connection key `K`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionOrder<K, R> {
+    queues: BTreeMap<K, Queue<R>>,
+}
+
+impl<K: Ord + Copy, R> Default for SessionOrder<K, R> {
+    fn default() -> Self {
+        SessionOrder {
+            queues: BTreeMap::new(),
+        }
+    }
+}
+
+impl<K: Ord + Copy, R> SessionOrder<K, R> {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A request arrives: `Some` when it may run now (a `ThroughLeader` one is then counted
+    /// in flight), `None` when it is held until earlier ones come back.
+    pub fn arrive(&mut self, key: K, passage: Passage, request: R) -> Option<R> {
+        let queue = self.queues.entry(key).or_insert_with(|| Queue {
+            in_flight: 0,
+            held: VecDeque::new(),
+        });
+        let must_wait = !queue.held.is_empty()
+            || (passage == Passage::Local && queue.in_flight > 0);
+        if must_wait {
+            queue.held.push_back((passage, request));
+            return None;
+        }
+        if passage == Passage::ThroughLeader {
+            queue.in_flight += 1;
+        }
+        Some(request)
+    }
+
+    /// A request that went through the leader came back: the held requests that may run now,
+    /// in arrival order. A `ThroughLeader` one among them is counted in flight again, and
+    /// what follows it stays held.
+    pub fn returned(&mut self, key: K) -> Vec<R> {
+        let Some(queue) = self.queues.get_mut(&key) else {
+            return Vec::new();
+        };
+        assert!(queue.in_flight > 0, "a request returned that was never in flight");
+        queue.in_flight -= 1;
+        let mut released = Vec::new();
+        while queue.in_flight == 0 {
+            let Some((passage, request)) = queue.held.pop_front() else {
+                break;
+            };
+            if passage == Passage::ThroughLeader {
+                queue.in_flight += 1;
+            }
+            released.push(request);
+        }
+        if queue.in_flight == 0 && queue.held.is_empty() {
+            self.queues.remove(&key);
+        }
+        released
+    }
+
+    /// The connection is gone: whatever it had held is dropped.
+    pub fn forget(&mut self, key: K) {
+        self.queues.remove(&key);
+    }
+
+    /// Requests held for `key`.
+    pub fn held(&self, key: K) -> usize {
+        self.queues.get(&key).map_or(0, |queue| queue.held.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Passage::{Local, ThroughLeader};
+    use super::*;
+
+    #[test]
+    fn reads_run_at_once_until_a_write_is_in_flight() {
+        let mut order = SessionOrder::new();
+        assert_eq!(order.arrive(1, Local, "read a"), Some("read a"));
+        assert_eq!(order.arrive(1, ThroughLeader, "write b"), Some("write b"));
+        assert_eq!(order.arrive(1, Local, "read c"), None);
+        // Another connection is not held up.
+        assert_eq!(order.arrive(2, Local, "read x"), Some("read x"));
+        assert_eq!(order.returned(1), vec!["read c"]);
+        assert_eq!(order.held(1), 0);
+    }
+
+    #[test]
+    fn a_write_behind_a_held_read_waits_and_holds_what_follows_it() {
+        let mut order = SessionOrder::new();
+        assert_eq!(order.arrive(1, ThroughLeader, "w1"), Some("w1"));
+        assert_eq!(order.arrive(1, Local, "r1"), None);
+        assert_eq!(order.arrive(1, ThroughLeader, "w2"), None);
+        assert_eq!(order.arrive(1, Local, "r2"), None);
+        assert_eq!(order.returned(1), vec!["r1", "w2"]);
+        assert_eq!(order.returned(1), vec!["r2"]);
+        assert_eq!(order.arrive(1, Local, "r3"), Some("r3"));
+    }
+
+    #[test]
+    fn consecutive_writes_all_go_out_and_a_read_waits_for_the_last() {
+        let mut order = SessionOrder::new();
+        assert_eq!(order.arrive(1, ThroughLeader, "w1"), Some("w1"));
+        assert_eq!(order.arrive(1, ThroughLeader, "w2"), Some("w2"));
+        assert_eq!(order.arrive(1, Local, "r"), None);
+        assert!(order.returned(1).is_empty());
+        assert_eq!(order.returned(1), vec!["r"]);
+    }
+
+    #[test]
+    fn a_forgotten_connection_releases_nothing() {
+        let mut order = SessionOrder::new();
+        order.arrive(1, ThroughLeader, "w");
+        order.arrive(1, Local, "r");
+        order.forget(1);
+        assert!(order.returned(1).is_empty());
+    }
+}
