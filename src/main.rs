@@ -13,7 +13,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use zabkeeper::bench::{self, BenchPlan};
-use zabkeeper::config::{load_config, Host, LoadedConfig, ServerConfig};
+use zabkeeper::config::{load_config, Endpoint, Ensemble, Host, LoadedConfig, ServerConfig};
+use zabkeeper::quorum::frame::QUORUM_FRAME_BYTES_MAX_DEFAULT;
+use zabkeeper::quorum::{PeerAddress, PeerAddresses, TransportConfig};
 use zabkeeper::models::ServerId;
 use zabkeeper::server::{
     self, autopurge::AutopurgeConfig, connection, connection::ConnectionLimits,
@@ -163,20 +165,6 @@ fn run_server(config_file: Option<PathBuf>) -> ExitCode {
     let Some(config) = configuration(config_file.as_deref()) else {
         return ExitCode::FAILURE;
     };
-    if let Some(ensemble) = &config.ensemble {
-        if ensemble.participants().count() > 1 {
-            eprintln!(
-                "zabkeeper: {} lists an ensemble of {} servers; this build serves one server only",
-                config_file
-                    .as_deref()
-                    .map_or("the configuration".into(), |path| path
-                        .display()
-                        .to_string()),
-                ensemble.participants().count()
-            );
-            return ExitCode::FAILURE;
-        }
-    }
     let me = config
         .ensemble
         .as_ref()
@@ -217,16 +205,17 @@ async fn serve(config: ServerConfig, me: ServerId) -> Result<(), String> {
         sessions = recovered.database.sessions.len(),
         "recovered"
     );
-    let durable = recovered.standalone_durable_state(0);
-    let durability: Box<dyn server::core::Durability> = Box::new(storage);
-    let address = match &config.client_address.host {
-        Host::Ip(ip) => SocketAddr::new(*ip, config.client_address.port),
-        Host::Name(name) => tokio::net::lookup_host((name.as_str(), config.client_address.port))
-            .await
-            .map_err(|error| format!("cannot resolve {name}: {error}"))?
-            .next()
-            .ok_or_else(|| format!("{name} resolves to no address"))?,
+    let in_ensemble = config
+        .ensemble
+        .as_ref()
+        .is_some_and(|ensemble| ensemble.servers.len() > 1);
+    let durable = if in_ensemble {
+        recovered.quorum_durable_state(0)
+    } else {
+        recovered.standalone_durable_state(0)
     };
+    let durability: Box<dyn server::core::Durability> = Box::new(storage);
+    let address = resolve(&config.client_address).await?;
     let listener = TcpListener::bind(address)
         .await
         .map_err(|error| format!("cannot listen on {address}: {error}"))?;
@@ -252,18 +241,97 @@ async fn serve(config: ServerConfig, me: ServerId) -> Result<(), String> {
         );
         AbortOnDrop(tokio::spawn(server::autopurge::run(autopurge)))
     });
+    let quorum = match &config.ensemble {
+        Some(ensemble) if in_ensemble => Some(quorum_transport(&config, ensemble).await?),
+        _ => None,
+    };
     server::serve(
         listener,
         core_config,
         limits,
         durable,
         durability,
+        quorum,
         shutdown_signal(),
     )
     .await
     .map_err(|error| format!("stopped: {error}"))?;
     tracing::info!("stopped after the last sync");
     Ok(())
+}
+
+/// The quorum transport of an ensemble member: its own `server.N` line's quorum and election
+/// ports bound (on every interface with `quorumListenOnAllIPs`), every other line a peer.
+async fn quorum_transport(
+    config: &ServerConfig,
+    ensemble: &Ensemble,
+) -> Result<TransportConfig, String> {
+    let me = ensemble.me();
+    let bind = |port: u16| {
+        let endpoint = Endpoint {
+            host: if config.quorum_listen_on_all_ips {
+                Host::EVERY_INTERFACE
+            } else {
+                me.host.clone()
+            },
+            port,
+        };
+        async move {
+            let address = resolve(&endpoint).await?;
+            TcpListener::bind(address)
+                .await
+                .map_err(|error| format!("cannot listen for peers on {address}: {error}"))
+        }
+    };
+    let quorum_listener = bind(me.quorum_port).await?;
+    let election_listener = bind(me.election_port).await?;
+    let peers = ensemble
+        .servers
+        .values()
+        .filter(|server| server.id != me.id)
+        .map(|server| {
+            let address = |port| PeerAddress {
+                host: server.host.clone(),
+                port,
+            };
+            (
+                server.id,
+                PeerAddresses {
+                    quorum: address(server.quorum_port),
+                    election: address(server.election_port),
+                },
+            )
+        })
+        .collect();
+    tracing::info!(
+        me = %me.id,
+        quorum_port = me.quorum_port,
+        election_port = me.election_port,
+        servers = ensemble.servers.len(),
+        "joining the ensemble"
+    );
+    Ok(TransportConfig {
+        me: me.id,
+        // Distinct at every start: the wall clock in milliseconds.
+        incarnation: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_millis() as u64),
+        peers,
+        quorum_listener,
+        election_listener,
+        quorum_frame_bytes_max: QUORUM_FRAME_BYTES_MAX_DEFAULT,
+    })
+}
+
+async fn resolve(endpoint: &Endpoint) -> Result<SocketAddr, String> {
+    match &endpoint.host {
+        Host::Ip(ip) => Ok(SocketAddr::new(*ip, endpoint.port)),
+        Host::Name(name) => tokio::net::lookup_host((name.as_str(), endpoint.port))
+            .await
+            .map_err(|error| format!("cannot resolve {name}: {error}"))?
+            .next()
+            .ok_or_else(|| format!("{name} resolves to no address")),
+    }
 }
 
 /// A background task that stops with its owner.

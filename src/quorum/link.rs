@@ -102,12 +102,18 @@ pub async fn run<E: From<PeerEvent> + Send + 'static>(
     let mut remote_incarnation: Option<u64> = None;
     let mut pending: Option<Accepted> = None;
     loop {
-        let connected = tokio::select! {
-            connected = connect(&setup, &mut accepted, pending.take()) => connected,
-            message = outgoing.recv() => {
-                let Some(message) = message else { return };
-                enqueue(&mut queue, message, setup.peer);
-                continue;
+        let connected = {
+            // Kept across messages: a dial or hello in progress is not restarted by traffic.
+            let connecting = connect(&setup, &mut accepted, pending.take());
+            tokio::pin!(connecting);
+            loop {
+                tokio::select! {
+                    connected = &mut connecting => break connected,
+                    message = outgoing.recv() => {
+                        let Some(message) = message else { return };
+                        enqueue(&mut queue, message, setup.peer);
+                    }
+                }
             }
         };
         let Accepted { stream, hello } = connected;

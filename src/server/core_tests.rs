@@ -101,6 +101,9 @@ impl Harness {
         };
         let config = CoreConfig {
             me: ServerId(1),
+            membership: zabkeeper_models::election::Membership::new([ServerId(1)], []),
+            sync_limit_ticks: 5,
+            init_limit_ticks: 10,
             tick: Duration::from_millis(2000),
             sessions: SessionConfig::with_tick_time(2000),
             access: AccessControl::default(),
@@ -113,7 +116,7 @@ impl Harness {
             snapshot_interval_txns,
             container_check_interval: Duration::from_secs(60),
         };
-        let mut core = Core::new(config, Durable::<Replica>::default(), Box::new(disk));
+        let mut core = Core::new(config, Durable::<Replica>::default(), Box::new(disk), None);
         core.flush().expect("persists");
         Harness {
             core,

@@ -77,6 +77,20 @@ pub struct ServerReport {
     pub configuration: Vec<(String, String)>,
     pub data_dir_bytes: u64,
     pub data_log_dir_bytes: u64,
+    /// standalone, leader, follower or observer.
+    pub mode: &'static str,
+    /// The epoch this server's history last accepted (`currentEpoch`).
+    pub current_epoch: u32,
+    /// On a leader, its learners.
+    pub learners: Option<LearnerCounts>,
+}
+
+/// A leader's learners for `mntr`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LearnerCounts {
+    pub learners: usize,
+    pub synced_followers: usize,
+    pub synced_observers: usize,
 }
 
 /// The answer to `word`, or `None` for the words this server does not implement.
@@ -171,7 +185,7 @@ pub fn not_whitelisted(word: FourLetterWord) -> String {
 fn server_summary(report: &ServerReport) -> String {
     let statistics = &report.statistics;
     format!(
-        "Zookeeper version: {}\nLatency min/avg/max: {}/{:.4}/{}\nReceived: {}\nSent: {}\nConnections: {}\nOutstanding: {}\nZxid: 0x{:x}\nMode: standalone\nNode count: {}\n",
+        "Zookeeper version: {}\nLatency min/avg/max: {}/{:.4}/{}\nReceived: {}\nSent: {}\nConnections: {}\nOutstanding: {}\nZxid: 0x{:x}\nMode: {}\nNode count: {}\n",
         version(),
         statistics.latency_ms_min(),
         statistics.latency_ms_average(),
@@ -181,6 +195,7 @@ fn server_summary(report: &ServerReport) -> String {
         report.connections.len(),
         report.outstanding_requests,
         report.last_zxid,
+        report.mode,
         report.node_count,
     )
 }
@@ -189,7 +204,7 @@ fn monitor(report: &ServerReport) -> String {
     let statistics = &report.statistics;
     let lines: Vec<(&str, String)> = vec![
         ("zk_version", version()),
-        ("zk_server_state", "standalone".to_string()),
+        ("zk_server_state", report.mode.to_string()),
         (
             "zk_avg_latency",
             format!("{:.4}", statistics.latency_ms_average()),
@@ -221,6 +236,18 @@ fn monitor(report: &ServerReport) -> String {
             open_file_descriptors().to_string(),
         ),
     ];
+    let mut lines = lines;
+    if let Some(learners) = &report.learners {
+        lines.extend([
+            ("zk_learners", learners.learners.to_string()),
+            ("zk_synced_followers", learners.synced_followers.to_string()),
+            (
+                "zk_synced_non_voting_followers",
+                learners.synced_observers.to_string(),
+            ),
+            ("zk_synced_observers", learners.synced_observers.to_string()),
+        ]);
+    }
     let mut text = String::new();
     for (key, value) in lines {
         let _ = writeln!(text, "{key}\t{value}");
@@ -242,6 +269,7 @@ mod tests {
         let mut report = ServerReport {
             last_zxid: 0x1_0000_0002,
             node_count: 5,
+            mode: "standalone",
             ..ServerReport::default()
         };
         report.statistics.record_latency(2);

@@ -15,7 +15,9 @@ pub mod writes;
 mod core_tests;
 
 use self::core::{Core, CoreConfig, Durability, Event};
-use crate::config::ServerConfig;
+use crate::config::{PeerRole, ServerConfig};
+use crate::quorum::{Transport, TransportConfig};
+use zabkeeper_models::election::Membership;
 use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -33,8 +35,28 @@ const BATCH_EVENTS_MAX: usize = 1024;
 
 /// The core's settings from the server's configuration.
 pub fn core_config(config: &ServerConfig, me: ServerId) -> CoreConfig {
+    let membership = match &config.ensemble {
+        Some(ensemble) => Membership::new(
+            ensemble.participants().map(|server| server.id),
+            ensemble
+                .servers
+                .values()
+                .filter(|server| server.role == PeerRole::Observer)
+                .map(|server| server.id),
+        ),
+        None => Membership::new([me], []),
+    };
     CoreConfig {
         me,
+        membership,
+        sync_limit_ticks: config
+            .ensemble
+            .as_ref()
+            .map_or(1, |ensemble| ensemble.sync_limit_ticks),
+        init_limit_ticks: config
+            .ensemble
+            .as_ref()
+            .map_or(1, |ensemble| ensemble.init_limit_ticks),
         tick: Duration::from_millis(u64::from(config.tick_time_ms)),
         sessions: SessionConfig {
             tick_time_ms: u64::from(config.tick_time_ms),
@@ -90,12 +112,16 @@ pub async fn serve(
     limits: connection::ConnectionLimits,
     recovered: Durable<Replica>,
     durability: Box<dyn Durability>,
+    quorum: Option<TransportConfig>,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> io::Result<()> {
     let (events, mut receiver) = mpsc::unbounded_channel::<Event>();
     let tick = core_config.tick;
     let container_check_interval = core_config.container_check_interval;
-    let mut core = Core::new(core_config, recovered, durability);
+    let peers = quorum.map(|quorum| {
+        Box::new(Transport::start(quorum, events.clone())) as Box<dyn self::core::PeerSender>
+    });
+    let mut core = Core::new(core_config, recovered, durability, peers);
     core.flush()?;
     let accepting = tokio::spawn(accept_loop(listener, limits, events));
     tokio::pin!(shutdown);

@@ -7,7 +7,7 @@ use crate::proto::message::{RequestBody, ResponseBody};
 use crate::proto::records::{
     self as wire, ClientInfo, ExistsResponse, GetAclResponse, GetAllChildrenNumberResponse,
     GetChildren2Response, GetChildrenResponse, GetDataResponse, GetEphemeralsResponse, MultiOp,
-    MultiOpResult, MultiResponse, SyncResponse, WhoAmIResponse,
+    MultiOpResult, MultiResponse, WhoAmIResponse,
 };
 use zabkeeper_models::replica::Database;
 use zabkeeper_models::request::{check_read, get_acl, read_node_path, AccessControl, ReadOp};
@@ -227,10 +227,6 @@ impl ReadScope<'_> {
                 }))
             }
             RequestBody::MultiRead(multi) => self.multi_read(&multi.ops),
-            // A one-server ensemble is always in sync with its leader: itself.
-            RequestBody::Sync(request) => ReadReply::ok(ResponseBody::Sync(SyncResponse {
-                path: request.path.clone(),
-            })),
             RequestBody::WhoAmI => ReadReply::ok(ResponseBody::WhoAmI(WhoAmIResponse {
                 client_info: self
                     .auth

@@ -27,6 +27,8 @@ use zabkeeper_models::{Epoch, ServerId, Zxid};
 pub struct Recovered {
     /// The tree and sessions after the last logged txn.
     pub database: Database,
+    /// The tree and sessions the snapshot holds, before the logged txns.
+    pub snapshot_database: Database,
     /// The zxid of the snapshot replay started from (zero when there was none).
     pub snapshot_zxid: Zxid,
     /// The last txn the database reflects: the last logged one, or the snapshot's zxid when no
@@ -63,6 +65,30 @@ impl Recovered {
                 applied: self.database,
             })),
             history: Arc::new(Vec::new()),
+            incarnation,
+        }
+    }
+}
+
+impl Recovered {
+    /// The core's durable state for a member of an ensemble: the snapshot's database with
+    /// every logged txn after it as the history. Those txns may include some that were never
+    /// committed: the next leader decides (DIFF commits them, TRUNC drops them), and until
+    /// then none is applied.
+    pub fn quorum_durable_state(self, incarnation: u32) -> Durable<Replica> {
+        // A history from the first txn ever starts from the empty database, as the peer's own.
+        let snapshot = (self.snapshot_zxid != Zxid::ZERO).then(|| {
+            Arc::new(zab::Snapshot {
+                zxid: self.snapshot_zxid,
+                txn_count: 0,
+                applied: self.snapshot_database,
+            })
+        });
+        DurableState {
+            accepted_epoch: self.accepted_epoch,
+            current_epoch: self.current_epoch,
+            snapshot,
+            history: Arc::new(self.txns),
             incarnation,
         }
     }
@@ -118,6 +144,7 @@ pub fn load_with(
     )?;
     Ok(Recovered {
         database: replayed.database,
+        snapshot_database: snapshot.database,
         snapshot_zxid: snapshot.zxid,
         last_zxid: replayed.last_zxid,
         txns: replayed.txns,

@@ -471,10 +471,21 @@ impl<M: StateMachine> Peer<M> {
         let leadership = Self::leadership(state).expect("caller checked the role");
         let mut in_contact: Vec<ServerId> = leadership.heard.iter().copied().collect();
         in_contact.push(self.me);
+        let limit = if leadership.phase == LeaderPhase::Broadcast {
+            self.silent_ticks_max
+        } else {
+            self.silent_ticks_max_joining
+        };
         let state = state.to_mut();
-        if !self.quorum(&in_contact) {
-            self.start_looking(state, out);
-            return;
+        let leadership = Self::leadership_mut(state);
+        if self.quorum(&in_contact) {
+            leadership.silent_ticks = 0;
+        } else {
+            leadership.silent_ticks += 1;
+            if leadership.silent_ticks >= limit.max(1) {
+                self.start_looking(state, out);
+                return;
+            }
         }
         let leadership = Self::leadership_mut(state);
         leadership.heard.clear();

@@ -342,12 +342,21 @@ impl<M: StateMachine> Peer<M> {
                 }
             }
             Role::Learning(learner) => {
-                let heard_from_leader = learner.heard_from_leader;
-                let state = state.to_mut();
-                if heard_from_leader {
-                    Self::learner_mut(state).heard_from_leader = false;
+                let limit = if learner.phase == LearnerPhase::Broadcast {
+                    self.silent_ticks_max
                 } else {
-                    self.start_looking(state, out);
+                    self.silent_ticks_max_joining
+                };
+                let state = state.to_mut();
+                let learner = Self::learner_mut(state);
+                if learner.heard_from_leader {
+                    learner.heard_from_leader = false;
+                    learner.silent_ticks = 0;
+                } else {
+                    learner.silent_ticks += 1;
+                    if learner.silent_ticks >= limit.max(1) {
+                        self.start_looking(state, out);
+                    }
                 }
             }
             Role::Leading(_) => self.leader_tick(state, out),

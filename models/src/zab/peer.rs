@@ -107,6 +107,13 @@ pub struct Peer<M> {
     /// vote resends, no pings, no giving up on a silent leader or quorum. Only model-checking
     /// configurations that study the other phases in isolation do that.
     pub tick: Option<Range<Duration>>,
+    /// Ticks in a row without hearing from the other side (a learner from its leader, a
+    /// leader from a quorum) before the peer gives up and elects again, once broadcasting:
+    /// ZooKeeper's syncLimit. At least 1.
+    pub silent_ticks_max: u32,
+    /// The same while a learner joins (discovery and synchronisation, a SNAP included) and a
+    /// leader gathers its quorum: ZooKeeper's initLimit. At least 1.
+    pub silent_ticks_max_joining: u32,
     pub settle: Range<Duration>,
     pub election_mode: ElectionMode,
     pub failure_detection: FailureDetection,
@@ -206,6 +213,8 @@ impl<M: StateMachine> Peer<M> {
             diff_window: None,
             tick: Some(Duration::from_millis(2000)..Duration::from_millis(2000)),
             settle: Duration::from_millis(200)..Duration::from_millis(200),
+            silent_ticks_max: 1,
+            silent_ticks_max_joining: 1,
             election_mode: ElectionMode::Fast,
             failure_detection: FailureDetection::Heartbeat,
             session_clock: None,
@@ -336,6 +345,7 @@ impl<M: StateMachine> Peer<M> {
             new_leader_acks: BTreeSet::new(),
             outstanding: BTreeMap::new(),
             heard: BTreeSet::new(),
+            silent_ticks: 0,
         });
         // A one-server ensemble is its own quorum.
         self.maybe_choose_epoch(state, out);
@@ -357,6 +367,7 @@ impl<M: StateMachine> Peer<M> {
             phase: LearnerPhase::Discovery,
             epoch: None,
             heard_from_leader: true,
+            silent_ticks: 0,
         });
         out.send(
             id_of(vote.leader),

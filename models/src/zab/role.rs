@@ -42,6 +42,8 @@ pub struct Learner {
     pub epoch: Option<Epoch>,
     /// Anything arrived from the leader since the last tick.
     pub heard_from_leader: bool,
+    /// Ticks in a row the leader was silent (see [`crate::zab::Peer::silent_ticks_max`]).
+    pub silent_ticks: u32,
 }
 
 /// Where a leader is in ZAB's phases.
@@ -94,4 +96,6 @@ pub struct Leadership {
     pub outstanding: BTreeMap<Zxid, BTreeSet<ServerId>>,
     /// Servers heard from since the last tick.
     pub heard: BTreeSet<ServerId>,
+    /// Ticks in a row in which no quorum was heard from.
+    pub silent_ticks: u32,
 }

@@ -416,3 +416,36 @@ fn a_server_that_does_not_serve_ignores_a_sync_and_a_learner_does_not_answer_one
     assert!(step(&peer, &mut state, 1000, PeerMessage::ClientSync).is_empty());
     assert!(step(&peer, &mut state, 2, PeerMessage::SyncRequest { token: 0 }).is_empty());
 }
+
+#[test]
+fn a_learner_gives_up_only_after_its_limit_of_silent_ticks_and_any_message_resets_the_count() {
+    let (mut peer, state) = learner_in_epoch_one();
+    peer.silent_ticks_max_joining = 3;
+    let mut state = Cow::Owned(state);
+    let tick = |peer: &Peer<Machine>, state: &mut Cow<PeerState<Machine>>| {
+        let mut out = Out::new();
+        peer.on_timeout(Id::from(1), state, &PeerTimer::Tick, &mut out);
+    };
+    // The first tick spends the "heard" of LEADERINFO; then two silent ticks are tolerated.
+    for _ in 0..3 {
+        tick(&peer, &mut state);
+        assert!(matches!(state.role, Role::Learning(_)));
+    }
+    let mut owned = state.into_owned();
+    step(
+        &peer,
+        &mut owned,
+        0,
+        PeerMessage::Ping {
+            epoch: Epoch(1),
+            touched_sessions: Vec::new(),
+        },
+    );
+    let mut state = Cow::Owned(owned);
+    for _ in 0..3 {
+        tick(&peer, &mut state);
+        assert!(matches!(state.role, Role::Learning(_)));
+    }
+    tick(&peer, &mut state);
+    assert!(matches!(state.role, Role::Looking(_)));
+}

@@ -65,6 +65,7 @@ impl Core {
                 },
             ));
         }
+        self.release_held(connection);
     }
 
     pub(super) fn session_created(
@@ -357,7 +358,66 @@ impl Core {
         let Some(session) = self.session_for_request(connection, xid, closes_session) else {
             return;
         };
+        let through_leader = !multi_mixes_reads(&body)
+            && (write_request(&body).is_some() || matches!(body, RequestBody::Sync(_)));
+        let passage = if through_leader {
+            Passage::ThroughLeader
+        } else {
+            Passage::Local
+        };
+        if let Some((xid, body)) = self.order.arrive(connection, passage, (xid, body)) {
+            self.execute(connection, session, xid, body);
+        }
+    }
+
+    /// A write or sync of `connection` came back: the requests held behind it run now.
+    pub(super) fn release_held(&mut self, connection: ConnectionId) {
+        let Some(session) = self
+            .connections
+            .get(&connection)
+            .and_then(|state| state.session.as_ref())
+            .map(|session| session.id)
+        else {
+            self.order.forget(connection);
+            return;
+        };
+        for (xid, body) in self.order.returned(connection) {
+            self.execute(connection, session, xid, body);
+        }
+    }
+
+    /// The peer answered a sync of `connection`: it has applied what the leader had
+    /// committed when the sync reached it.
+    pub(super) fn synced(&mut self, connection: ConnectionId) {
+        let Some((xid, path)) = self
+            .connections
+            .get_mut(&connection)
+            .and_then(|state| state.pending_syncs.pop_front())
+        else {
+            return;
+        };
+        self.batch_arrivals.push(Instant::now());
+        self.reply(
+            connection,
+            xid,
+            ErrorCode::Ok,
+            ResponseBody::Sync(crate::proto::records::SyncResponse { path }),
+        );
+        self.release_held(connection);
+    }
+
+    /// Runs a request whose turn has come in its session's order.
+    fn execute(&mut self, connection: ConnectionId, session: SessionId, xid: i32, body: RequestBody) {
         match body {
+            RequestBody::Sync(request) => {
+                let Some(state) = self.connections.get_mut(&connection) else {
+                    return;
+                };
+                state.pending_syncs.push_back((xid, request.path));
+                let client = actor_of(connection);
+                let me = id_of(self.config.me);
+                self.step(|peer, state, out| peer.on_msg(me, state, client, PeerMessage::ClientSync, out));
+            }
             RequestBody::Ping => self.reply(
                 connection,
                 special_xid::PING,

@@ -24,21 +24,25 @@ use crate::proto::opcode::OpCode;
 use crate::proto::records::{ConnectRequest, ConnectResponse, ReplyHeader, WatcherEvent};
 use stateright::actor::{Actor, Command, Id, Out};
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use zabkeeper_models::replica::{ClientRequest, Database, Replica};
-use zabkeeper_models::request::{AccessControl, Prepared, WriteRequest};
+use zabkeeper_models::election::Membership;
+use zabkeeper_models::request::{AccessControl, Passage, Prepared, SessionOrder, WriteRequest};
 use zabkeeper_models::session::handshake::{
     self, Handshake, HandshakeDecision, Refusal, ServerView,
 };
 use zabkeeper_models::session::{initial_session_id, SessionConfig};
 use zabkeeper_models::tree::{op_code, ApplyResult, Id as AuthId};
 use zabkeeper_models::watch::WatchRegistry;
-use zabkeeper_models::zab::{Durable, Message, Peer, PeerMessage, PeerState, PeerTimer, Snapshot};
+use crate::quorum::PeerEvent;
+use zabkeeper_models::zab::{
+    id_of, server_of, Durable, Message, Peer, PeerMessage, PeerState, PeerTimer, Snapshot,
+};
 use zabkeeper_models::{ErrorCode, ServerId, SessionId, Zxid};
 
 /// A client connection of this server.
@@ -112,6 +116,25 @@ pub enum Event {
     },
     /// The connection is gone (the client closed it, or it broke).
     Closed { connection: ConnectionId },
+    /// From the quorum transport: a peer's message, or a lost connection to a peer.
+    Peer(PeerEvent),
+}
+
+impl From<PeerEvent> for Event {
+    fn from(event: PeerEvent) -> Event {
+        Event::Peer(event)
+    }
+}
+
+/// Carries the peer's messages to the other servers of the ensemble (the quorum transport).
+pub trait PeerSender: Send {
+    fn send(&self, to: ServerId, message: Message<Replica>);
+}
+
+impl PeerSender for crate::quorum::Transport {
+    fn send(&self, to: ServerId, message: Message<Replica>) {
+        crate::quorum::Transport::send(self, to, message)
+    }
 }
 
 /// What is wrong with a request whose header decoded.
@@ -138,6 +161,12 @@ pub trait Durability: Send {
 #[derive(Clone, Debug)]
 pub struct CoreConfig {
     pub me: ServerId,
+    /// The ensemble's voters and observers (this server alone when standalone).
+    pub membership: Membership,
+    /// `syncLimit` and `initLimit`, in ticks of `tick`: how long a silent leader (or quorum)
+    /// is waited for, broadcasting and joining.
+    pub sync_limit_ticks: u32,
+    pub init_limit_ticks: u32,
     pub tick: Duration,
     pub sessions: SessionConfig,
     pub access: AccessControl,
@@ -171,6 +200,8 @@ struct Connection {
     connecting: Option<ConnectRequest>,
     session: Option<Session>,
     auth: Vec<AuthId>,
+    /// Syncs sent to the peer, answered in order: (xid, path).
+    pending_syncs: VecDeque<(i32, String)>,
 }
 
 /// A write waiting for its txn to be applied, by (session, xid).
@@ -193,6 +224,11 @@ pub struct Core {
     watches: WatchRegistry<Watcher>,
     connections: HashMap<ConnectionId, Connection>,
     pending_writes: HashMap<(SessionId, i32), PendingWrite>,
+    /// Requests held behind their session's writes and syncs.
+    order: SessionOrder<ConnectionId, (i32, RequestBody)>,
+    /// The other servers of the ensemble; `None` when standalone.
+    peers: Option<Box<dyn PeerSender>>,
+    batch_peer_outbound: Vec<(ServerId, Message<Replica>)>,
     next_session_id: i64,
     timers: BTreeMap<PeerTimer, Instant>,
     /// This batch: whether a step asked for a save, what leaves after it, and the outcomes
@@ -213,6 +249,7 @@ impl Core {
         config: CoreConfig,
         recovered: Durable<Replica>,
         durability: Box<dyn Durability>,
+        peers: Option<Box<dyn PeerSender>>,
     ) -> Core {
         let me = config.me;
         let replica = Replica::new(
@@ -223,12 +260,12 @@ impl Core {
             },
             config.sessions,
         );
-        let mut peer = Peer::new(
-            me,
-            zabkeeper_models::election::Membership::new([me], []),
-            replica,
-        );
-        peer.tick = Some(config.tick..config.tick);
+        let mut peer = Peer::new(me, config.membership.clone(), replica);
+        // ZooKeeper's leader pings every half tick; the failure detector counts half ticks.
+        let half_tick = config.tick / 2;
+        peer.tick = Some(half_tick..half_tick);
+        peer.silent_ticks_max = 2 * config.sync_limit_ticks.max(1);
+        peer.silent_ticks_max_joining = 2 * config.init_limit_ticks.max(1);
         peer.apply_sink = Some(Id::from(APPLY_SINK));
         let disk = DiskImage::new(&recovered);
         let started = Instant::now();
@@ -244,6 +281,9 @@ impl Core {
             watches: WatchRegistry::new(),
             connections: HashMap::new(),
             pending_writes: HashMap::new(),
+            order: SessionOrder::new(),
+            peers,
+            batch_peer_outbound: Vec::new(),
             next_session_id: initial_session_id(me, wall_clock_ms().max(0) as u64).0,
             timers: BTreeMap::new(),
             batch_saves: false,
@@ -277,13 +317,53 @@ impl Core {
         &mut self,
         handler: impl FnOnce(&Peer<Replica>, &mut Cow<PeerState<Replica>>, &mut Out<Peer<Replica>>),
     ) {
+        let was_serving = self.state.is_serving();
+        let mode_before = self.mode();
         let mut out = Out::new();
         handler(&self.peer, &mut self.state, &mut out);
+        let mode = self.mode();
+        if mode != mode_before {
+            tracing::info!(
+                mode,
+                was = mode_before,
+                accepted_epoch = self.state.durable.accepted_epoch.0,
+                last_zxid = %self.state.durable.last_zxid(),
+                "peer role changed"
+            );
+        }
         assert!(
             matches!(self.state, Cow::Owned(_)),
             "the driver's peer state stays owned"
         );
         self.route(out);
+        if was_serving && !self.state.is_serving() {
+            self.stopped_serving();
+        }
+        if !was_serving && self.state.is_serving() {
+            tracing::info!(
+                mode,
+                epoch = self.state.durable.current_epoch.0,
+                last_zxid = %self.state.durable.last_zxid(),
+                "serving clients"
+            );
+        }
+    }
+
+    /// The peer left its leader (or lost its quorum): as ZooKeeper does, every client
+    /// connection closes, and the clients reconnect to a server that serves, with their
+    /// sessions. Writes in flight are answered by nobody: their clients see the connection
+    /// close and find out on the next server.
+    fn stopped_serving(&mut self) {
+        tracing::info!("stopped serving: closing the client connections");
+        let connections: Vec<ConnectionId> = self.connections.keys().copied().collect();
+        for connection in connections {
+            self.order.forget(connection);
+            self.close(
+                connection,
+                "the server lost its leader; reconnect elsewhere".to_string(),
+            );
+        }
+        self.pending_writes.clear();
     }
 
     fn route(&mut self, out: Out<Peer<Replica>>) {
@@ -338,9 +418,20 @@ impl Core {
                 };
                 self.write_committed(connection, zxid, &payload);
             }
-            other => {
-                // A one-server ensemble has no peers to talk to.
-                tracing::debug!(?destination, message = ?other, "dropped a message with no recipient");
+            PeerMessage::Synced => {
+                let Some(connection) = connection_of(destination) else {
+                    return;
+                };
+                self.synced(connection);
+            }
+            message => {
+                if connection_of(destination).is_some() || usize::from(destination) == APPLY_SINK
+                {
+                    tracing::debug!(?destination, ?message, "dropped a reply of the model's own clients");
+                    return;
+                }
+                self.batch_peer_outbound
+                    .push((server_of(destination), message));
             }
         }
     }
@@ -386,6 +477,7 @@ impl Core {
                         connecting: None,
                         session: None,
                         auth: vec![AuthId::new("ip", &address.ip().to_string())],
+                        pending_syncs: VecDeque::new(),
                     },
                 );
             }
@@ -416,6 +508,20 @@ impl Core {
             Event::Closed { connection } => {
                 self.watches.remove_watcher(&connection);
                 self.connections.remove(&connection);
+                self.order.forget(connection);
+            }
+            Event::Peer(PeerEvent::Message { from, message }) => {
+                if !self.config.membership.is_voter(from)
+                    && !self.config.membership.is_observer(from)
+                {
+                    tracing::warn!(server = %from, "a message from a server outside the ensemble");
+                    return;
+                }
+                let me = id_of(self.config.me);
+                self.step(|peer, state, out| peer.on_msg(me, state, id_of(from), message, out));
+            }
+            Event::Peer(PeerEvent::Disconnected { server }) => {
+                self.step(|peer, state, out| peer.on_peer_disconnected(state, server, out));
             }
         }
     }
@@ -459,6 +565,13 @@ impl Core {
             }
         }
         self.batch_outcomes.clear();
+        if let Some(peers) = &self.peers {
+            for (server, message) in self.batch_peer_outbound.drain(..) {
+                peers.send(server, message);
+            }
+        } else if !self.batch_peer_outbound.is_empty() {
+            unreachable!("a standalone peer sends nothing to peers");
+        }
         self.snapshot_if_due()?;
         let now = Instant::now();
         for arrived in self.batch_arrivals.drain(..) {

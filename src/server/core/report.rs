@@ -2,6 +2,8 @@
 //! a report of the core's state.
 
 use super::*;
+use crate::server::four_letter::LearnerCounts;
+use zabkeeper_models::zab::{LinkPhase, Role};
 
 impl Core {
     pub(super) fn count_received(&mut self, connection: ConnectionId) {
@@ -69,7 +71,41 @@ impl Core {
             configuration: self.config.configuration.clone(),
             data_dir_bytes: directory_bytes(&self.config.data_dir),
             data_log_dir_bytes: directory_bytes(&self.config.data_log_dir),
+            mode: self.mode(),
+            current_epoch: self.state.durable.current_epoch.0,
+            learners: self.learner_counts(),
         }
+    }
+
+    /// The server's mode as `srvr` and `zkServer.sh status` say it.
+    pub fn mode(&self) -> &'static str {
+        let alone = self.config.membership.voters.len() == 1
+            && self.config.membership.observers.is_empty();
+        match &self.state.role {
+            Role::Leading(_) if alone => "standalone",
+            Role::Leading(_) => "leader",
+            Role::Learning(learner) if learner.is_observer => "observer",
+            Role::Learning(_) => "follower",
+            Role::Looking(_) => "looking",
+        }
+    }
+
+    fn learner_counts(&self) -> Option<LearnerCounts> {
+        let Role::Leading(leadership) = &self.state.role else {
+            return None;
+        };
+        let synced = |observers: bool| {
+            leadership
+                .learners
+                .values()
+                .filter(|link| link.is_observer == observers && link.phase == LinkPhase::Synced)
+                .count()
+        };
+        Some(LearnerCounts {
+            learners: leadership.learners.len(),
+            synced_followers: synced(false),
+            synced_observers: synced(true),
+        })
     }
 }
 
