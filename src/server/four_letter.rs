@@ -289,8 +289,33 @@ mod tests {
 
     #[test]
     fn mntr_is_tab_separated() {
-        let text = answer(FourLetterWord::Mntr, &ServerReport::default()).expect("implemented");
+        let report = ServerReport {
+            mode: "standalone",
+            ..ServerReport::default()
+        };
+        let text = answer(FourLetterWord::Mntr, &report).expect("implemented");
         assert!(text.lines().all(|line| line.split('\t').count() == 2));
         assert!(text.contains("zk_server_state\tstandalone"));
+        assert!(!text.contains("zk_learners"));
+    }
+
+    #[test]
+    fn a_leaders_mntr_counts_its_learners() {
+        let report = ServerReport {
+            mode: "leader",
+            learners: Some(LearnerCounts {
+                learners: 3,
+                synced_followers: 2,
+                synced_observers: 1,
+            }),
+            ..ServerReport::default()
+        };
+        let text = answer(FourLetterWord::Mntr, &report).expect("implemented");
+        assert!(text.contains("zk_server_state\tleader\n"));
+        assert!(text.contains("zk_learners\t3\n"));
+        assert!(text.contains("zk_synced_followers\t2\n"));
+        assert!(text.contains("zk_synced_observers\t1\n"));
+        let summary = answer(FourLetterWord::Srvr, &report).expect("implemented");
+        assert!(summary.contains("Mode: leader\n"));
     }
 }
