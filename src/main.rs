@@ -14,9 +14,9 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use zabkeeper::bench::{self, BenchPlan};
 use zabkeeper::config::{load_config, Endpoint, Ensemble, Host, LoadedConfig, ServerConfig};
+use zabkeeper::models::ServerId;
 use zabkeeper::quorum::frame::QUORUM_FRAME_BYTES_MAX_DEFAULT;
 use zabkeeper::quorum::{PeerAddress, PeerAddresses, TransportConfig};
-use zabkeeper::models::ServerId;
 use zabkeeper::server::{
     self, autopurge::AutopurgeConfig, connection, connection::ConnectionLimits,
 };
@@ -70,6 +70,8 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
+        // Colours only for a person at a terminal; log files and collectors get plain text.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let arguments = Arguments::parse();
     match arguments.command {

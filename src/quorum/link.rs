@@ -50,7 +50,9 @@ impl Hello {
     fn from_bytes(bytes: &[u8; HELLO_BYTES]) -> Option<Hello> {
         let magic = u32::from_be_bytes(bytes[..4].try_into().expect("4 bytes"));
         (magic == HELLO_MAGIC).then(|| Hello {
-            server: ServerId(u64::from_be_bytes(bytes[4..12].try_into().expect("8 bytes"))),
+            server: ServerId(u64::from_be_bytes(
+                bytes[4..12].try_into().expect("8 bytes"),
+            )),
             incarnation: u64::from_be_bytes(bytes[12..].try_into().expect("8 bytes")),
         })
     }
@@ -68,9 +70,8 @@ pub async fn read_hello(stream: &mut TcpStream) -> std::io::Result<Hello> {
     tokio::time::timeout(HELLO_WAIT, stream.read_exact(&mut bytes))
         .await
         .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "no hello"))??;
-    Hello::from_bytes(&bytes).ok_or_else(|| {
-        std::io::Error::new(std::io::ErrorKind::InvalidData, "not a Zabkeeper peer")
-    })
+    Hello::from_bytes(&bytes)
+        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidData, "not a Zabkeeper peer"))
 }
 
 /// What a link task needs to know.

@@ -118,7 +118,10 @@ async fn a_dead_peer_is_reported_and_its_next_incarnation_gets_only_new_messages
     let (first, mut first_events) = start(1, 10, one, (2, two_addresses));
     let (second, mut second_events) = start(2, 20, two, (1, one_addresses.clone()));
     first.send(ServerId(2), commit(1));
-    assert!(matches!(next(&mut second_events).await, PeerEvent::Message { .. }));
+    assert!(matches!(
+        next(&mut second_events).await,
+        PeerEvent::Message { .. }
+    ));
     drop(second);
     drop(second_events);
     match next(&mut first_events).await {
@@ -129,7 +132,9 @@ async fn a_dead_peer_is_reported_and_its_next_incarnation_gets_only_new_messages
     first.send(ServerId(2), commit(2));
     tokio::time::sleep(Duration::from_millis(50)).await;
     let restarted = Listeners {
-        quorum: TcpListener::bind((LOOPBACK, two_quorum_port)).await.unwrap(),
+        quorum: TcpListener::bind((LOOPBACK, two_quorum_port))
+            .await
+            .unwrap(),
         election: TcpListener::bind((LOOPBACK, two_election_port))
             .await
             .unwrap(),

@@ -4,6 +4,8 @@
 // Each test crate that includes this module uses a part of it.
 #![allow(dead_code)]
 
+pub mod ensemble;
+
 use std::io::Write;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -16,7 +18,7 @@ pub struct Server {
     directory: PathBuf,
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
         .map(|address| address.port())
@@ -185,7 +187,7 @@ impl Server {
     }
 }
 
-fn spawn(config: &std::path::Path, directory: &std::path::Path) -> Child {
+pub fn spawn(config: &std::path::Path, directory: &std::path::Path) -> Child {
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)

@@ -48,8 +48,8 @@ impl<K: Ord + Copy, R> SessionOrder<K, R> {
             in_flight: 0,
             held: VecDeque::new(),
         });
-        let must_wait = !queue.held.is_empty()
-            || (passage == Passage::Local && queue.in_flight > 0);
+        let must_wait =
+            !queue.held.is_empty() || (passage == Passage::Local && queue.in_flight > 0);
         if must_wait {
             queue.held.push_back((passage, request));
             return None;
@@ -67,7 +67,10 @@ impl<K: Ord + Copy, R> SessionOrder<K, R> {
         let Some(queue) = self.queues.get_mut(&key) else {
             return Vec::new();
         };
-        assert!(queue.in_flight > 0, "a request returned that was never in flight");
+        assert!(
+            queue.in_flight > 0,
+            "a request returned that was never in flight"
+        );
         queue.in_flight -= 1;
         let mut released = Vec::new();
         while queue.in_flight == 0 {

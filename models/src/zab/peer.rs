@@ -475,7 +475,13 @@ impl<M: StateMachine> Peer<M> {
 
     /// The leader's SYNC: the learner has applied what the leader had committed; the client
     /// that asked is answered.
-    fn on_sync(&self, state: &mut Cow<PeerState<M>>, from: ServerId, token: u64, out: &mut Out<Self>) {
+    fn on_sync(
+        &self,
+        state: &mut Cow<PeerState<M>>,
+        from: ServerId,
+        token: u64,
+        out: &mut Out<Self>,
+    ) {
         let Role::Learning(learner) = &state.role else {
             return;
         };

@@ -407,7 +407,13 @@ impl Core {
     }
 
     /// Runs a request whose turn has come in its session's order.
-    fn execute(&mut self, connection: ConnectionId, session: SessionId, xid: i32, body: RequestBody) {
+    fn execute(
+        &mut self,
+        connection: ConnectionId,
+        session: SessionId,
+        xid: i32,
+        body: RequestBody,
+    ) {
         match body {
             RequestBody::Sync(request) => {
                 let Some(state) = self.connections.get_mut(&connection) else {
@@ -416,7 +422,9 @@ impl Core {
                 state.pending_syncs.push_back((xid, request.path));
                 let client = actor_of(connection);
                 let me = id_of(self.config.me);
-                self.step(|peer, state, out| peer.on_msg(me, state, client, PeerMessage::ClientSync, out));
+                self.step(|peer, state, out| {
+                    peer.on_msg(me, state, client, PeerMessage::ClientSync, out)
+                });
             }
             RequestBody::Ping => self.reply(
                 connection,

@@ -22,6 +22,7 @@ use crate::proto::jute::JuteError;
 use crate::proto::message::{RequestBody, Response, ResponseBody};
 use crate::proto::opcode::OpCode;
 use crate::proto::records::{ConnectRequest, ConnectResponse, ReplyHeader, WatcherEvent};
+use crate::quorum::PeerEvent;
 use stateright::actor::{Actor, Command, Id, Out};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -30,8 +31,8 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use zabkeeper_models::replica::{ClientRequest, Database, Replica};
 use zabkeeper_models::election::Membership;
+use zabkeeper_models::replica::{ClientRequest, Database, Replica};
 use zabkeeper_models::request::{AccessControl, Passage, Prepared, SessionOrder, WriteRequest};
 use zabkeeper_models::session::handshake::{
     self, Handshake, HandshakeDecision, Refusal, ServerView,
@@ -39,7 +40,6 @@ use zabkeeper_models::session::handshake::{
 use zabkeeper_models::session::{initial_session_id, SessionConfig};
 use zabkeeper_models::tree::{op_code, ApplyResult, Id as AuthId};
 use zabkeeper_models::watch::WatchRegistry;
-use crate::quorum::PeerEvent;
 use zabkeeper_models::zab::{
     id_of, server_of, Durable, Message, Peer, PeerMessage, PeerState, PeerTimer, Snapshot,
 };
@@ -425,9 +425,12 @@ impl Core {
                 self.synced(connection);
             }
             message => {
-                if connection_of(destination).is_some() || usize::from(destination) == APPLY_SINK
-                {
-                    tracing::debug!(?destination, ?message, "dropped a reply of the model's own clients");
+                if connection_of(destination).is_some() || usize::from(destination) == APPLY_SINK {
+                    tracing::debug!(
+                        ?destination,
+                        ?message,
+                        "dropped a reply of the model's own clients"
+                    );
                     return;
                 }
                 self.batch_peer_outbound
@@ -516,6 +519,16 @@ impl Core {
                 {
                     tracing::warn!(server = %from, "a message from a server outside the ensemble");
                     return;
+                }
+                if let PeerMessage::NewLeader(new_leader) = &message {
+                    tracing::info!(
+                        leader = %from,
+                        epoch = new_leader.epoch.0,
+                        kind = ?new_leader.kind,
+                        txns = new_leader.proposals.len(),
+                        snapshot_zxid = ?new_leader.snapshot.as_ref().map(|snapshot| snapshot.zxid),
+                        "synchronising with the leader"
+                    );
                 }
                 let me = id_of(self.config.me);
                 self.step(|peer, state, out| peer.on_msg(me, state, id_of(from), message, out));

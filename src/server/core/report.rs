@@ -79,8 +79,8 @@ impl Core {
 
     /// The server's mode as `srvr` and `zkServer.sh status` say it.
     pub fn mode(&self) -> &'static str {
-        let alone = self.config.membership.voters.len() == 1
-            && self.config.membership.observers.is_empty();
+        let alone =
+            self.config.membership.voters.len() == 1 && self.config.membership.observers.is_empty();
         match &self.state.role {
             Role::Leading(_) if alone => "standalone",
             Role::Leading(_) => "leader",

@@ -1,0 +1,270 @@
+//! Ensembles of real `zabkeeper` processes on loopback, driven by the Rust `zookeeper-client`:
+//! election, writes through any member read back everywhere after sync, kill -9 of the leader
+//! and of followers, restarts, observers that serve but never count toward a quorum.
+
+mod support;
+
+use std::time::Duration;
+use support::ensemble::Ensemble;
+use zookeeper_client as zk;
+
+fn open() -> zk::CreateOptions<'static> {
+    zk::CreateMode::Persistent.with_acls(zk::Acls::anyone_all())
+}
+
+fn ephemeral() -> zk::CreateOptions<'static> {
+    zk::CreateMode::Ephemeral.with_acls(zk::Acls::anyone_all())
+}
+
+async fn connect(cluster: &str) -> zk::Client {
+    zk::Client::connector()
+        .with_session_timeout(Duration::from_secs(20))
+        .connect(cluster)
+        .await
+        .unwrap_or_else(|error| panic!("connects to {cluster}: {error}"))
+}
+
+/// Blocks the test's thread without stalling the clients' runtime.
+fn blocking<T>(work: impl FnOnce() -> T) -> T {
+    tokio::task::block_in_place(work)
+}
+
+/// Reads `path` on every running member after a sync there: the value it holds, or
+/// `None` when the node is absent.
+async fn read_everywhere(ensemble: &Ensemble, path: &str) -> Vec<Option<Vec<u8>>> {
+    let mut values = Vec::new();
+    for member in &ensemble.members {
+        let address = member.address();
+        if member.mode().is_none() {
+            continue;
+        }
+        let client = connect(&address).await;
+        client.sync(path).await.expect("sync");
+        values.push(match client.get_data(path).await {
+            Ok((data, _)) => Some(data),
+            Err(zk::Error::NoNode) => None,
+            Err(error) => panic!("get {path} on {address}: {error}"),
+        });
+    }
+    values
+}
+
+/// Retries a write until it is acknowledged: a write in flight when a connection drops has
+/// an unknown outcome, so a retry of a create may find the node already there.
+async fn create_retrying(client: &zk::Client, path: &str, data: &[u8]) {
+    for _ in 0..200 {
+        match client.create(path, data, &open()).await {
+            Ok(_) | Err(zk::Error::NodeExists) => return,
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+    panic!("{path} was never created");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_voters_elect_a_leader_and_writes_through_any_member_are_read_everywhere() {
+    let ensemble = blocking(|| Ensemble::start(3, 0));
+    let leader = ensemble.leader().expect("a leader");
+    let followers = ensemble
+        .members
+        .iter()
+        .filter(|member| member.mode().as_deref() == Some("follower"))
+        .count();
+    assert_eq!(followers, 2, "one leader and two followers");
+    assert!(ensemble.members[leader]
+        .four_letter_word("mntr")
+        .contains("zk_synced_followers\t2"));
+    for member in &ensemble.members {
+        let client = connect(&member.address()).await;
+        let path = format!("/written-through-{}", member.id);
+        client
+            .create(&path, member.id.to_string().as_bytes(), &open())
+            .await
+            .expect("create");
+    }
+    for member in &ensemble.members {
+        let path = format!("/written-through-{}", member.id);
+        let values = read_everywhere(&ensemble, &path).await;
+        assert_eq!(values, vec![Some(member.id.to_string().into_bytes()); 3]);
+    }
+    // The same history everywhere: once idle, every member reports the same last zxid (the
+    // last COMMIT may still be on its way for a moment).
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let zxids: Vec<Option<u64>> = ensemble.members.iter().map(|m| m.last_zxid()).collect();
+        if zxids.windows(2).all(|pair| pair[0] == pair[1]) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{zxids:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_reads_its_own_write_through_a_follower() {
+    let ensemble = blocking(|| Ensemble::start(3, 0));
+    let leader = ensemble.leader().expect("a leader");
+    let follower = (leader + 1) % 3;
+    let client = connect(&ensemble.members[follower].address()).await;
+    client.create("/own", b"0", &open()).await.expect("create");
+    for round in 1..=50u32 {
+        let value = round.to_string();
+        // Not awaited before the read is sent: the read must wait for the write anyway.
+        let write = client.set_data("/own", value.as_bytes(), None);
+        let read = client.get_data("/own");
+        let (written, read) = tokio::join!(write, read);
+        written.expect("set");
+        let (data, _) = read.expect("get");
+        assert_eq!(
+            data,
+            value.as_bytes(),
+            "round {round} read a value older than its write"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killing_the_leader_elects_another_that_keeps_every_acknowledged_write_and_session() {
+    let mut ensemble = blocking(|| Ensemble::start(3, 0));
+    let cluster = ensemble.connect_string();
+    let client = connect(&cluster).await;
+    let session = client.session_id();
+    client
+        .create("/owner", b"", &ephemeral())
+        .await
+        .expect("ephemeral");
+    let mut acknowledged = Vec::new();
+    for index in 0..20 {
+        let path = format!("/before-{index}");
+        client.create(&path, b"x", &open()).await.expect("create");
+        acknowledged.push(path);
+    }
+    let old_leader = ensemble.leader().expect("a leader");
+    ensemble.members[old_leader].kill();
+    let new_leader = blocking(|| ensemble.wait_until_established());
+    assert_ne!(new_leader, old_leader);
+    // The client carries on with the same session, on a surviving member.
+    for index in 0..20 {
+        let path = format!("/after-{index}");
+        create_retrying(&client, &path, b"y").await;
+        acknowledged.push(path);
+    }
+    assert_eq!(
+        client.session_id(),
+        session,
+        "the session survives the failover"
+    );
+    acknowledged.push("/owner".to_string());
+    for path in &acknowledged {
+        for value in read_everywhere(&ensemble, path).await {
+            assert!(value.is_some(), "{path} was acknowledged and is lost");
+        }
+    }
+    // The old leader comes back as a follower and catches up.
+    ensemble.members[old_leader].start();
+    blocking(|| ensemble.wait_until_established());
+    assert_eq!(
+        ensemble.members[old_leader].mode().as_deref(),
+        Some("follower")
+    );
+    let rejoined = connect(&ensemble.members[old_leader].address()).await;
+    rejoined.sync("/").await.expect("sync");
+    for path in &acknowledged {
+        assert!(
+            rejoined.check_stat(path).await.expect("exists").is_some(),
+            "{path} missing on the restarted server"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_follower_killed_and_restarted_catches_up_with_what_it_missed() {
+    let mut ensemble = blocking(|| Ensemble::start(3, 0));
+    let leader = ensemble.leader().expect("a leader");
+    let follower = (leader + 1) % 3;
+    let client = connect(&ensemble.members[leader].address()).await;
+    client
+        .create("/early", b"1", &open())
+        .await
+        .expect("create");
+    ensemble.members[follower].kill();
+    for index in 0..30 {
+        let path = format!("/missed-{index}");
+        client.create(&path, b"m", &open()).await.expect("create");
+    }
+    ensemble.members[follower].start();
+    blocking(|| ensemble.wait_until_established());
+    let caught_up = connect(&ensemble.members[follower].address()).await;
+    caught_up.sync("/").await.expect("sync");
+    for index in 0..30 {
+        let path = format!("/missed-{index}");
+        assert!(caught_up.check_stat(&path).await.expect("exists").is_some());
+    }
+    assert!(
+        ensemble.members[follower].log().contains("kind=Diff"),
+        "the restarted follower was synced by DIFF:\n{}",
+        ensemble.members[follower].log()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_observer_serves_clients_but_never_counts_toward_a_quorum() {
+    let mut ensemble = blocking(|| Ensemble::start(3, 1));
+    let observer = 3;
+    assert_eq!(
+        ensemble.members[observer].mode().as_deref(),
+        Some("observer")
+    );
+    let leader = ensemble.leader().expect("a leader");
+    assert!(ensemble.members[leader]
+        .four_letter_word("mntr")
+        .contains("zk_synced_observers\t1"));
+    let client = connect(&ensemble.members[observer].address()).await;
+    client
+        .create("/through-observer", b"o", &open())
+        .await
+        .expect("a write through the observer");
+    assert_eq!(
+        read_everywhere(&ensemble, "/through-observer").await,
+        vec![Some(b"o".to_vec()); 4]
+    );
+    drop(client);
+    // Two voters gone: one voter and the observer are no quorum.
+    let voters: Vec<usize> = (0..3).filter(|index| *index != leader).collect();
+    ensemble.members[voters[0]].kill();
+    ensemble.members[voters[1]].kill();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while ensemble.members[leader].mode().is_some() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the leader kept serving without a quorum"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Nothing serves for a while: the observer and the lone voter never form a quorum.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    for index in [leader, observer] {
+        assert_eq!(
+            ensemble.members[index].mode(),
+            None,
+            "member {index} serves"
+        );
+    }
+    ensemble.members[voters[0]].start();
+    blocking(|| ensemble.wait_until_established());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_voters_survive_losing_the_leader_and_another_member() {
+    let mut ensemble = blocking(|| Ensemble::start(5, 0));
+    let cluster = ensemble.connect_string();
+    let client = connect(&cluster).await;
+    client.create("/five", b"5", &open()).await.expect("create");
+    let leader = ensemble.leader().expect("a leader");
+    ensemble.members[leader].kill();
+    ensemble.members[(leader + 1) % 5].kill();
+    blocking(|| ensemble.wait_until_established());
+    create_retrying(&client, "/after-two-losses", b"3").await;
+    let values = read_everywhere(&ensemble, "/five").await;
+    assert_eq!(values, vec![Some(b"5".to_vec()); 3]);
+}

@@ -1,0 +1,225 @@
+//! Runs an ensemble of real `zabkeeper` processes on loopback: every member has its own data
+//! directory and client port, all share the `server.N` lines, and every process is killed when
+//! the test ends.
+
+use super::{free_port, spawn};
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::process::Child;
+use std::time::{Duration, Instant};
+
+/// How long an ensemble may take to elect and establish a leader in these tests.
+pub const ELECTION_WAIT: Duration = Duration::from_secs(60);
+
+pub struct Member {
+    pub id: u64,
+    pub observer: bool,
+    process: Option<Child>,
+    client_port: u16,
+    directory: PathBuf,
+}
+
+pub struct Ensemble {
+    pub members: Vec<Member>,
+}
+
+impl Member {
+    pub fn address(&self) -> String {
+        format!("127.0.0.1:{}", self.client_port)
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.directory.join("zoo.cfg")
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.directory.join("server.log")).unwrap_or_default()
+    }
+
+    pub fn is_running(&mut self) -> bool {
+        self.process
+            .as_mut()
+            .is_some_and(|process| matches!(process.try_wait(), Ok(None)))
+    }
+
+    /// What a four-letter word answers, or an empty string when nothing answers.
+    pub fn four_letter_word(&self, word: &str) -> String {
+        let address: SocketAddr = self.address().parse().expect("an address");
+        let Ok(mut stream) = TcpStream::connect_timeout(&address, Duration::from_millis(500))
+        else {
+            return String::new();
+        };
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+        let _ = stream.write_all(word.as_bytes());
+        let mut answer = String::new();
+        let _ = stream.read_to_string(&mut answer);
+        answer
+    }
+
+    /// The `Mode:` line of `srvr` while the member serves: leader, follower or observer.
+    pub fn mode(&self) -> Option<String> {
+        self.four_letter_word("srvr")
+            .lines()
+            .find_map(|line| line.strip_prefix("Mode: ").map(str::to_string))
+    }
+
+    /// The `Zxid:` line of `srvr`.
+    pub fn last_zxid(&self) -> Option<u64> {
+        self.four_letter_word("srvr").lines().find_map(|line| {
+            line.strip_prefix("Zxid: 0x")
+                .and_then(|hex| u64::from_str_radix(hex, 16).ok())
+        })
+    }
+
+    /// SIGKILL.
+    pub fn kill(&mut self) {
+        if let Some(mut process) = self.process.take() {
+            let _ = process.kill();
+            let _ = process.wait();
+        }
+    }
+
+    /// A new process on the same data directory and ports.
+    pub fn start(&mut self) {
+        assert!(self.process.is_none(), "server {} still runs", self.id);
+        self.process = Some(spawn(&self.config_path(), &self.directory));
+    }
+}
+
+impl Ensemble {
+    /// `voters` voting members (ids 1..) and `observers` observers after them, with
+    /// tickTime 500 ms, initLimit 10 and syncLimit 5; waits until a leader serves and every
+    /// member with it.
+    pub fn start(voters: usize, observers: usize) -> Ensemble {
+        Ensemble::start_with(voters, observers, "")
+    }
+
+    /// [`Ensemble::start`] with `extra_lines` in every zoo.cfg.
+    pub fn start_with(voters: usize, observers: usize, extra_lines: &str) -> Ensemble {
+        let base = std::env::temp_dir().join(format!(
+            "zabkeeper-ensemble-{}-{}",
+            std::process::id(),
+            free_port()
+        ));
+        let count = voters + observers;
+        let mut server_lines = String::new();
+        for id in 1..=count {
+            let role = if id > voters { ":observer" } else { "" };
+            server_lines.push_str(&format!(
+                "server.{id}=127.0.0.1:{}:{}{role}\n",
+                free_port(),
+                free_port()
+            ));
+        }
+        let mut members = Vec::new();
+        for id in 1..=count {
+            let directory = base.join(format!("server{id}"));
+            let data = directory.join("data");
+            std::fs::create_dir_all(&data).expect("a data directory");
+            std::fs::write(data.join("myid"), format!("{id}\n")).expect("myid");
+            let client_port = free_port();
+            let peer_type = if id > voters {
+                "peerType=observer\n"
+            } else {
+                ""
+            };
+            std::fs::write(
+                directory.join("zoo.cfg"),
+                format!(
+                    "tickTime=500\ninitLimit=10\nsyncLimit=5\ndataDir={}\nclientPort={client_port}\nclientPortAddress=127.0.0.1\n4lw.commands.whitelist=*\nminSessionTimeout=1000\nmaxSessionTimeout=30000\n{peer_type}{server_lines}{extra_lines}",
+                    data.display()
+                ),
+            )
+            .expect("zoo.cfg");
+            members.push(Member {
+                id: id as u64,
+                observer: id > voters,
+                process: None,
+                client_port,
+                directory,
+            });
+        }
+        for member in &mut members {
+            member.start();
+        }
+        let ensemble = Ensemble { members };
+        ensemble.wait_until_established();
+        ensemble
+    }
+
+    /// Every member's client address, comma-separated: a connect string.
+    pub fn connect_string(&self) -> String {
+        self.members
+            .iter()
+            .map(Member::address)
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// The index of the member that leads, once a leader serves and every running member
+    /// serves with it (as follower or observer).
+    pub fn wait_until_established(&self) -> usize {
+        let deadline = Instant::now() + ELECTION_WAIT;
+        loop {
+            if let Some(leader) = self.established_leader() {
+                return leader;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no leader established within {ELECTION_WAIT:?}; logs:\n{}",
+                self.logs()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn established_leader(&self) -> Option<usize> {
+        let mut leader = None;
+        for (index, member) in self.members.iter().enumerate() {
+            if member.process.is_none() {
+                continue;
+            }
+            match member.mode()?.as_str() {
+                "leader" if leader.is_none() => leader = Some(index),
+                "follower" if !member.observer => {}
+                "observer" if member.observer => {}
+                _ => return None,
+            }
+        }
+        leader
+    }
+
+    /// The index of the member that serves as leader now, if one does.
+    pub fn leader(&self) -> Option<usize> {
+        self.members.iter().position(|member| {
+            member.process.is_some() && member.mode().as_deref() == Some("leader")
+        })
+    }
+
+    /// Every member's log, headed by its id, for a failing assertion.
+    pub fn logs(&self) -> String {
+        self.members
+            .iter()
+            .map(|member| format!("==== server {} ====\n{}", member.id, member.log()))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+impl Drop for Ensemble {
+    fn drop(&mut self) {
+        for member in &mut self.members {
+            member.kill();
+        }
+        if let Some(base) = self
+            .members
+            .first()
+            .and_then(|member| member.directory.parent())
+        {
+            if !std::thread::panicking() {
+                let _ = std::fs::remove_dir_all(base);
+            }
+        }
+    }
+}
