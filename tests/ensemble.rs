@@ -268,3 +268,103 @@ async fn five_voters_survive_losing_the_leader_and_another_member() {
     let values = read_everywhere(&ensemble, "/five").await;
     assert_eq!(values, vec![Some(b"5".to_vec()); 3]);
 }
+
+/// Waits until one of `members` leads and the others of them follow.
+fn wait_for_majority_leader(ensemble: &Ensemble, members: &[usize]) -> usize {
+    let deadline = std::time::Instant::now() + support::ensemble::ELECTION_WAIT;
+    loop {
+        let modes: Vec<Option<String>> = members
+            .iter()
+            .map(|index| ensemble.members[*index].mode())
+            .collect();
+        let leaders: Vec<usize> = members
+            .iter()
+            .zip(&modes)
+            .filter(|(_, mode)| mode.as_deref() == Some("leader"))
+            .map(|(index, _)| *index)
+            .collect();
+        let followers = modes
+            .iter()
+            .filter(|mode| mode.as_deref() == Some("follower"))
+            .count();
+        if leaders.len() == 1 && followers + 1 == members.len() {
+            return leaders[0];
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the majority elected no leader: {modes:?}\n{}",
+            ensemble.logs()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_leader_cut_off_by_the_network_steps_down_and_truncates_what_it_never_committed() {
+    let ensemble = blocking(|| Ensemble::start_partitionable(3));
+    let old_leader = ensemble.leader().expect("a leader");
+    let majority: Vec<usize> = (0..3).filter(|index| *index != old_leader).collect();
+    let on_old_leader = connect(&ensemble.members[old_leader].address()).await;
+    on_old_leader
+        .create("/before", b"b", &open())
+        .await
+        .expect("create");
+    let cut_at = std::time::Instant::now();
+    ensemble.isolate(old_leader);
+    // A write the isolated leader takes but can never commit.
+    let doomed = tokio::spawn(async move {
+        let outcome = on_old_leader
+            .create("/during-partition", b"d", &open())
+            .await;
+        (outcome.map(|_| ()), on_old_leader)
+    });
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while ensemble.members[old_leader].mode().is_some() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the isolated leader kept serving"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // syncLimit is 5 ticks of 500 ms.
+    eprintln!(
+        "the isolated leader stopped serving {:?} after the cut",
+        cut_at.elapsed()
+    );
+    let new_leader = blocking(|| wait_for_majority_leader(&ensemble, &majority));
+    assert_ne!(new_leader, old_leader);
+    let on_majority = connect(&ensemble.members[new_leader].address()).await;
+    on_majority
+        .create("/majority", b"m", &open())
+        .await
+        .expect("the majority takes writes");
+    let (outcome, _client) = doomed.await.expect("the write task ends");
+    assert!(
+        outcome.is_err(),
+        "a write the isolated leader could not commit was acknowledged"
+    );
+    ensemble.heal();
+    blocking(|| ensemble.wait_until_established());
+    assert_eq!(
+        ensemble.members[old_leader].mode().as_deref(),
+        Some("follower")
+    );
+    assert_eq!(
+        read_everywhere(&ensemble, "/during-partition").await,
+        vec![None; 3],
+        "an uncommitted write survived"
+    );
+    assert_eq!(
+        read_everywhere(&ensemble, "/majority").await,
+        vec![Some(b"m".to_vec()); 3]
+    );
+    assert_eq!(
+        read_everywhere(&ensemble, "/before").await,
+        vec![Some(b"b".to_vec()); 3]
+    );
+    assert!(
+        ensemble.members[old_leader].log().contains("kind=Trunc"),
+        "the old leader was synced by TRUNC:\n{}",
+        ensemble.members[old_leader].log()
+    );
+}

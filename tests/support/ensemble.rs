@@ -2,6 +2,7 @@
 //! directory and client port, all share the `server.N` lines, and every process is killed when
 //! the test ends.
 
+use super::proxy::FaultProxy;
 use super::{free_port, spawn};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -22,6 +23,9 @@ pub struct Member {
 
 pub struct Ensemble {
     pub members: Vec<Member>,
+    /// With [`Ensemble::start_partitionable`]: a proxy on every connection a member dials,
+    /// by (dialing member index, dialed member index).
+    proxies: Vec<(usize, usize, FaultProxy)>,
 }
 
 impl Member {
@@ -97,23 +101,62 @@ impl Ensemble {
 
     /// [`Ensemble::start`] with `extra_lines` in every zoo.cfg.
     pub fn start_with(voters: usize, observers: usize, extra_lines: &str) -> Ensemble {
+        Ensemble::launch(voters, observers, extra_lines, false)
+    }
+
+    /// [`Ensemble::start`] with a fault-injecting proxy on every connection between members
+    /// (the higher id dials the lower: each member's zoo.cfg names the proxies as the lower
+    /// members' ports), so that [`Ensemble::isolate`] can cut one off.
+    pub fn start_partitionable(voters: usize) -> Ensemble {
+        Ensemble::launch(voters, 0, "", true)
+    }
+
+    fn launch(voters: usize, observers: usize, extra_lines: &str, proxied: bool) -> Ensemble {
         let base = std::env::temp_dir().join(format!(
             "zabkeeper-ensemble-{}-{}",
             std::process::id(),
             free_port()
         ));
         let count = voters + observers;
-        let mut server_lines = String::new();
-        for id in 1..=count {
-            let role = if id > voters { ":observer" } else { "" };
-            server_lines.push_str(&format!(
-                "server.{id}=127.0.0.1:{}:{}{role}\n",
-                free_port(),
-                free_port()
-            ));
+        let ports: Vec<(u16, u16)> = (0..count).map(|_| (free_port(), free_port())).collect();
+        let mut proxies = Vec::new();
+        if proxied {
+            for dialer in 0..count {
+                for dialed in 0..dialer {
+                    for port in [ports[dialed].0, ports[dialed].1] {
+                        let target: SocketAddr = ([127, 0, 0, 1], port).into();
+                        proxies.push((dialer, dialed, FaultProxy::start(target)));
+                    }
+                }
+            }
         }
+        // The server.N lines as member `me` sees them.
+        let server_lines = |me: usize| {
+            let mut lines = String::new();
+            for index in 0..count {
+                let id = index + 1;
+                let role = if id > voters { ":observer" } else { "" };
+                let (quorum, election) = if proxied && index < me {
+                    let mut through = proxies
+                        .iter()
+                        .filter(|(dialer, dialed, _)| *dialer == me && *dialed == index)
+                        .map(|(_, _, proxy)| proxy.port());
+                    (
+                        through.next().expect("a quorum proxy"),
+                        through.next().expect("an election proxy"),
+                    )
+                } else {
+                    ports[index]
+                };
+                lines.push_str(&format!(
+                    "server.{id}=127.0.0.1:{quorum}:{election}{role}\n"
+                ));
+            }
+            lines
+        };
         let mut members = Vec::new();
         for id in 1..=count {
+            let server_lines = server_lines(id - 1);
             let directory = base.join(format!("server{id}"));
             let data = directory.join("data");
             std::fs::create_dir_all(&data).expect("a data directory");
@@ -143,7 +186,7 @@ impl Ensemble {
         for member in &mut members {
             member.start();
         }
-        let ensemble = Ensemble { members };
+        let ensemble = Ensemble { members, proxies };
         ensemble.wait_until_established();
         ensemble
     }
@@ -188,6 +231,23 @@ impl Ensemble {
             }
         }
         leader
+    }
+
+    /// Cuts every connection between member `index` and the others (both channels), and
+    /// keeps them cut until [`Ensemble::heal`].
+    pub fn isolate(&self, index: usize) {
+        for (dialer, dialed, proxy) in &self.proxies {
+            if *dialer == index || *dialed == index {
+                proxy.cut();
+            }
+        }
+    }
+
+    /// Lets every connection through again.
+    pub fn heal(&self) {
+        for (_, _, proxy) in &self.proxies {
+            proxy.heal();
+        }
     }
 
     /// The index of the member that serves as leader now, if one does.

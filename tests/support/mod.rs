@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod ensemble;
+pub mod proxy;
 
 use std::io::Write;
 use std::net::{SocketAddr, TcpListener, TcpStream};
