@@ -368,3 +368,44 @@ async fn a_leader_cut_off_by_the_network_steps_down_and_truncates_what_it_never_
         ensemble.members[old_leader].log()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_follower_behind_the_leaders_snapshot_is_synced_by_snap() {
+    // A snapshot every 10 to 20 txns: the leader's history soon starts after what the
+    // stopped follower has.
+    let mut ensemble = blocking(|| Ensemble::start_with(3, 0, "snapCount=20\n"));
+    let leader = ensemble.leader().expect("a leader");
+    let follower = (leader + 1) % 3;
+    let client = connect(&ensemble.members[leader].address()).await;
+    client.create("/base", b"0", &open()).await.expect("create");
+    ensemble.members[follower].kill();
+    for index in 0..60 {
+        let path = format!("/while-away-{index}");
+        client
+            .create(&path, index.to_string().as_bytes(), &open())
+            .await
+            .expect("create");
+    }
+    ensemble.members[follower].start();
+    blocking(|| ensemble.wait_until_established());
+    let log = ensemble.members[follower].log();
+    assert!(log.contains("kind=Snap"), "synced by SNAP:\n{log}");
+    let caught_up = connect(&ensemble.members[follower].address()).await;
+    caught_up.sync("/").await.expect("sync");
+    for index in 0..60 {
+        let path = format!("/while-away-{index}");
+        let (data, _) = caught_up.get_data(&path).await.expect("get");
+        assert_eq!(data, index.to_string().as_bytes());
+    }
+    // The snapshot it received is on its disk: it restarts from it.
+    ensemble.members[follower].kill();
+    ensemble.members[follower].start();
+    blocking(|| ensemble.wait_until_established());
+    let restarted = connect(&ensemble.members[follower].address()).await;
+    restarted.sync("/").await.expect("sync");
+    assert!(restarted
+        .check_stat("/while-away-59")
+        .await
+        .expect("exists")
+        .is_some());
+}
