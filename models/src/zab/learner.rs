@@ -348,6 +348,7 @@ impl<M: StateMachine> Peer<M> {
                     self.silent_ticks_max_joining
                 };
                 let state = state.to_mut();
+                let accepted_epoch = state.durable.accepted_epoch;
                 let learner = Self::learner_mut(state);
                 if learner.heard_from_leader {
                     learner.heard_from_leader = false;
@@ -356,7 +357,20 @@ impl<M: StateMachine> Peer<M> {
                     learner.silent_ticks += 1;
                     if learner.silent_ticks >= limit.max(1) {
                         self.start_looking(state, out);
+                        return;
                     }
+                }
+                if learner.phase == LearnerPhase::Discovery {
+                    // The leader may have been still LOOKING when FOLLOWERINFO arrived, or the
+                    // connection may have dropped it: ask again, as ZooKeeper's learner retries
+                    // its connection to the leader.
+                    out.send(
+                        id_of(learner.leader),
+                        PeerMessage::FollowerInfo {
+                            accepted_epoch,
+                            is_observer: learner.is_observer,
+                        },
+                    );
                 }
             }
             Role::Leading(_) => self.leader_tick(state, out),

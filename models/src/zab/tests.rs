@@ -449,3 +449,39 @@ fn a_learner_gives_up_only_after_its_limit_of_silent_ticks_and_any_message_reset
     tick(&peer, &mut state);
     assert!(matches!(state.role, Role::Looking(_)));
 }
+
+#[test]
+fn a_learner_still_in_discovery_asks_its_leader_again_at_every_tick() {
+    let (mut peer, state) = learner_of_zero(DurableState {
+        accepted_epoch: Epoch(4),
+        ..DurableState::default()
+    });
+    peer.silent_ticks_max_joining = 5;
+    let mut state = Cow::Owned(state);
+    for _ in 0..2 {
+        let mut out = Out::new();
+        peer.on_timeout(Id::from(1), &mut state, &PeerTimer::Tick, &mut out);
+        let commands: Vec<_> = out.into_iter().collect();
+        assert!(commands.iter().any(|command| matches!(
+            command,
+            Command::Send(to, PeerMessage::FollowerInfo { accepted_epoch: Epoch(4), is_observer: false })
+                if *to == Id::from(0)
+        )));
+    }
+    // Once LEADERINFO arrived, it waits for NEWLEADER instead.
+    let mut owned = state.into_owned();
+    step(
+        &peer,
+        &mut owned,
+        0,
+        PeerMessage::LeaderInfo {
+            new_epoch: Epoch(5),
+        },
+    );
+    let mut state = Cow::Owned(owned);
+    let mut out = Out::new();
+    peer.on_timeout(Id::from(1), &mut state, &PeerTimer::Tick, &mut out);
+    assert!(!out
+        .into_iter()
+        .any(|command| matches!(command, Command::Send(_, PeerMessage::FollowerInfo { .. }))));
+}
