@@ -3,7 +3,7 @@
 //! the test ends.
 
 use super::proxy::FaultProxy;
-use super::{free_port, spawn};
+use super::{free_port, spawn_with};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
@@ -16,6 +16,8 @@ pub const ELECTION_WAIT: Duration = Duration::from_secs(60);
 pub struct Member {
     pub id: u64,
     pub observer: bool,
+    /// Arguments after `server --config zoo.cfg`.
+    arguments: Vec<String>,
     process: Option<Child>,
     client_port: u16,
     directory: PathBuf,
@@ -31,6 +33,11 @@ pub struct Ensemble {
 impl Member {
     pub fn address(&self) -> String {
         format!("127.0.0.1:{}", self.client_port)
+    }
+
+    /// Where `server --trace` writes, for a traced ensemble.
+    pub fn trace_path(&self) -> PathBuf {
+        self.directory.join("trace.jsonl")
     }
 
     pub fn config_path(&self) -> PathBuf {
@@ -87,7 +94,11 @@ impl Member {
     /// A new process on the same data directory and ports.
     pub fn start(&mut self) {
         assert!(self.process.is_none(), "server {} still runs", self.id);
-        self.process = Some(spawn(&self.config_path(), &self.directory));
+        self.process = Some(spawn_with(
+            &self.config_path(),
+            &self.directory,
+            &self.arguments,
+        ));
     }
 }
 
@@ -101,17 +112,29 @@ impl Ensemble {
 
     /// [`Ensemble::start`] with `extra_lines` in every zoo.cfg.
     pub fn start_with(voters: usize, observers: usize, extra_lines: &str) -> Ensemble {
-        Ensemble::launch(voters, observers, extra_lines, false)
+        Ensemble::launch(voters, observers, extra_lines, false, None)
+    }
+
+    /// [`Ensemble::start`] with every member writing a trace (`server --trace`), and the
+    /// seeded driver bug `driver_mutation` when given.
+    pub fn start_traced(voters: usize, driver_mutation: Option<&str>) -> Ensemble {
+        Ensemble::launch(voters, 0, "", false, Some(driver_mutation))
     }
 
     /// [`Ensemble::start`] with a fault-injecting proxy on every connection between members
     /// (the higher id dials the lower: each member's zoo.cfg names the proxies as the lower
     /// members' ports), so that [`Ensemble::isolate`] can cut one off.
     pub fn start_partitionable(voters: usize) -> Ensemble {
-        Ensemble::launch(voters, 0, "", true)
+        Ensemble::launch(voters, 0, "", true, None)
     }
 
-    fn launch(voters: usize, observers: usize, extra_lines: &str, proxied: bool) -> Ensemble {
+    fn launch(
+        voters: usize,
+        observers: usize,
+        extra_lines: &str,
+        proxied: bool,
+        traced: Option<Option<&str>>,
+    ) -> Ensemble {
         let base = std::env::temp_dir().join(format!(
             "zabkeeper-ensemble-{}-{}",
             std::process::id(),
@@ -122,8 +145,8 @@ impl Ensemble {
         let mut proxies = Vec::new();
         if proxied {
             for dialer in 0..count {
-                for dialed in 0..dialer {
-                    for port in [ports[dialed].0, ports[dialed].1] {
+                for (dialed, &(quorum, election)) in ports.iter().enumerate().take(dialer) {
+                    for port in [quorum, election] {
                         let target: SocketAddr = ([127, 0, 0, 1], port).into();
                         proxies.push((dialer, dialed, FaultProxy::start(target)));
                     }
@@ -133,7 +156,7 @@ impl Ensemble {
         // The server.N lines as member `me` sees them.
         let server_lines = |me: usize| {
             let mut lines = String::new();
-            for index in 0..count {
+            for (index, &own_ports) in ports.iter().enumerate() {
                 let id = index + 1;
                 let role = if id > voters { ":observer" } else { "" };
                 let (quorum, election) = if proxied && index < me {
@@ -146,7 +169,7 @@ impl Ensemble {
                         through.next().expect("an election proxy"),
                     )
                 } else {
-                    ports[index]
+                    own_ports
                 };
                 lines.push_str(&format!(
                     "server.{id}=127.0.0.1:{quorum}:{election}{role}\n"
@@ -175,9 +198,19 @@ impl Ensemble {
                 ),
             )
             .expect("zoo.cfg");
+            let mut arguments = Vec::new();
+            if let Some(driver_mutation) = traced {
+                arguments.push("--trace".to_string());
+                arguments.push(directory.join("trace.jsonl").display().to_string());
+                if let Some(mutation) = driver_mutation {
+                    arguments.push("--driver-mutation".to_string());
+                    arguments.push(mutation.to_string());
+                }
+            }
             members.push(Member {
                 id: id as u64,
                 observer: id > voters,
+                arguments,
                 process: None,
                 client_port,
                 directory,
