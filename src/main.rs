@@ -19,6 +19,7 @@ use zabkeeper::quorum::frame::QUORUM_FRAME_BYTES_MAX_DEFAULT;
 use zabkeeper::quorum::{PeerAddress, PeerAddresses, TransportConfig};
 use zabkeeper::server::{
     self, autopurge::AutopurgeConfig, connection, connection::ConnectionLimits,
+    core::DriverMutation,
 };
 use zabkeeper::storage::{Storage, StorageOptions};
 
@@ -39,6 +40,20 @@ enum Command {
         /// A ZooKeeper `zoo.cfg`.
         #[arg(long)]
         config: Option<PathBuf>,
+        /// Appends every event the peer handles and every command it emits to this file as
+        /// JSON lines, for trace validation (`zabkeeper check-trace`).
+        #[arg(long)]
+        trace: Option<PathBuf>,
+        /// A seeded driver bug that trace validation must catch. Tests only.
+        #[arg(long, hide = true, value_enum)]
+        driver_mutation: Option<DriverMutation>,
+    },
+    /// Replays traces written with `server --trace` through the model, and checks the
+    /// cross-server properties on what they delivered. Exits non-zero on the first difference.
+    CheckTrace {
+        /// Trace files, one per server.
+        #[arg(required = true)]
+        traces: Vec<PathBuf>,
     },
     /// Tells whether the server a configuration describes runs, and in which mode, as
     /// `zkServer.sh status` does. Without --config: the embedded default's 127.0.0.1:2181.
@@ -75,7 +90,12 @@ fn main() -> ExitCode {
         .init();
     let arguments = Arguments::parse();
     match arguments.command {
-        Command::Server { config } => run_server(config),
+        Command::Server {
+            config,
+            trace,
+            driver_mutation,
+        } => run_server(config, trace, driver_mutation),
+        Command::CheckTrace { traces } => run_check_trace(&traces),
         Command::Status { config } => run_status(config),
         Command::Bench {
             server,
@@ -163,7 +183,42 @@ fn run_status(config_file: Option<PathBuf>) -> ExitCode {
     }
 }
 
-fn run_server(config_file: Option<PathBuf>) -> ExitCode {
+fn run_check_trace(traces: &[PathBuf]) -> ExitCode {
+    let mut runs = Vec::new();
+    for trace in traces {
+        match server::trace::replay(trace) {
+            Ok(replayed) => {
+                let steps: u64 = replayed.iter().map(|run| run.steps).sum();
+                println!(
+                    "{}: {} runs, {steps} steps replayed with identical commands",
+                    trace.display(),
+                    replayed.len()
+                );
+                runs.extend(replayed);
+            }
+            Err(error) => {
+                eprintln!("zabkeeper check-trace: {error}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    match server::trace::check_ensemble(&runs) {
+        Ok(()) => {
+            println!("one leader per epoch; deliveries agree");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("zabkeeper check-trace: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_server(
+    config_file: Option<PathBuf>,
+    trace: Option<PathBuf>,
+    driver_mutation: Option<DriverMutation>,
+) -> ExitCode {
     let Some(config) = configuration(config_file.as_deref()) else {
         return ExitCode::FAILURE;
     };
@@ -181,7 +236,7 @@ fn run_server(config_file: Option<PathBuf>) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(serve(config, me)) {
+    match runtime.block_on(serve(config, me, trace, driver_mutation)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("zabkeeper: {error}");
@@ -190,7 +245,12 @@ fn run_server(config_file: Option<PathBuf>) -> ExitCode {
     }
 }
 
-async fn serve(config: ServerConfig, me: ServerId) -> Result<(), String> {
+async fn serve(
+    config: ServerConfig,
+    me: ServerId,
+    trace_file: Option<PathBuf>,
+    driver_mutation: Option<DriverMutation>,
+) -> Result<(), String> {
     let options = StorageOptions {
         preallocation_bytes: config.txn_log_preallocation_bytes,
         ..StorageOptions::default()
@@ -227,7 +287,15 @@ async fn serve(config: ServerConfig, me: ServerId) -> Result<(), String> {
         requests_in_flight_max: config.outstanding_requests_max as usize,
         connect_request_wait_max: connection::CONNECT_REQUEST_WAIT_MAX_DEFAULT,
     };
-    let core_config = server::core_config(&config, me);
+    let mut core_config = server::core_config(&config, me);
+    core_config.driver_mutation = driver_mutation;
+    let trace =
+        match &trace_file {
+            Some(path) => Some(server::trace::TraceWriter::open(path).map_err(|error| {
+                format!("cannot open the trace file {}: {error}", path.display())
+            })?),
+            None => None,
+        };
     // Dropped (so stopped) when this function returns.
     let _autopurge = config.autopurge_interval_hours.map(|hours| {
         let autopurge = AutopurgeConfig {
@@ -247,17 +315,16 @@ async fn serve(config: ServerConfig, me: ServerId) -> Result<(), String> {
         Some(ensemble) if in_ensemble => Some(quorum_transport(&config, ensemble).await?),
         _ => None,
     };
-    server::serve(
-        listener,
-        core_config,
-        limits,
-        durable,
+    let parts = server::CoreParts {
+        config: core_config,
+        recovered: durable,
         durability,
         quorum,
-        shutdown_signal(),
-    )
-    .await
-    .map_err(|error| format!("stopped: {error}"))?;
+        trace,
+    };
+    server::serve(listener, limits, parts, shutdown_signal())
+        .await
+        .map_err(|error| format!("stopped: {error}"))?;
     tracing::info!("stopped after the last sync");
     Ok(())
 }

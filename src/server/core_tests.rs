@@ -115,8 +115,15 @@ impl Harness {
             data_log_dir: std::path::PathBuf::from("/nonexistent"),
             snapshot_interval_txns,
             container_check_interval: Duration::from_secs(60),
+            driver_mutation: None,
         };
-        let mut core = Core::new(config, Durable::<Replica>::default(), Box::new(disk), None);
+        let mut core = Core::new(
+            config,
+            Durable::<Replica>::default(),
+            Box::new(disk),
+            None,
+            None,
+        );
         core.flush().expect("persists");
         Harness {
             core,

@@ -9,6 +9,7 @@ pub mod core;
 pub mod password;
 pub mod persist;
 pub mod reads;
+pub mod trace;
 pub mod writes;
 
 #[cfg(test)]
@@ -101,27 +102,42 @@ pub fn core_config(config: &ServerConfig, me: ServerId) -> CoreConfig {
         container_check_interval: Duration::from_millis(u64::from(
             config.container_check_interval_ms,
         )),
+        driver_mutation: None,
     }
+}
+
+/// Everything the core is built from: its settings, the recovered durable state and where it
+/// goes on, the quorum transport of an ensemble member, and the optional trace.
+pub struct CoreParts {
+    pub config: CoreConfig,
+    pub recovered: Durable<Replica>,
+    pub durability: Box<dyn Durability>,
+    pub quorum: Option<TransportConfig>,
+    pub trace: Option<trace::TraceWriter>,
 }
 
 /// Serves clients on `listener` until `shutdown` completes; then finishes the batch in flight
 /// (its sync included) and returns.
 pub async fn serve(
     listener: TcpListener,
-    core_config: CoreConfig,
     limits: connection::ConnectionLimits,
-    recovered: Durable<Replica>,
-    durability: Box<dyn Durability>,
-    quorum: Option<TransportConfig>,
+    parts: CoreParts,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> io::Result<()> {
+    let CoreParts {
+        config: core_config,
+        recovered,
+        durability,
+        quorum,
+        trace,
+    } = parts;
     let (events, mut receiver) = mpsc::unbounded_channel::<Event>();
     let tick = core_config.tick;
     let container_check_interval = core_config.container_check_interval;
     let peers = quorum.map(|quorum| {
         Box::new(Transport::start(quorum, events.clone())) as Box<dyn self::core::PeerSender>
     });
-    let mut core = Core::new(core_config, recovered, durability, peers);
+    let mut core = Core::new(core_config, recovered, durability, peers, trace);
     core.flush()?;
     let accepting = tokio::spawn(accept_loop(listener, limits, events));
     tokio::pin!(shutdown);

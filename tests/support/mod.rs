@@ -189,6 +189,15 @@ impl Server {
 }
 
 pub fn spawn(config: &std::path::Path, directory: &std::path::Path) -> Child {
+    spawn_with(config, directory, &[])
+}
+
+/// Starts `zabkeeper server --config <config> <arguments>`, its stderr in `server.log`.
+pub fn spawn_with(
+    config: &std::path::Path,
+    directory: &std::path::Path,
+    arguments: &[String],
+) -> Child {
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -197,6 +206,7 @@ pub fn spawn(config: &std::path::Path, directory: &std::path::Path) -> Child {
     Command::new(env!("CARGO_BIN_EXE_zabkeeper"))
         .args(["server", "--config"])
         .arg(config)
+        .args(arguments)
         .stdout(Stdio::null())
         .stderr(log)
         .spawn()

@@ -167,10 +167,7 @@ impl Core {
                 timeout_ms,
             } => {
                 let now_ms = self.now_ms();
-                if self
-                    .peer
-                    .touch_session(self.state.to_mut(), &session, now_ms)
-                {
+                if self.touch_session(session, now_ms) {
                     self.session_accepted(connection, &request, session, timeout_ms);
                 } else {
                     self.session_expired(connection, &request, session);
@@ -227,11 +224,18 @@ impl Core {
             time_ms: wall_clock_ms(),
             request,
         };
-        let client = actor_of(connection);
-        let me = Id::from(self.config.me.0 as usize);
-        self.step(|peer, state, out| {
-            peer.on_msg(me, state, client, PeerMessage::ClientWrite { request }, out)
+        self.step(TraceEvent::Message {
+            from: usize::from(actor_of(connection)),
+            message: PeerMessage::ClientWrite { request },
         });
+    }
+
+    /// A sign of life of `session`: false when the leader knows it no more.
+    fn touch_session(&mut self, session: SessionId, now_ms: u64) -> bool {
+        match self.step(TraceEvent::TouchSession { session, now_ms }) {
+            Answer::Alive(alive) => alive,
+            other => unreachable!("a touch answers whether the session lives, not {other:?}"),
+        }
     }
 
     pub(super) fn close(&mut self, connection: ConnectionId, reason: String) {
@@ -295,9 +299,7 @@ impl Core {
             return None;
         };
         let now_ms = self.now_ms();
-        let alive = self
-            .peer
-            .touch_session(self.state.to_mut(), &session, now_ms);
+        let alive = self.touch_session(session, now_ms);
         if !alive && !closes_session {
             self.reply(
                 connection,
@@ -420,10 +422,9 @@ impl Core {
                     return;
                 };
                 state.pending_syncs.push_back((xid, request.path));
-                let client = actor_of(connection);
-                let me = id_of(self.config.me);
-                self.step(|peer, state, out| {
-                    peer.on_msg(me, state, client, PeerMessage::ClientSync, out)
+                self.step(TraceEvent::Message {
+                    from: usize::from(actor_of(connection)),
+                    message: PeerMessage::ClientSync,
                 });
             }
             RequestBody::Ping => self.reply(

@@ -15,6 +15,9 @@ mod report;
 use super::four_letter::{self, ServerReport, Statistics};
 use super::persist::{DiskImage, Persist};
 use super::reads::{ReadScope, Watcher};
+use super::trace::{
+    self, Answer, PeerSettings, TraceEvent, TraceLine, TraceWriter, TracedCommand, APPLY_SINK,
+};
 use super::writes::{multi_mixes_reads, write_reply, write_request};
 use super::{auth, password};
 use crate::config::{FourLetterWord, FourLetterWordWhitelist};
@@ -56,8 +59,6 @@ mod special_xid {
 
 /// Connection ids map to actor ids above every server id (ZooKeeper ids fit in a byte).
 const CONNECTION_ID_BASE: usize = 1 << 16;
-/// Where the peer sends the outcome of every applied txn.
-const APPLY_SINK: usize = usize::MAX;
 
 fn actor_of(connection: ConnectionId) -> Id {
     Id::from(CONNECTION_ID_BASE + usize::try_from(connection).expect("connection ids fit"))
@@ -185,6 +186,33 @@ pub struct CoreConfig {
     pub snapshot_interval_txns: u64,
     /// `znode.container.checkIntervalMs`: the period of the leader's housekeeping round.
     pub container_check_interval: Duration,
+    /// A seeded bug in the driver, for the trace-validation test only; `None` in service.
+    pub driver_mutation: Option<DriverMutation>,
+}
+
+/// Seeded driver bugs that trace validation must catch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum DriverMutation {
+    /// Releases a batch's messages before its sync.
+    SendBeforeSync,
+}
+
+impl CoreConfig {
+    /// What shapes the peer this configuration runs.
+    pub fn peer_settings(&self) -> PeerSettings {
+        PeerSettings {
+            me: self.me,
+            membership: self.membership.clone(),
+            prepare: zabkeeper_models::request::PrepareConfig {
+                access: self.access.clone(),
+                extended_types_enabled: self.extended_types_enabled,
+            },
+            sessions: self.sessions,
+            tick_ms: self.tick.as_millis() as u64,
+            sync_limit_ticks: self.sync_limit_ticks,
+            init_limit_ticks: self.init_limit_ticks,
+        }
+    }
 }
 
 struct Session {
@@ -241,36 +269,44 @@ pub struct Core {
     statistics: Statistics,
     /// The history length (txns after the snapshot) at which the next snapshot is due.
     snapshot_due_at_txns: u64,
+    /// Where every step is recorded, when the server was started with a trace file.
+    trace: Option<TraceWriter>,
+    /// Steps taken so far: a trace's step numbers.
+    steps: u64,
 }
 
+type PeerCommand = Command<Message<Replica>, PeerTimer, ServerId, Durable<Replica>>;
+
 impl Core {
-    /// A core starting from the durable state recovery found on disk.
+    /// A core starting from the durable state recovery found on disk. With `trace`, every
+    /// step of the peer is recorded (see [`super::trace`]).
     pub fn new(
         config: CoreConfig,
         recovered: Durable<Replica>,
         durability: Box<dyn Durability>,
         peers: Option<Box<dyn PeerSender>>,
+        mut trace: Option<TraceWriter>,
     ) -> Core {
         let me = config.me;
-        let replica = Replica::new(
-            me,
-            zabkeeper_models::request::PrepareConfig {
-                access: config.access.clone(),
-                extended_types_enabled: config.extended_types_enabled,
-            },
-            config.sessions,
-        );
-        let mut peer = Peer::new(me, config.membership.clone(), replica);
-        // ZooKeeper's leader pings every half tick; the failure detector counts half ticks.
-        let half_tick = config.tick / 2;
-        peer.tick = Some(half_tick..half_tick);
-        peer.silent_ticks_max = 2 * config.sync_limit_ticks.max(1);
-        peer.silent_ticks_max_joining = 2 * config.init_limit_ticks.max(1);
-        peer.apply_sink = Some(Id::from(APPLY_SINK));
+        let settings = config.peer_settings();
+        let peer = settings.peer();
+        let durable_for_trace = trace.as_ref().map(|_| recovered.clone());
         let disk = DiskImage::new(&recovered);
         let started = Instant::now();
         let mut out = Out::new();
-        let state = Cow::Owned(peer.on_start(Id::from(me.0 as usize), &Some(recovered), &mut out));
+        let state = Cow::Owned(peer.on_start(id_of(me), &Some(recovered), &mut out));
+        let commands: Vec<PeerCommand> = out.into_iter().collect();
+        if let (Some(writer), Some(durable)) = (trace.as_mut(), durable_for_trace) {
+            let line = TraceLine::Start {
+                settings,
+                durable,
+                commands: commands.iter().map(TracedCommand::of).collect(),
+            };
+            if let Err(error) = writer.write(&line) {
+                tracing::error!(%error, "cannot write the trace; tracing stops");
+                trace = None;
+            }
+        }
         let mut core = Core {
             peer,
             state,
@@ -292,9 +328,11 @@ impl Core {
             batch_arrivals: Vec::new(),
             statistics: Statistics::default(),
             snapshot_due_at_txns: 0,
+            trace,
+            steps: 0,
         };
         core.snapshot_due_at_txns = snapshot_due_at(core.config.snapshot_interval_txns);
-        core.route(out);
+        core.route(commands);
         core
     }
 
@@ -312,15 +350,35 @@ impl Core {
         self.state.is_serving()
     }
 
-    /// Runs one peer handler and routes its commands.
-    fn step(
-        &mut self,
-        handler: impl FnOnce(&Peer<Replica>, &mut Cow<PeerState<Replica>>, &mut Out<Peer<Replica>>),
-    ) {
+    /// Hands one event to the peer, records the step when tracing, and routes its commands.
+    fn step(&mut self, event: TraceEvent) -> Answer {
         let was_serving = self.state.is_serving();
         let mode_before = self.mode();
+        let recorded_event = self
+            .trace
+            .as_ref()
+            .map(|_| serde_json::to_value(&event).expect("events serialize"));
         let mut out = Out::new();
-        handler(&self.peer, &mut self.state, &mut out);
+        let answer = trace::dispatch(&self.peer, &mut self.state, event, &mut out);
+        assert!(
+            matches!(self.state, Cow::Owned(_)),
+            "the driver's peer state stays owned"
+        );
+        let commands: Vec<PeerCommand> = out.into_iter().collect();
+        if let (Some(writer), Some(event)) = (self.trace.as_mut(), recorded_event) {
+            let line = TraceLine::Step {
+                step: self.steps,
+                event,
+                commands: commands.iter().map(TracedCommand::of).collect(),
+                answer: answer.traced(),
+                leading_epoch: self.state.established_epoch().map(|epoch| epoch.0),
+            };
+            if let Err(error) = writer.write(&line) {
+                tracing::error!(%error, "cannot write the trace; tracing stops");
+                self.trace = None;
+            }
+        }
+        self.steps += 1;
         let mode = self.mode();
         if mode != mode_before {
             tracing::info!(
@@ -331,11 +389,7 @@ impl Core {
                 "peer role changed"
             );
         }
-        assert!(
-            matches!(self.state, Cow::Owned(_)),
-            "the driver's peer state stays owned"
-        );
-        self.route(out);
+        self.route(commands);
         if was_serving && !self.state.is_serving() {
             self.stopped_serving();
         }
@@ -346,6 +400,17 @@ impl Core {
                 last_zxid = %self.state.durable.last_zxid(),
                 "serving clients"
             );
+        }
+        answer
+    }
+
+    /// Records a driver milestone in the trace, if there is one.
+    fn trace_line(&mut self, line: TraceLine) {
+        if let Some(writer) = self.trace.as_mut() {
+            if let Err(error) = writer.write(&line) {
+                tracing::error!(%error, "cannot write the trace; tracing stops");
+                self.trace = None;
+            }
         }
     }
 
@@ -366,8 +431,8 @@ impl Core {
         self.pending_writes.clear();
     }
 
-    fn route(&mut self, out: Out<Peer<Replica>>) {
-        for command in out {
+    fn route(&mut self, commands: Vec<PeerCommand>) {
+        for command in commands {
             match command {
                 Command::Save(durable) => {
                     // Every Save carries the peer's whole durable state, so the batch's last
@@ -530,11 +595,13 @@ impl Core {
                         "synchronising with the leader"
                     );
                 }
-                let me = id_of(self.config.me);
-                self.step(|peer, state, out| peer.on_msg(me, state, id_of(from), message, out));
+                self.step(TraceEvent::Message {
+                    from: usize::from(id_of(from)),
+                    message,
+                });
             }
             Event::Peer(PeerEvent::Disconnected { server }) => {
-                self.step(|peer, state, out| peer.on_peer_disconnected(state, server, out));
+                self.step(TraceEvent::PeerDisconnected { server });
             }
         }
     }
@@ -553,30 +620,57 @@ impl Core {
             .filter(|(_, deadline)| **deadline <= now)
             .map(|(timer, _)| *timer)
             .collect();
-        let me = Id::from(self.config.me.0 as usize);
         for timer in due {
             self.timers.remove(&timer);
-            self.step(|peer, state, out| peer.on_timeout(me, state, &timer, out));
+            self.step(TraceEvent::Timeout { timer });
         }
         let now_ms = self.now_ms();
-        self.step(|peer, state, out| peer.on_session_clock(state, now_ms, out));
+        self.step(TraceEvent::SessionClock { now_ms });
     }
 
     /// The leader's housekeeping round (ZooKeeper's ContainerManager): the peer proposes the
     /// deletion of emptied containers and expired TTL nodes, judged at the wall time now.
     pub fn housekeeping(&mut self) {
         let wall_time_ms = wall_clock_ms();
-        self.step(|peer, state, out| peer.on_housekeeping_clock(state, wall_time_ms, out));
+        self.step(TraceEvent::Housekeeping { wall_time_ms });
     }
 
     /// Makes the batch durable, then releases everything it produced, in order.
     pub fn flush(&mut self) -> io::Result<()> {
+        let before_step = self.steps;
+        if self.config.driver_mutation == Some(DriverMutation::SendBeforeSync) {
+            // Seeded bug for trace validation: the batch leaves before it is durable.
+            self.release(before_step);
+            self.make_durable(before_step)?;
+        } else {
+            self.make_durable(before_step)?;
+            self.release(before_step);
+        }
+        self.snapshot_if_due()?;
+        if let Some(writer) = self.trace.as_mut() {
+            if let Err(error) = writer.flush() {
+                tracing::error!(%error, "cannot write the trace; tracing stops");
+                self.trace = None;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes and syncs what the batch's steps (all before `before_step`) saved.
+    fn make_durable(&mut self, before_step: u64) -> io::Result<()> {
         if std::mem::take(&mut self.batch_saves) {
             let plan = self.disk.plan(&self.state.durable);
             if !plan.is_empty() {
                 self.durability.persist(&plan)?;
             }
         }
+        self.trace_line(TraceLine::Persisted { before_step });
+        Ok(())
+    }
+
+    /// Sends what the batch's steps (all before `before_step`) produced: peer messages,
+    /// replies, notifications and closes.
+    fn release(&mut self, before_step: u64) {
         self.batch_outcomes.clear();
         if let Some(peers) = &self.peers {
             for (server, message) in self.batch_peer_outbound.drain(..) {
@@ -585,7 +679,6 @@ impl Core {
         } else if !self.batch_peer_outbound.is_empty() {
             unreachable!("a standalone peer sends nothing to peers");
         }
-        self.snapshot_if_due()?;
         let now = Instant::now();
         for arrived in self.batch_arrivals.drain(..) {
             self.statistics
@@ -606,7 +699,7 @@ impl Core {
                 self.watches.remove_watcher(&connection);
             }
         }
-        Ok(())
+        self.trace_line(TraceLine::Released { before_step });
     }
 
     /// Compacts the history into a snapshot once it holds the due number of txns, and has
@@ -618,7 +711,7 @@ impl Core {
         {
             return Ok(());
         }
-        let Some(snapshot) = self.peer.compact(self.state.to_mut()) else {
+        let Answer::Compacted(Some(snapshot)) = self.step(TraceEvent::Compact) else {
             return Ok(());
         };
         self.disk.compacted(&self.state.durable);

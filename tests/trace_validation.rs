@@ -1,0 +1,114 @@
+//! Trace validation: an ensemble of real processes, each writing `server --trace`, is run
+//! through writes, a leader kill -9 and restarts; then every run of every member is replayed
+//! through the model peer (the same commands, answers and leadership at every step, and no
+//! message released before the sync of its step's save), and the cross-server properties are
+//! checked on what the runs delivered. A driver that sends before it syncs must fail it.
+
+mod support;
+
+use std::time::Duration;
+use support::ensemble::Ensemble;
+use zabkeeper::server::trace::{check_ensemble, replay, RunSummary};
+use zookeeper_client as zk;
+
+fn open() -> zk::CreateOptions<'static> {
+    zk::CreateMode::Persistent.with_acls(zk::Acls::anyone_all())
+}
+
+async fn connect(cluster: &str) -> zk::Client {
+    zk::Client::connector()
+        .with_session_timeout(Duration::from_secs(20))
+        .connect(cluster)
+        .await
+        .unwrap_or_else(|error| panic!("connects to {cluster}: {error}"))
+}
+
+fn blocking<T>(work: impl FnOnce() -> T) -> T {
+    tokio::task::block_in_place(work)
+}
+
+/// Creates `count` nodes under `prefix`, retrying each until acknowledged (a write in flight
+/// when its server dies has an unknown outcome, so a retry may find it there).
+async fn write_nodes(client: &zk::Client, prefix: &str, count: usize) {
+    for index in 0..count {
+        let path = format!("{prefix}-{index}");
+        let mut attempts = 0;
+        loop {
+            match client.create(&path, b"traced", &open()).await {
+                Ok(_) | Err(zk::Error::NodeExists) => break,
+                Err(error) => {
+                    attempts += 1;
+                    assert!(attempts < 200, "{path} never acknowledged: {error}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        }
+    }
+}
+
+/// Every run of every member, replayed; the first replay failure is returned as is.
+fn replay_all(ensemble: &Ensemble) -> Result<Vec<RunSummary>, String> {
+    let mut runs = Vec::new();
+    for member in &ensemble.members {
+        runs.extend(replay(&member.trace_path())?);
+    }
+    Ok(runs)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_traced_step_of_an_ensemble_through_crashes_is_the_models_step() {
+    let mut ensemble = blocking(|| Ensemble::start_traced(3, None));
+    let client = connect(&ensemble.connect_string()).await;
+    write_nodes(&client, "/first", 20).await;
+
+    let old_leader = ensemble.leader().expect("a leader");
+    ensemble.members[old_leader].kill();
+    blocking(|| ensemble.wait_until_established());
+    write_nodes(&client, "/second", 20).await;
+
+    ensemble.members[old_leader].start();
+    let leader = blocking(|| ensemble.wait_until_established());
+    let follower = (leader + 1) % 3;
+    ensemble.members[follower].kill();
+    write_nodes(&client, "/third", 20).await;
+    ensemble.members[follower].start();
+    blocking(|| ensemble.wait_until_established());
+    let caught_up = connect(&ensemble.members[follower].address()).await;
+    caught_up.sync("/").await.expect("sync");
+    assert!(caught_up
+        .check_stat("/third-19")
+        .await
+        .expect("exists")
+        .is_some());
+    drop(caught_up);
+    drop(client);
+
+    for member in &mut ensemble.members {
+        member.kill();
+    }
+    let runs = replay_all(&ensemble).unwrap_or_else(|failure| panic!("{failure}"));
+    // Three first runs, the old leader's and the follower's second runs.
+    assert_eq!(runs.len(), 5, "{runs:#?}");
+    assert!(runs.iter().all(|run| run.steps > 0));
+    let led: usize = runs.iter().map(|run| run.led_epochs.len()).sum();
+    assert!(led >= 2, "two leaderships at least: {runs:#?}");
+    let delivered: usize = runs.iter().flat_map(|run| &run.delivered).map(Vec::len).sum();
+    assert!(delivered >= 60, "the writes were delivered: {delivered}");
+    check_ensemble(&runs).unwrap_or_else(|failure| panic!("{failure}"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_driver_that_sends_before_it_syncs_fails_the_trace_validation() {
+    let mut ensemble = blocking(|| Ensemble::start_traced(3, Some("send-before-sync")));
+    let client = connect(&ensemble.connect_string()).await;
+    write_nodes(&client, "/unsafe", 10).await;
+    drop(client);
+    for member in &mut ensemble.members {
+        member.kill();
+    }
+    let failure = replay_all(&ensemble).expect_err("the broken driver is caught");
+    assert!(
+        failure.contains("released before the sync"),
+        "caught for the wrong reason: {failure}"
+    );
+}
