@@ -92,7 +92,11 @@ async fn every_traced_step_of_an_ensemble_through_crashes_is_the_models_step() {
     assert!(runs.iter().all(|run| run.steps > 0));
     let led: usize = runs.iter().map(|run| run.led_epochs.len()).sum();
     assert!(led >= 2, "two leaderships at least: {runs:#?}");
-    let delivered: usize = runs.iter().flat_map(|run| &run.delivered).map(Vec::len).sum();
+    let delivered: usize = runs
+        .iter()
+        .flat_map(|run| &run.delivered)
+        .map(Vec::len)
+        .sum();
     assert!(delivered >= 60, "the writes were delivered: {delivered}");
     check_ensemble(&runs).unwrap_or_else(|failure| panic!("{failure}"));
 }
