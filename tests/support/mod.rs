@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod ensemble;
+pub mod history;
 pub mod proxy;
 
 use std::io::Write;
