@@ -2,7 +2,9 @@
 # Real ZooKeeper clients against Zabkeeper, with Apache ZooKeeper 3.8 as the reference:
 #  - a zkCli.sh script run against both servers, outputs compared (times, zxids, session ids
 #    normalised away), and the same for the C client's shell cli_mt;
-#  - kazoo 2.11.0's own test_client.py and test_lock.py against Zabkeeper.
+#  - kazoo 2.11.0's own test_client.py and test_lock.py against a standalone Zabkeeper, and
+#    test_election.py, test_lock.py and test_client.py against a 3-server Zabkeeper ensemble
+#    (the hosts list names all three).
 # Needs Debian's zookeeper and zookeeper-bin packages (.ci/run installs them) and python3.
 # Every server it starts is stopped when it exits.
 set -euo pipefail
@@ -11,8 +13,10 @@ shared=${SHARED:-$(cd .. && pwd)/shared}
 work=$(mktemp -d)
 zabkeeper_port=24181
 zookeeper_port=24182
+ensemble_pids=()
 cleanup() {
   [ -n "${zabkeeper_pid:-}" ] && kill "$zabkeeper_pid" 2>/dev/null || true
+  for pid in "${ensemble_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   bash "$shared/tools/apache-zk.sh" stop "$work/zk" 2>/dev/null || true
   rm -rf "$work"
 }
@@ -57,3 +61,29 @@ echo "== kazoo 2.11.0: test_client.py and test_lock.py against Zabkeeper"
 # The tests skipped (they need kazoo's managed cluster) are listed with reasons in
 # tests/kazoo/SKIPPED.md.
 SHARED="$shared" bash tests/kazoo/run.sh "127.0.0.1:$zabkeeper_port"
+
+echo "== kazoo 2.11.0: test_election.py, test_lock.py and test_client.py against a 3-server Zabkeeper ensemble"
+hosts=""
+for id in 1 2 3; do
+  mkdir -p "$work/ensemble$id/data"
+  echo "$id" > "$work/ensemble$id/data/myid"
+  cat > "$work/ensemble$id/zoo.cfg" <<CFG
+tickTime=2000
+initLimit=10
+syncLimit=5
+dataDir=$work/ensemble$id/data
+clientPort=$((24280 + id))
+clientPortAddress=127.0.0.1
+maxClientCnxns=0
+4lw.commands.whitelist=*
+server.1=127.0.0.1:24381:24481
+server.2=127.0.0.1:24382:24482
+server.3=127.0.0.1:24383:24483
+CFG
+  target/debug/zabkeeper server --config "$work/ensemble$id/zoo.cfg" 2> "$work/ensemble$id/server.log" &
+  ensemble_pids+=($!)
+  hosts="$hosts${hosts:+,}127.0.0.1:$((24280 + id))"
+done
+for id in 1 2 3; do wait_for $((24280 + id)); done
+KAZOO_TESTS="test_election.py test_lock.py test_client.py" SHARED="$shared" \
+  bash tests/kazoo/run.sh "$hosts"

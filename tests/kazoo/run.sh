@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# kazoo's own test modules (test_client.py, test_lock.py) from its PyPI source distribution,
-# pointed at an already running server through ../shared/tools/kazoo_external.py.
-#   tests/kazoo/run.sh HOST:PORT [pytest args...]
+# kazoo's own test modules (test_client.py and test_lock.py unless KAZOO_TESTS names others)
+# from its PyPI source distribution, pointed at already running servers through
+# ../shared/tools/kazoo_external.py.
+#   [KAZOO_TESTS="test_election.py ..."] tests/kazoo/run.sh HOST:PORT[,HOST:PORT...] [pytest args...]
 # Tests that need a multi-server ensemble, TLS, SASL or stopping the server are skipped by the
 # plugin; SKIPPED.md lists them with the reason.
 set -euo pipefail
@@ -18,6 +19,10 @@ if [ ! -x "$cache/venv/bin/pytest" ]; then
   "$cache/venv/bin/pip" install -q -e "$cache/kazoo-2.11.0[test]" 'pyopenssl<24.3'
 fi
 cd "$cache/kazoo-2.11.0"
+modules=()
+for module in ${KAZOO_TESTS:-test_client.py test_lock.py}; do
+  modules+=("kazoo/tests/$module")
+done
 CI=true ZOOKEEPER_VERSION=3.8.0 ZK_EXTERNAL_HOSTS="$hosts" PYTHONPATH="$shared/tools" \
   timeout 900 "$cache/venv/bin/pytest" -p kazoo_external -q \
-  kazoo/tests/test_client.py kazoo/tests/test_lock.py "$@"
+  "${modules[@]}" "$@"
