@@ -3,7 +3,7 @@
 //! ```text
 //! zabkeeper server                    # 127.0.0.1:2181, data in ./zabkeeper-data
 //! zabkeeper server --config zoo.cfg   # ZooKeeper's configuration file, unchanged
-//! zabkeeper bench --server 127.0.0.1:2181   # write and read throughput of any ZooKeeper
+//! zabkeeper bench --server 127.0.0.1:2181 --workload write   # any ZooKeeper's throughput
 //! ```
 
 use clap::{Parser, Subcommand};
@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 use tokio::net::TcpListener;
-use zabkeeper::bench::{self, BenchPlan};
+use zabkeeper::bench::{self, BenchPlan, Workload};
 use zabkeeper::config::{load_config, Endpoint, Ensemble, Host, LoadedConfig, ServerConfig};
 use zabkeeper::models::ServerId;
 use zabkeeper::quorum::frame::QUORUM_FRAME_BYTES_MAX_DEFAULT;
@@ -62,27 +62,34 @@ enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
-    /// Measures write and read throughput of a ZooKeeper-compatible server.
+    /// Measures throughput and latency of any ZooKeeper-protocol server: SESSIONS sessions
+    /// each keep OUTSTANDING requests in flight for SECONDS.
     Bench {
+        /// A connect string: one server, or every server of an ensemble comma-separated.
         #[arg(long, default_value = "127.0.0.1:2181")]
         server: String,
         #[arg(long, default_value_t = 16)]
-        clients: usize,
-        /// Creates per client.
-        #[arg(long, default_value_t = 1000)]
-        writes: usize,
+        sessions: usize,
+        #[arg(long, default_value_t = 8)]
+        outstanding: usize,
+        #[arg(long, value_enum, default_value_t = Workload::Mix)]
+        workload: Workload,
         #[arg(long, default_value_t = 10)]
-        read_seconds: u64,
+        seconds: u64,
         #[arg(long, default_value_t = 100)]
         payload_bytes: usize,
+        /// Existing znodes that reads and writes go to.
+        #[arg(long, default_value_t = 1000)]
+        znodes: usize,
     },
 }
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+                tracing_subscriber::EnvFilter::new("info,zookeeper_client=warn")
+            }),
         )
         .with_writer(std::io::stderr)
         // Colours only for a person at a terminal; log files and collectors get plain text.
@@ -99,16 +106,20 @@ fn main() -> ExitCode {
         Command::Status { config } => run_status(config),
         Command::Bench {
             server,
-            clients,
-            writes,
-            read_seconds,
+            sessions,
+            outstanding,
+            workload,
+            seconds,
             payload_bytes,
+            znodes,
         } => run_bench(BenchPlan {
             server,
-            clients,
-            writes_per_client: writes,
-            read_duration: std::time::Duration::from_secs(read_seconds),
+            sessions,
+            outstanding,
+            workload,
+            duration: Duration::from_secs(seconds),
             payload_bytes,
+            znodes,
         }),
     }
 }
@@ -126,17 +137,23 @@ fn run_bench(plan: BenchPlan) -> ExitCode {
     };
     match runtime.block_on(bench::run(&plan)) {
         Ok(report) => {
+            let milliseconds = |duration: Duration| duration.as_secs_f64() * 1000.0;
             println!(
-                "server {} clients {} payload {} B: writes {} in {:.2} s = {:.0}/s; reads {} in {:.2} s = {:.0}/s",
+                "{:?} on {}: {} sessions x {} outstanding, {} B: {:.0} ops/s ({} in {:.1} s, {} failed); latency p50 {:.2} ms p99 {:.2} ms p999 {:.2} ms; longest gap {:.0} ms from {:.1} s",
+                plan.workload,
                 plan.server,
-                plan.clients,
+                plan.sessions,
+                plan.outstanding,
                 plan.payload_bytes,
-                report.writes,
-                report.write_seconds,
-                report.writes_per_second(),
-                report.reads,
-                report.read_seconds,
-                report.reads_per_second()
+                report.per_second(),
+                report.acknowledged,
+                report.seconds,
+                report.failed,
+                milliseconds(report.percentile(0.5)),
+                milliseconds(report.percentile(0.99)),
+                milliseconds(report.percentile(0.999)),
+                milliseconds(report.longest_gap),
+                report.longest_gap_began.as_secs_f64(),
             );
             ExitCode::SUCCESS
         }

@@ -74,6 +74,24 @@ async fn three_voters_elect_a_leader_and_writes_through_any_member_are_read_ever
     assert!(ensemble.members[leader]
         .four_letter_word("mntr")
         .contains("zk_synced_followers\t2"));
+    // `zabkeeper status` answers for each member as zkServer.sh status does.
+    for (index, member) in ensemble.members.iter().enumerate() {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_zabkeeper"))
+            .args(["status", "--config"])
+            .arg(member.config_path())
+            .output()
+            .expect("zabkeeper status runs");
+        let mode = if index == leader {
+            "leader"
+        } else {
+            "follower"
+        };
+        assert!(output.status.success());
+        assert!(
+            String::from_utf8_lossy(&output.stdout).ends_with(&format!("Mode: {mode}\n")),
+            "{output:?}"
+        );
+    }
     for member in &ensemble.members {
         let client = connect(&member.address()).await;
         let path = format!("/written-through-{}", member.id);
