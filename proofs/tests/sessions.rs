@@ -32,7 +32,7 @@ fn check(config: SessionModelConfig) -> SearchReport {
 #[test]
 fn session_expiry_removes_ephemerals_everywhere() {
     let report = check(SessionModelConfig::three_voters());
-    assert_eq!(report.unique_states, 28_697);
+    assert_eq!(report.unique_states, 28_219);
 }
 
 /// Epoch 1 ended with the session's close logged on one server only; the run's first leader
@@ -45,7 +45,7 @@ fn session_close_in_flight_at_a_leader_change() {
         ..SessionModelConfig::three_voters()
     };
     let report = check(config);
-    assert_eq!(report.unique_states, 8_439);
+    assert_eq!(report.unique_states, 8_189);
 }
 
 /// Server 0 starts from a snapshot, server 1 with the same txn logged, server 2 empty: a
@@ -58,7 +58,7 @@ fn snapshot_sync_and_session_expiry() {
         ..SessionModelConfig::three_voters()
     };
     let report = check(config);
-    assert_eq!(report.unique_states, 8_757);
+    assert_eq!(report.unique_states, 8_465);
 }
 
 /// ZOOKEEPER-1208: a leader that forgets a session is closing lets a racing create outlive it.

@@ -33,14 +33,40 @@ impl<M: StateMachine> Peer<M> {
         is_observer: bool,
         out: &mut Out<Self>,
     ) {
+        if let Role::Looking(_) = state.role {
+            // This server may be about to lead: the learner decided first.
+            state
+                .to_mut()
+                .follower_infos_while_looking
+                .insert(from, (accepted_epoch, is_observer));
+            return;
+        }
         if Self::leadership(state).is_none() {
             return;
         }
-        if is_observer != self.membership.is_observer(from) {
-            // A learner must join as what the configuration says it is.
+        let state = state.to_mut();
+        if !self.connect_learner(state, from, accepted_epoch, is_observer) {
             return;
         }
-        let state = state.to_mut();
+        match Self::leadership_mut(state).epoch {
+            Some(epoch) => out.send(id_of(from), PeerMessage::LeaderInfo { new_epoch: epoch }),
+            None => self.maybe_choose_epoch(state, out),
+        }
+    }
+
+    /// Records a learner's FOLLOWERINFO on this leader; false when it claims to be what the
+    /// configuration says it is not.
+    pub(crate) fn connect_learner(
+        &self,
+        state: &mut PeerState<M>,
+        from: ServerId,
+        accepted_epoch: Epoch,
+        is_observer: bool,
+    ) -> bool {
+        if is_observer != self.membership.is_observer(from) {
+            // A learner must join as what the configuration says it is.
+            return false;
+        }
         let leadership = Self::leadership_mut(state);
         leadership.heard.insert(from);
         // A learner that reconnects starts its link over.
@@ -53,10 +79,7 @@ impl<M: StateMachine> Peer<M> {
                 ping_outstanding: false,
             },
         );
-        match leadership.epoch {
-            Some(epoch) => out.send(id_of(from), PeerMessage::LeaderInfo { new_epoch: epoch }),
-            None => self.maybe_choose_epoch(state, out),
-        }
+        true
     }
 
     /// Discovery: once a quorum has connected, propose an epoch above every accepted epoch, make

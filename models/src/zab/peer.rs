@@ -9,7 +9,7 @@ use super::role::{LeaderPhase, Leadership, Learner, LearnerPhase, LinkPhase, Rol
 use crate::election::{
     answer_when_established, Election, ElectionAction, Membership, ServerState, Vote,
 };
-use crate::ids::{ServerId, Zxid};
+use crate::ids::{Epoch, ServerId, Zxid};
 use crate::mutation::Mutations;
 use serde::{Deserialize, Serialize};
 use stateright::actor::{Actor, Id, Out};
@@ -107,6 +107,11 @@ pub struct Peer<M> {
     /// vote resends, no pings, no giving up on a silent leader or quorum. Only model-checking
     /// configurations that study the other phases in isolation do that.
     pub tick: Option<Range<Duration>>,
+    /// The tick while LOOKING, when it resends its vote (ZooKeeper's notification timeout,
+    /// which starts at 200 ms): shorter than the failure detector's, because two servers that
+    /// start looking at once can each take the other's first vote while still following,
+    /// and only a resend tells them. Ignored without `tick`.
+    pub looking_tick: Range<Duration>,
     /// Ticks in a row without hearing from the other side (a learner from its leader, a
     /// leader from a quorum) before the peer gives up and elects again, once broadcasting:
     /// ZooKeeper's syncLimit. At least 1.
@@ -157,6 +162,10 @@ pub struct PeerState<M: StateMachine> {
     pub waiting_syncs: BTreeMap<u64, Id>,
     /// The token of the next sync this learner forwards.
     pub next_sync_token: u64,
+    /// FOLLOWERINFO (accepted epoch, observer or not) from servers that decided to follow this
+    /// one while it was still LOOKING: it takes them up if it goes on to lead, instead of
+    /// leaving its learners to ask again at their next tick. The latest per server counts.
+    pub follower_infos_while_looking: BTreeMap<ServerId, (Epoch, bool)>,
 }
 
 pub fn id_of(server: ServerId) -> Id {
@@ -213,6 +222,7 @@ impl<M: StateMachine> Peer<M> {
             diff_window: None,
             tick: Some(Duration::from_millis(2000)..Duration::from_millis(2000)),
             settle: Duration::from_millis(200)..Duration::from_millis(200),
+            looking_tick: Duration::from_millis(200)..Duration::from_millis(200),
             silent_ticks_max: 1,
             silent_ticks_max_joining: 1,
             election_mode: ElectionMode::Fast,
@@ -232,6 +242,18 @@ impl<M: StateMachine> Peer<M> {
     }
 
     /// Leaves whatever role the peer had and starts a new election.
+    /// Arms the tick for the role the peer has now: resending votes while LOOKING, detecting
+    /// failures otherwise. Re-arming a set timer only moves its deadline.
+    pub(crate) fn arm_tick(&self, role: &Role, out: &mut Out<Self>) {
+        if let Some(tick) = &self.tick {
+            let period = match role {
+                Role::Looking(_) => self.looking_tick.clone(),
+                Role::Learning(_) | Role::Leading(_) => tick.clone(),
+            };
+            out.set_timer(PeerTimer::Tick, period);
+        }
+    }
+
     pub(crate) fn start_looking(&self, state: &mut PeerState<M>, out: &mut Out<Self>) {
         let own_vote = self
             .membership
@@ -246,6 +268,7 @@ impl<M: StateMachine> Peer<M> {
         );
         state.election_epoch = election.election_epoch;
         state.role = Role::Looking(election);
+        self.arm_tick(&state.role, out);
         state.preparation = None;
         if self.session_clock.is_some() {
             out.cancel_timer(PeerTimer::SessionClock);
@@ -254,6 +277,7 @@ impl<M: StateMachine> Peer<M> {
         state.waiting_clients.clear();
         state.touched_sessions.clear();
         state.waiting_syncs.clear();
+        state.follower_infos_while_looking.clear();
         out.cancel_timer(PeerTimer::Settle);
         match self.election_mode {
             ElectionMode::Fast => self.perform_election_actions(state, actions, out),
@@ -347,6 +371,12 @@ impl<M: StateMachine> Peer<M> {
             heard: BTreeSet::new(),
             silent_ticks: 0,
         });
+        self.arm_tick(&state.role, out);
+        for (learner, (accepted_epoch, is_observer)) in
+            std::mem::take(&mut state.follower_infos_while_looking)
+        {
+            self.connect_learner(state, learner, accepted_epoch, is_observer);
+        }
         // A one-server ensemble is its own quorum.
         self.maybe_choose_epoch(state, out);
     }
@@ -359,6 +389,7 @@ impl<M: StateMachine> Peer<M> {
         out: &mut Out<Self>,
     ) {
         let is_observer = self.membership.is_observer(self.me);
+        state.follower_infos_while_looking.clear();
         state.role = Role::Learning(Learner {
             leader: vote.leader,
             is_observer,
@@ -369,6 +400,7 @@ impl<M: StateMachine> Peer<M> {
             heard_from_leader: true,
             silent_ticks: 0,
         });
+        self.arm_tick(&state.role, out);
         out.send(
             id_of(vote.leader),
             PeerMessage::FollowerInfo {
@@ -745,11 +777,9 @@ impl<M: StateMachine> Actor for Peer<M> {
             touched_sessions: BTreeSet::new(),
             waiting_syncs: BTreeMap::new(),
             next_sync_token: 0,
+            follower_infos_while_looking: BTreeMap::new(),
         };
         self.start_looking(&mut state, out);
-        if let Some(tick) = &self.tick {
-            out.set_timer(PeerTimer::Tick, tick.clone());
-        }
         state
     }
 
@@ -864,9 +894,7 @@ impl<M: StateMachine> Actor for Peer<M> {
                 }
             }
             PeerTimer::Tick => {
-                if let Some(tick) = &self.tick {
-                    out.set_timer(PeerTimer::Tick, tick.clone());
-                }
+                self.arm_tick(&state.role, out);
                 self.on_tick(state, out);
             }
         }

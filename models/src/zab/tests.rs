@@ -485,3 +485,33 @@ fn a_learner_still_in_discovery_asks_its_leader_again_at_every_tick() {
         .into_iter()
         .any(|command| matches!(command, Command::Send(_, PeerMessage::FollowerInfo { .. }))));
 }
+
+#[test]
+fn followerinfo_reaching_a_server_still_looking_is_taken_up_when_it_leads() {
+    let leader = peer(0);
+    let mut out = Out::new();
+    let mut state = leader.on_start(Id::from(0), &None, &mut out);
+    // Server 1 decided first: its FOLLOWERINFO arrives while server 0 still looks.
+    let commands = step(
+        &leader,
+        &mut state,
+        1,
+        PeerMessage::FollowerInfo {
+            accepted_epoch: Epoch(0),
+            is_observer: false,
+        },
+    );
+    assert!(commands.is_empty(), "a LOOKING server answers nothing");
+    let mut state = Cow::Owned(state);
+    let mut out = Out::new();
+    leader.on_random(Id::from(0), &mut state, &ServerId(0), &mut out);
+    let commands: Vec<_> = out.into_iter().collect();
+    assert!(
+        commands.iter().any(|command| matches!(
+            command,
+            Command::Send(to, PeerMessage::LeaderInfo { new_epoch: Epoch(1) }) if *to == Id::from(1)
+        )),
+        "with server 1 it has a quorum and proposes epoch 1 at once: {commands:?}"
+    );
+    assert!(state.follower_infos_while_looking.is_empty());
+}
