@@ -79,7 +79,7 @@ impl Harness {
     fn with_snapshot_interval(snapshot_interval_txns: u64) -> Harness {
         let mut harness = Harness::electing(snapshot_interval_txns);
         // The single voter decides after FLE's finalize wait.
-        std::thread::sleep(Duration::from_millis(250));
+        std::thread::sleep(crate::server::trace::FINALIZE_WAIT + Duration::from_millis(20));
         harness.core.on_clock();
         harness.core.flush().expect("persists");
         assert!(
@@ -443,4 +443,31 @@ fn four_letter_words_about_the_server_wait_until_it_serves() {
     );
     assert_eq!(answer(2, FourLetterWord::Ruok), "imok");
     assert_eq!(answer(3, FourLetterWord::Isro), "null");
+}
+
+#[test]
+fn a_handshake_during_the_election_is_held_and_answered_once_the_server_serves() {
+    let mut harness = Harness::electing(100_000);
+    harness.open(1);
+    harness.core.handle(Event::Connect {
+        connection: 1,
+        request: ConnectRequest {
+            protocol_version: 0,
+            last_zxid_seen: 0,
+            timeout_ms: 30_000,
+            session_id: 0,
+            password: vec![0; 16],
+            read_only: Some(false),
+        },
+    });
+    assert!(
+        harness.flush().is_empty(),
+        "neither answered nor closed while electing"
+    );
+    std::thread::sleep(crate::server::trace::FINALIZE_WAIT + Duration::from_millis(20));
+    harness.core.on_clock();
+    match harness.flush().as_slice() {
+        [Outbound::Connected(response)] => assert_ne!(response.session_id, 0),
+        other => panic!("expected the handshake's answer, got {other:?}"),
+    }
 }

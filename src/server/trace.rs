@@ -26,6 +26,16 @@ use zabkeeper_models::{ServerId, SessionId};
 /// Where a peer sends the outcome of every applied txn (its driver).
 pub const APPLY_SINK: usize = usize::MAX;
 
+/// FLE's finalizeWait: how long a quorum's agreement must stand before the peer decides. It
+/// only guards against a better vote still in flight, and notifications between members cross
+/// a LAN in well under a millisecond; ZooKeeper's 200 ms would be most of a failover.
+pub const FINALIZE_WAIT: Duration = Duration::from_millis(50);
+
+/// How often a LOOKING server resends its vote (ZooKeeper starts its notification timeout
+/// at 200 ms): when two servers lose their leader at once, each may answer the other's first
+/// vote while still following, and the election waits for this resend.
+pub const VOTE_RESEND_INTERVAL: Duration = Duration::from_millis(100);
+
 /// Everything that shapes a peer: the driver builds its peer from this, and so does replay.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PeerSettings {
@@ -45,6 +55,8 @@ impl PeerSettings {
         // ZooKeeper's leader pings every half tick; the failure detector counts half ticks.
         let half_tick = Duration::from_millis(self.tick_ms / 2);
         peer.tick = Some(half_tick..half_tick);
+        peer.settle = FINALIZE_WAIT..FINALIZE_WAIT;
+        peer.looking_tick = VOTE_RESEND_INTERVAL..VOTE_RESEND_INTERVAL;
         peer.silent_ticks_max = 2 * self.sync_limit_ticks.max(1);
         peer.silent_ticks_max_joining = 2 * self.init_limit_ticks.max(1);
         peer.apply_sink = Some(Id::from(APPLY_SINK));

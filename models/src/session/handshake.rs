@@ -37,6 +37,11 @@ pub struct ServerView {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HandshakeDecision {
+    /// Still electing or syncing, so there is no state to serve a session from yet: hold the
+    /// handshake and decide again once the server serves. A client that reconnects during an
+    /// election (its server lost the leader) then gets its answer the moment the ensemble
+    /// serves again, not after its own retry backoff; the driver bounds the wait.
+    WaitUntilServing,
     /// Close the connection without an answer; the client retries, elsewhere if it can.
     Refuse(Refusal),
     /// Submit a createSession with this negotiated timeout; answer when it is applied.
@@ -50,8 +55,6 @@ pub enum HandshakeDecision {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Refusal {
-    /// Still electing or syncing: there is no state to serve a session from yet.
-    NotServing,
     /// The client has seen a txn this server does not have: serving it would go back in time.
     ClientIsAhead {
         last_zxid_seen: i64,
@@ -62,7 +65,7 @@ pub enum Refusal {
 /// The decision for `request` on a server in the state `server`.
 pub fn decide(config: &SessionConfig, server: ServerView, request: Handshake) -> HandshakeDecision {
     if !server.serving {
-        return HandshakeDecision::Refuse(Refusal::NotServing);
+        return HandshakeDecision::WaitUntilServing;
     }
     // Zxids are unsigned here and signed on the wire; a negative lastZxidSeen is behind all.
     if request.last_zxid_seen > 0 && request.last_zxid_seen as u64 > server.last_zxid.0 {
@@ -122,14 +125,20 @@ mod tests {
     }
 
     #[test]
-    fn a_server_that_does_not_serve_refuses_every_handshake() {
+    fn a_server_that_does_not_serve_holds_every_handshake() {
         let server = ServerView {
             serving: false,
             ..serving(Zxid::ZERO, None)
         };
         assert_eq!(
             decide(&CONFIG, server, new_session(0, 30_000)),
-            HandshakeDecision::Refuse(Refusal::NotServing)
+            HandshakeDecision::WaitUntilServing
+        );
+        let ahead = new_session(i64::MAX, 30_000);
+        assert_eq!(
+            decide(&CONFIG, server, ahead),
+            HandshakeDecision::WaitUntilServing,
+            "whether the client is ahead is known only once the server has synced"
         );
     }
 

@@ -135,8 +135,9 @@ impl Core {
             password_matches: password::password_matches(request.session_id, &request.password),
         };
         match handshake::decide(&self.config.sessions, server, handshake) {
-            HandshakeDecision::Refuse(Refusal::NotServing) => {
-                self.close(connection, "the server is not serving yet".to_string());
+            HandshakeDecision::WaitUntilServing => {
+                self.held_handshakes
+                    .push((connection, request, Instant::now()));
             }
             HandshakeDecision::Refuse(Refusal::ClientIsAhead {
                 last_zxid_seen,
@@ -176,6 +177,28 @@ impl Core {
             HandshakeDecision::Expired { session } => {
                 self.session_expired(connection, &request, session)
             }
+        }
+    }
+
+    /// Decides again on the handshakes held while the server did not serve; it serves now.
+    pub(super) fn answer_held_handshakes(&mut self) {
+        for (connection, request, _) in std::mem::take(&mut self.held_handshakes) {
+            if self.connections.contains_key(&connection) {
+                self.connect(connection, request);
+            }
+        }
+    }
+
+    /// Closes the handshakes held longer than the server may take to serve again, so that
+    /// their clients try elsewhere.
+    pub(super) fn close_stale_handshakes(&mut self, now: Instant) {
+        let hold_max = self.config.tick * HANDSHAKE_HOLD_TICKS;
+        let (stale, held): (Vec<_>, Vec<_>) = std::mem::take(&mut self.held_handshakes)
+            .into_iter()
+            .partition(|(_, _, arrived)| now.duration_since(*arrived) >= hold_max);
+        self.held_handshakes = held;
+        for (connection, _, _) in stale {
+            self.close(connection, "the server is not serving yet".to_string());
         }
     }
 

@@ -57,6 +57,11 @@ mod special_xid {
     pub const PING: i32 = -2;
 }
 
+/// How many ticks a handshake that arrived while the server did not serve is held: long
+/// enough for an election and a sync on a LAN, short enough that a client whose server stays
+/// out of the quorum moves on to another.
+const HANDSHAKE_HOLD_TICKS: u32 = 2;
+
 /// Connection ids map to actor ids above every server id (ZooKeeper ids fit in a byte).
 const CONNECTION_ID_BASE: usize = 1 << 16;
 
@@ -252,6 +257,9 @@ pub struct Core {
     watches: WatchRegistry<Watcher>,
     connections: HashMap<ConnectionId, Connection>,
     pending_writes: HashMap<(SessionId, i32), PendingWrite>,
+    /// Handshakes that arrived while the server did not serve, with when they arrived:
+    /// answered as soon as it serves, closed after [`HANDSHAKE_HOLD_TICKS`] ticks.
+    held_handshakes: Vec<(ConnectionId, ConnectRequest, Instant)>,
     /// Requests held behind their session's writes and syncs.
     order: SessionOrder<ConnectionId, (i32, RequestBody)>,
     /// The other servers of the ensemble; `None` when standalone.
@@ -317,6 +325,7 @@ impl Core {
             watches: WatchRegistry::new(),
             connections: HashMap::new(),
             pending_writes: HashMap::new(),
+            held_handshakes: Vec::new(),
             order: SessionOrder::new(),
             peers,
             batch_peer_outbound: Vec::new(),
@@ -400,6 +409,7 @@ impl Core {
                 last_zxid = %self.state.durable.last_zxid(),
                 "serving clients"
             );
+            self.answer_held_handshakes();
         }
         answer
     }
@@ -574,6 +584,8 @@ impl Core {
             }
             Event::FourLetterWord { connection, word } => self.four_letter_word(connection, word),
             Event::Closed { connection } => {
+                self.held_handshakes
+                    .retain(|(held, _, _)| *held != connection);
                 self.watches.remove_watcher(&connection);
                 self.connections.remove(&connection);
                 self.order.forget(connection);
@@ -626,6 +638,7 @@ impl Core {
         }
         let now_ms = self.now_ms();
         self.step(TraceEvent::SessionClock { now_ms });
+        self.close_stale_handshakes(now);
     }
 
     /// The leader's housekeeping round (ZooKeeper's ContainerManager): the peer proposes the
