@@ -5,28 +5,11 @@
 mod support;
 
 use std::time::Duration;
-use support::ensemble::Ensemble;
+use support::ensemble::{blocking, connect, open, Ensemble};
 use zookeeper_client as zk;
-
-fn open() -> zk::CreateOptions<'static> {
-    zk::CreateMode::Persistent.with_acls(zk::Acls::anyone_all())
-}
 
 fn ephemeral() -> zk::CreateOptions<'static> {
     zk::CreateMode::Ephemeral.with_acls(zk::Acls::anyone_all())
-}
-
-async fn connect(cluster: &str) -> zk::Client {
-    zk::Client::connector()
-        .with_session_timeout(Duration::from_secs(20))
-        .connect(cluster)
-        .await
-        .unwrap_or_else(|error| panic!("connects to {cluster}: {error}"))
-}
-
-/// Blocks the test's thread without stalling the clients' runtime.
-fn blocking<T>(work: impl FnOnce() -> T) -> T {
-    tokio::task::block_in_place(work)
 }
 
 /// Reads `path` on every running member after a sync there: the value it holds, or

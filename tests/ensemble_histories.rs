@@ -7,12 +7,8 @@
 mod support;
 
 use std::time::{Duration, Instant};
-use support::ensemble::Ensemble;
+use support::ensemble::{blocking, Ensemble};
 use support::history::Workload;
-
-fn blocking<T>(work: impl FnOnce() -> T) -> T {
-    tokio::task::block_in_place(work)
-}
 
 /// Sessions for a workload: two that move across the whole ensemble, one pinned per member.
 fn sessions(ensemble: &Ensemble) -> Vec<String> {

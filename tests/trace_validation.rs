@@ -7,25 +7,9 @@
 mod support;
 
 use std::time::Duration;
-use support::ensemble::Ensemble;
+use support::ensemble::{blocking, connect, open, Ensemble};
 use zabkeeper::server::trace::{check_ensemble, replay, RunSummary};
 use zookeeper_client as zk;
-
-fn open() -> zk::CreateOptions<'static> {
-    zk::CreateMode::Persistent.with_acls(zk::Acls::anyone_all())
-}
-
-async fn connect(cluster: &str) -> zk::Client {
-    zk::Client::connector()
-        .with_session_timeout(Duration::from_secs(20))
-        .connect(cluster)
-        .await
-        .unwrap_or_else(|error| panic!("connects to {cluster}: {error}"))
-}
-
-fn blocking<T>(work: impl FnOnce() -> T) -> T {
-    tokio::task::block_in_place(work)
-}
 
 /// Creates `count` nodes under `prefix`, retrying each until acknowledged (a write in flight
 /// when its server dies has an unknown outcome, so a retry may find it there).

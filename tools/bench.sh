@@ -141,7 +141,7 @@ bash "$shared/tools/apache-zk.sh" stop "$work/zk3"
 
 # The figures of one result line.
 field() { # setup system workload pattern
-  grep "^$1|$2|$3|" "$results" | grep -oE "$4" | head -1 | grep -oE '[0-9.]+$'
+  grep "^$1|$2|$3|" "$results" | grep -oE "$4" | head -1 | grep -oE '[0-9.]+' | tail -1
 }
 
 echo

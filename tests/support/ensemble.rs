@@ -3,12 +3,34 @@
 //! the test ends.
 
 use super::proxy::FaultProxy;
-use super::{free_port, spawn_with};
+use super::{free_port, free_ports, spawn_with};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
 use std::process::Child;
 use std::time::{Duration, Instant};
+use zookeeper_client as zk;
+
+/// A persistent node anyone may do anything with.
+pub fn open() -> zk::CreateOptions<'static> {
+    zk::CreateMode::Persistent.with_acls(zk::Acls::anyone_all())
+}
+
+/// A session on `addresses` (one member, or a connect string of several) with a 20 s timeout,
+/// long enough to outlive every failover the tests cause.
+pub async fn connect(addresses: &str) -> zk::Client {
+    zk::Client::connector()
+        .with_session_timeout(Duration::from_secs(20))
+        .connect(addresses)
+        .await
+        .unwrap_or_else(|error| panic!("connects to {addresses}: {error}"))
+}
+
+/// Blocks the test's thread (waiting for an election, killing a process) without stalling
+/// the clients' runtime.
+pub fn blocking<T>(work: impl FnOnce() -> T) -> T {
+    tokio::task::block_in_place(work)
+}
 
 /// How long an ensemble may take to elect and establish a leader in these tests.
 pub const ELECTION_WAIT: Duration = Duration::from_secs(60);
@@ -141,7 +163,14 @@ impl Ensemble {
             free_port()
         ));
         let count = voters + observers;
-        let ports: Vec<(u16, u16)> = (0..count).map(|_| (free_port(), free_port())).collect();
+        // Quorum and election ports, then client ports: all distinct.
+        let mut fresh_ports = free_ports(3 * count).into_iter();
+        let ports: Vec<(u16, u16)> = (0..count)
+            .map(|_| {
+                let quorum = fresh_ports.next().expect("enough ports");
+                (quorum, fresh_ports.next().expect("enough ports"))
+            })
+            .collect();
         let mut proxies = Vec::new();
         if proxied {
             for dialer in 0..count {
@@ -184,7 +213,7 @@ impl Ensemble {
             let data = directory.join("data");
             std::fs::create_dir_all(&data).expect("a data directory");
             std::fs::write(data.join("myid"), format!("{id}\n")).expect("myid");
-            let client_port = free_port();
+            let client_port = fresh_ports.next().expect("enough ports");
             let peer_type = if id > voters {
                 "peerType=observer\n"
             } else {

@@ -16,6 +16,7 @@
 //! - no acknowledged write is lost: a final sync+read after the test sees every acknowledged
 //!   version.
 
+use super::ensemble::{connect, open};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -76,18 +77,6 @@ pub struct Workload {
     recorder: Arc<Recorder>,
     stop: Arc<AtomicBool>,
     sessions: Vec<tokio::task::JoinHandle<zk::Client>>,
-}
-
-fn open() -> zk::CreateOptions<'static> {
-    zk::CreateMode::Persistent.with_acls(zk::Acls::anyone_all())
-}
-
-async fn connect(addresses: &str) -> zk::Client {
-    zk::Client::connector()
-        .with_session_timeout(Duration::from_secs(30))
-        .connect(addresses)
-        .await
-        .unwrap_or_else(|error| panic!("connects to {addresses}: {error}"))
 }
 
 impl Workload {
