@@ -24,9 +24,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if [ ! -f /usr/share/java/zookeeper.jar ]; then
-  echo "Apache ZooKeeper is not installed: apt-get install zookeeper zookeeper-bin netcat-openbsd" >&2
-  exit 1
+if [ ! -f /usr/share/java/zookeeper.jar ] || ! command -v nc >/dev/null; then
+  if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq zookeeper netcat-openbsd >/dev/null
+  else
+    echo "needs Apache ZooKeeper and netcat: apt-get install zookeeper netcat-openbsd" >&2
+    exit 1
+  fi
 fi
 cargo build --release --quiet --bin zabkeeper
 
