@@ -167,14 +167,7 @@ impl Harness {
         self.open(connection);
         self.core.handle(Event::Connect {
             connection,
-            request: ConnectRequest {
-                protocol_version: 0,
-                last_zxid_seen: 0,
-                timeout_ms: 30_000,
-                session_id: 0,
-                password: vec![0; 16],
-                read_only: Some(false),
-            },
+            request: new_session_request(),
         });
         match self.flush().as_slice() {
             [Outbound::Connected(response)] => {
@@ -193,6 +186,18 @@ impl Harness {
             body,
         });
         self.flush()
+    }
+}
+
+/// A handshake asking for a new session of 30 s.
+fn new_session_request() -> ConnectRequest {
+    ConnectRequest {
+        protocol_version: 0,
+        last_zxid_seen: 0,
+        timeout_ms: 30_000,
+        session_id: 0,
+        password: vec![0; 16],
+        read_only: Some(false),
     }
 }
 
@@ -451,14 +456,7 @@ fn a_handshake_during_the_election_is_held_and_answered_once_the_server_serves()
     harness.open(1);
     harness.core.handle(Event::Connect {
         connection: 1,
-        request: ConnectRequest {
-            protocol_version: 0,
-            last_zxid_seen: 0,
-            timeout_ms: 30_000,
-            session_id: 0,
-            password: vec![0; 16],
-            read_only: Some(false),
-        },
+        request: new_session_request(),
     });
     assert!(
         harness.flush().is_empty(),
