@@ -179,6 +179,39 @@ async fn killing_the_leader_elects_another_that_keeps_every_acknowledged_write_a
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_that_moves_to_another_member_keeps_its_watches() {
+    let mut ensemble = blocking(|| Ensemble::start(3, 0));
+    let client = connect(&ensemble.connect_string()).await;
+    client
+        .create("/watched", b"a", &open())
+        .await
+        .expect("create");
+    let (_, _, watcher) = client
+        .get_and_watch_data("/watched")
+        .await
+        .expect("a data watch");
+    let session = client.session_id();
+    // Kill the member the session is connected to: its client reconnects elsewhere and sets
+    // its watches again there.
+    let marker = format!("sid=0x{:x}", session.0);
+    let holding = ensemble
+        .members
+        .iter()
+        .position(|member| member.four_letter_word("cons").contains(&marker))
+        .expect("a member holds the session");
+    ensemble.members[holding].kill();
+    blocking(|| ensemble.wait_until_established());
+    let writer = connect(&ensemble.members[(holding + 1) % 3].address()).await;
+    writer.set_data("/watched", b"b", None).await.expect("set");
+    let event = tokio::time::timeout(Duration::from_secs(20), watcher.changed())
+        .await
+        .expect("the watch fires through the member the session moved to");
+    assert_eq!(event.event_type, zk::EventType::NodeDataChanged);
+    assert_eq!(event.path, "/watched");
+    assert_eq!(client.session_id(), session, "the same session");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_follower_killed_and_restarted_catches_up_with_what_it_missed() {
     let mut ensemble = blocking(|| Ensemble::start(3, 0));
     let leader = ensemble.leader().expect("a leader");
