@@ -76,6 +76,20 @@ impl Member {
             .is_some_and(|process| matches!(process.try_wait(), Ok(None)))
     }
 
+    /// Whether the member's process was started and has died since (Linux: a dead child
+    /// stays a zombie until it is waited for).
+    pub fn has_exited(&self) -> bool {
+        let Some(process) = &self.process else {
+            return false;
+        };
+        match std::fs::read_to_string(format!("/proc/{}/stat", process.id())) {
+            Ok(stat) => stat
+                .rsplit_once(')')
+                .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
+            Err(_) => true,
+        }
+    }
+
     /// What a four-letter word answers, or an empty string when nothing answers.
     pub fn four_letter_word(&self, word: &str) -> String {
         let address: SocketAddr = self.address().parse().expect("an address");
@@ -269,6 +283,9 @@ impl Ensemble {
         loop {
             if let Some(leader) = self.established_leader() {
                 return leader;
+            }
+            if let Some(dead) = self.members.iter().find(|member| member.has_exited()) {
+                panic!("server {} exited; logs:\n{}", dead.id, self.logs());
             }
             assert!(
                 Instant::now() < deadline,
