@@ -6,6 +6,7 @@ pub mod election;
 pub mod error;
 pub mod ids;
 pub mod mutation;
+pub mod recipes;
 pub mod replica;
 pub mod request;
 pub mod session;
