@@ -192,6 +192,9 @@ impl Core {
     /// Closes the handshakes held longer than the server may take to serve again, so that
     /// their clients try elsewhere.
     pub(super) fn close_stale_handshakes(&mut self, now: Instant) {
+        if self.held_handshakes.is_empty() {
+            return;
+        }
         let hold_max = self.config.tick * HANDSHAKE_HOLD_TICKS;
         let (stale, held): (Vec<_>, Vec<_>) = std::mem::take(&mut self.held_handshakes)
             .into_iter()

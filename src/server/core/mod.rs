@@ -293,7 +293,7 @@ impl Core {
         recovered: Durable<Replica>,
         durability: Box<dyn Durability>,
         peers: Option<Box<dyn PeerSender>>,
-        mut trace: Option<TraceWriter>,
+        trace: Option<TraceWriter>,
     ) -> Core {
         let me = config.me;
         let settings = config.peer_settings();
@@ -304,17 +304,11 @@ impl Core {
         let mut out = Out::new();
         let state = Cow::Owned(peer.on_start(id_of(me), &Some(recovered), &mut out));
         let commands: Vec<PeerCommand> = out.into_iter().collect();
-        if let (Some(writer), Some(durable)) = (trace.as_mut(), durable_for_trace) {
-            let line = TraceLine::Start {
-                settings,
-                durable,
-                commands: commands.iter().map(TracedCommand::of).collect(),
-            };
-            if let Err(error) = writer.write(&line) {
-                tracing::error!(%error, "cannot write the trace; tracing stops");
-                trace = None;
-            }
-        }
+        let start_line = durable_for_trace.map(|durable| TraceLine::Start {
+            settings,
+            durable,
+            commands: commands.iter().map(TracedCommand::of).collect(),
+        });
         let mut core = Core {
             peer,
             state,
@@ -341,6 +335,9 @@ impl Core {
             steps: 0,
         };
         core.snapshot_due_at_txns = snapshot_due_at(core.config.snapshot_interval_txns);
+        if let Some(line) = start_line {
+            core.trace_line(line);
+        }
         core.route(commands);
         core
     }
@@ -374,18 +371,14 @@ impl Core {
             "the driver's peer state stays owned"
         );
         let commands: Vec<PeerCommand> = out.into_iter().collect();
-        if let (Some(writer), Some(event)) = (self.trace.as_mut(), recorded_event) {
-            let line = TraceLine::Step {
+        if let Some(event) = recorded_event {
+            self.trace_line(TraceLine::Step {
                 step: self.steps,
                 event,
                 commands: commands.iter().map(TracedCommand::of).collect(),
                 answer: answer.traced(),
                 leading_epoch: self.state.established_epoch().map(|epoch| epoch.0),
-            };
-            if let Err(error) = writer.write(&line) {
-                tracing::error!(%error, "cannot write the trace; tracing stops");
-                self.trace = None;
-            }
+            });
         }
         self.steps += 1;
         let mode = self.mode();
@@ -414,10 +407,15 @@ impl Core {
         answer
     }
 
-    /// Records a driver milestone in the trace, if there is one.
+    /// Records a line in the trace, if there is one.
     fn trace_line(&mut self, line: TraceLine) {
+        self.with_trace(|writer| writer.write(&line));
+    }
+
+    /// Runs `write` on the trace writer; a failure stops tracing, not the server.
+    fn with_trace(&mut self, write: impl FnOnce(&mut TraceWriter) -> io::Result<()>) {
         if let Some(writer) = self.trace.as_mut() {
-            if let Err(error) = writer.write(&line) {
+            if let Err(error) = write(writer) {
                 tracing::error!(%error, "cannot write the trace; tracing stops");
                 self.trace = None;
             }
@@ -660,12 +658,7 @@ impl Core {
             self.release(before_step);
         }
         self.snapshot_if_due()?;
-        if let Some(writer) = self.trace.as_mut() {
-            if let Err(error) = writer.flush() {
-                tracing::error!(%error, "cannot write the trace; tracing stops");
-                self.trace = None;
-            }
-        }
+        self.with_trace(TraceWriter::flush);
         Ok(())
     }
 
