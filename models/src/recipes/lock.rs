@@ -10,8 +10,10 @@
 //! contenders too; Curator itself does not recognise kazoo's names, so a lock shared with
 //! Curator processes must use Curator's names on both sides.
 
+use super::RecipeMutations;
+
 /// What a contender asks for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum LockKind {
     /// Alone: a mutex, or a read-write lock's writer. Blocked by every earlier contender.
     Exclusive,
@@ -88,18 +90,52 @@ pub enum LockDecision {
 /// children as `getChildren` returned them (in any order; names that are not lock nodes are
 /// ignored).
 pub fn decide(mine: &str, children: &[String]) -> LockDecision {
+    decide_with(mine, children, RecipeMutations::NONE)
+}
+
+/// [`decide`], with the seeded bugs the checker must catch.
+pub(crate) fn decide_with(
+    mine: &str,
+    children: &[String],
+    mutations: RecipeMutations,
+) -> LockDecision {
     let Some(own) = parse(mine) else {
         return LockDecision::Lost;
     };
     if !children.iter().any(|child| child == mine) {
         return LockDecision::Lost;
     }
-    let blocking = children
+    // Contenders before this one, in queue order: by sequence, or (seeded bug) by the whole
+    // name, which puts a unique-id prefix ahead of the sequence.
+    let mut earlier: Vec<(&String, Contender)> = children
         .iter()
         .filter_map(|child| parse(child).map(|contender| (child, contender)))
-        .filter(|(_, other)| other.sequence < own.sequence)
-        .filter(|(_, other)| own.kind == LockKind::Exclusive || other.kind == LockKind::Exclusive)
-        .max_by_key(|(_, other)| other.sequence);
+        .filter(|(child, other)| {
+            if mutations.order_by_name {
+                child.as_str() < mine
+            } else {
+                other.sequence < own.sequence
+            }
+        })
+        .collect();
+    if mutations.order_by_name {
+        earlier.sort_by(|left, right| left.0.cmp(right.0));
+    } else {
+        earlier.sort_by_key(|(_, contender)| contender.sequence);
+    }
+    if mutations.reader_checks_only_predecessor && own.kind == LockKind::Read {
+        // Seeded bug: a reader behind a reader assumes that reader holds the lock.
+        return match earlier.last() {
+            Some((child, other)) if other.kind == LockKind::Exclusive => {
+                LockDecision::WaitFor((*child).clone())
+            }
+            _ => LockDecision::Holds,
+        };
+    }
+    let blocking = earlier
+        .into_iter()
+        .rev()
+        .find(|(_, other)| own.kind == LockKind::Exclusive || other.kind == LockKind::Exclusive);
     match blocking {
         None => LockDecision::Holds,
         Some((child, _)) => LockDecision::WaitFor(child.clone()),

@@ -1,0 +1,175 @@
+//! A recipe client as a stateright actor: it runs one lock machine against a server actor,
+//! holds the lock for a while (a timer the checker may fire at any moment), releases it, and
+//! competes again for as many rounds as it is given (a leader selector's terms). The actor only
+//! carries messages; every decision is the machine's.
+
+use super::fair_lock::FairLock;
+use super::operation::{Input, LockStatus, Operation};
+use super::single_node_lock::SingleNodeLock;
+use stateright::actor::{model_timeout, Actor, Id, Out};
+use std::borrow::Cow;
+
+/// Between a recipe client and its server: the client's requests on its one session, the
+/// server's answers and notifications in the order it sent them (TCP's order).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RecipeMessage {
+    Request(Operation),
+    Reply(Input),
+}
+
+/// The machine a client runs.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Contender {
+    Fair(FairLock),
+    SingleNode(SingleNodeLock),
+}
+
+impl Contender {
+    pub fn status(&self) -> LockStatus {
+        match self {
+            Contender::Fair(lock) => lock.status(),
+            Contender::SingleNode(lock) => lock.status(),
+        }
+    }
+
+    pub fn node_path(&self) -> Option<String> {
+        match self {
+            Contender::Fair(lock) => lock.node_path(),
+            Contender::SingleNode(lock) => lock.node_path(),
+        }
+    }
+
+    fn acquire(&mut self) -> Vec<Operation> {
+        match self {
+            Contender::Fair(lock) => lock.acquire(),
+            Contender::SingleNode(lock) => lock.acquire(),
+        }
+    }
+
+    fn release(&mut self) -> Vec<Operation> {
+        match self {
+            Contender::Fair(lock) => lock.release(),
+            Contender::SingleNode(lock) => lock.release(),
+        }
+    }
+
+    fn on_input(&mut self, input: Input) -> Vec<Operation> {
+        match self {
+            Contender::Fair(lock) => lock.on_input(input),
+            Contender::SingleNode(lock) => lock.on_input(input),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct RecipeClient {
+    pub server: Id,
+    pub contender: Contender,
+    /// How many times it acquires and releases (more than one: a leader selector).
+    pub rounds: u8,
+    /// Acquires a second time while holding, and releases twice (re-entrance).
+    pub reentrant: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct RecipeClientState {
+    pub contender: Contender,
+    /// Rounds whose release has begun.
+    pub rounds_done: u8,
+}
+
+impl RecipeClientState {
+    /// Holds the lock, as far as this client has heard.
+    pub fn holds(&self) -> bool {
+        self.contender.status() == LockStatus::Holds
+    }
+
+    /// Heard that its session expired, or found its node gone.
+    pub fn lost(&self) -> bool {
+        self.contender.status() == LockStatus::Lost
+    }
+}
+
+/// The one timer: the holder's work is done and it releases.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ReleaseTimer;
+
+impl RecipeClient {
+    fn send(&self, operations: Vec<Operation>, out: &mut Out<Self>) {
+        for operation in operations {
+            out.send(self.server, RecipeMessage::Request(operation));
+        }
+    }
+}
+
+impl Actor for RecipeClient {
+    type Msg = RecipeMessage;
+    type Timer = ReleaseTimer;
+    type State = RecipeClientState;
+    type Storage = ();
+    type Random = ();
+
+    fn on_start(&self, _id: Id, _storage: &Option<()>, out: &mut Out<Self>) -> RecipeClientState {
+        let mut contender = self.contender.clone();
+        let operations = contender.acquire();
+        self.send(operations, out);
+        RecipeClientState {
+            contender,
+            rounds_done: 0,
+        }
+    }
+
+    fn on_msg(
+        &self,
+        _id: Id,
+        state: &mut Cow<RecipeClientState>,
+        _src: Id,
+        msg: RecipeMessage,
+        out: &mut Out<Self>,
+    ) {
+        let RecipeMessage::Reply(input) = msg else {
+            return;
+        };
+        let state = state.to_mut();
+        let held = state.holds();
+        let mut operations = state.contender.on_input(input);
+        if state.holds() && !held {
+            if self.reentrant {
+                operations.extend(state.contender.acquire());
+            }
+            out.set_timer(ReleaseTimer, model_timeout());
+        }
+        if state.contender.status() == LockStatus::Idle && state.rounds_done < self.rounds {
+            // The last round's release is done: compete again.
+            operations.extend(state.contender.acquire());
+        }
+        self.send(operations, out);
+    }
+
+    fn on_timeout(
+        &self,
+        _id: Id,
+        state: &mut Cow<RecipeClientState>,
+        _timer: &ReleaseTimer,
+        out: &mut Out<Self>,
+    ) {
+        if !state.holds() {
+            return;
+        }
+        let state = state.to_mut();
+        let mut operations = state.contender.release();
+        if self.reentrant {
+            assert!(
+                operations.is_empty(),
+                "the first release keeps the second hold"
+            );
+            assert!(
+                state.holds(),
+                "a re-entrant holder still holds after one release"
+            );
+            operations = state.contender.release();
+        }
+        state.rounds_done += 1;
+        self.send(operations, out);
+    }
+}
