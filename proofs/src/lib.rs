@@ -8,6 +8,7 @@ pub mod election_model;
 pub mod history;
 pub mod model;
 pub mod properties;
+pub mod recipes;
 pub mod register;
 pub mod scenario;
 pub mod sessions;

@@ -4,8 +4,10 @@
 //! carries messages; every decision is the machine's.
 
 use super::fair_lock::FairLock;
+use super::lock::LockKind;
 use super::operation::{Input, LockStatus, Operation};
 use super::single_node_lock::SingleNodeLock;
+use crate::SessionId;
 use stateright::actor::{model_timeout, Actor, Id, Out};
 use std::borrow::Cow;
 
@@ -29,6 +31,14 @@ impl Contender {
         match self {
             Contender::Fair(lock) => lock.status(),
             Contender::SingleNode(lock) => lock.status(),
+        }
+    }
+
+    /// What it asks for: the single-node lock is always exclusive.
+    pub fn kind(&self) -> LockKind {
+        match self {
+            Contender::Fair(lock) => lock.kind(),
+            Contender::SingleNode(_) => LockKind::Exclusive,
         }
     }
 
@@ -74,8 +84,12 @@ pub struct RecipeClient {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct RecipeClientState {
     pub contender: Contender,
+    /// The rounds it is to run (the actor's, repeated here for the checker's properties).
+    pub rounds: u8,
     /// Rounds whose release has begun.
     pub rounds_done: u8,
+    /// How many times it came to hold the lock.
+    pub acquisitions: u8,
 }
 
 impl RecipeClientState {
@@ -90,9 +104,13 @@ impl RecipeClientState {
     }
 }
 
-/// The one timer: the holder's work is done and it releases.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct ReleaseTimer;
+/// The timers of a recipe model: a holder's work is done and it releases; a session's clock
+/// runs out at its server (the checker's model server sets those).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RecipeTimer {
+    Release,
+    ExpireSession(SessionId),
+}
 
 impl RecipeClient {
     fn send(&self, operations: Vec<Operation>, out: &mut Out<Self>) {
@@ -104,7 +122,7 @@ impl RecipeClient {
 
 impl Actor for RecipeClient {
     type Msg = RecipeMessage;
-    type Timer = ReleaseTimer;
+    type Timer = RecipeTimer;
     type State = RecipeClientState;
     type Storage = ();
     type Random = ();
@@ -115,7 +133,9 @@ impl Actor for RecipeClient {
         self.send(operations, out);
         RecipeClientState {
             contender,
+            rounds: self.rounds,
             rounds_done: 0,
+            acquisitions: 0,
         }
     }
 
@@ -134,12 +154,13 @@ impl Actor for RecipeClient {
         let held = state.holds();
         let mut operations = state.contender.on_input(input);
         if state.holds() && !held {
+            state.acquisitions += 1;
             if self.reentrant {
                 operations.extend(state.contender.acquire());
             }
-            out.set_timer(ReleaseTimer, model_timeout());
+            out.set_timer(RecipeTimer::Release, model_timeout());
         }
-        if state.contender.status() == LockStatus::Idle && state.rounds_done < self.rounds {
+        if state.contender.status() == LockStatus::Idle && state.rounds_done < state.rounds {
             // The last round's release is done: compete again.
             operations.extend(state.contender.acquire());
         }
@@ -150,10 +171,10 @@ impl Actor for RecipeClient {
         &self,
         _id: Id,
         state: &mut Cow<RecipeClientState>,
-        _timer: &ReleaseTimer,
+        timer: &RecipeTimer,
         out: &mut Out<Self>,
     ) {
-        if !state.holds() {
+        if *timer != RecipeTimer::Release || !state.holds() {
             return;
         }
         let state = state.to_mut();

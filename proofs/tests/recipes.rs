@@ -1,0 +1,148 @@
+//! The recipe configurations, exhaustively, and the seeded bugs each property must catch. See
+//! proofs/README.md, "Recipes".
+
+use zabkeeper_models::recipes::RecipeMutations;
+use zabkeeper_proofs::check::{explore, finds, SearchReport};
+use zabkeeper_proofs::recipes::properties::*;
+use zabkeeper_proofs::recipes::RecipeConfig;
+
+const THREADS: usize = 2;
+
+fn check(config: RecipeConfig, mut expected: Vec<&'static str>) -> SearchReport {
+    let report = explore(config.into_model(), THREADS);
+    println!("{report:?}");
+    expected.sort();
+    assert_eq!(report.discoveries, expected);
+    report
+}
+
+/// Three clients on a mutex; the checker may expire one session that owns a node.
+#[test]
+fn mutex() {
+    let report = check(
+        RecipeConfig::mutex(),
+        vec![EVERY_CLIENT_ACQUIRED, LOCK_PASSED_ON_EXPIRY, STALE_HOLDER],
+    );
+    assert_eq!(report.unique_states, 169_575);
+}
+
+/// A writer and two readers; readers right behind the writer wake together (not a herd: each
+/// was blocked by that writer alone).
+#[test]
+fn read_write_lock() {
+    let report = check(
+        RecipeConfig::read_write(),
+        vec![
+            EVERY_CLIENT_ACQUIRED,
+            LOCK_PASSED_ON_EXPIRY,
+            SEVERAL_WOKEN,
+            STALE_HOLDER,
+        ],
+    );
+    assert_eq!(report.unique_states, 186_701);
+}
+
+/// Three selectors; the first leads twice (re-competing after its term), re-entrantly.
+#[test]
+fn leader_selector() {
+    let report = check(
+        RecipeConfig::leader_selector(),
+        vec![EVERY_CLIENT_ACQUIRED, LOCK_PASSED_ON_EXPIRY, STALE_HOLDER],
+    );
+    assert_eq!(report.unique_states, 519_201);
+}
+
+/// The unfair lock keeps exclusion and progress, but one deletion wakes several waiters: the
+/// herd the fair recipes avoid (they never discover SEVERAL_WOKEN with exclusive clients).
+#[test]
+fn single_node_lock_herds() {
+    let report = check(
+        RecipeConfig::single_node(),
+        vec![
+            EVERY_CLIENT_ACQUIRED,
+            LOCK_PASSED_ON_EXPIRY,
+            SEVERAL_WOKEN,
+            STALE_HOLDER,
+        ],
+    );
+    assert_eq!(report.unique_states, 25_837);
+}
+
+fn mutant(config: RecipeConfig, mutations: RecipeMutations) -> RecipeConfig {
+    RecipeConfig {
+        mutations,
+        ..config
+    }
+}
+
+#[test]
+fn mutant_hold_when_blocker_gone_breaks_mutual_exclusion() {
+    let config = mutant(
+        RecipeConfig::mutex(),
+        RecipeMutations {
+            hold_when_blocker_gone: true,
+            ..RecipeMutations::NONE
+        },
+    );
+    assert!(finds(config.into_model(), MUTUAL_EXCLUSION, THREADS));
+}
+
+#[test]
+fn mutant_hold_when_blocker_gone_breaks_one_leader() {
+    let config = mutant(
+        RecipeConfig::leader_selector(),
+        RecipeMutations {
+            hold_when_blocker_gone: true,
+            ..RecipeMutations::NONE
+        },
+    );
+    assert!(finds(config.into_model(), ONE_LEADER, THREADS));
+}
+
+#[test]
+fn mutant_reader_checks_only_predecessor_breaks_read_write_exclusion() {
+    let config = mutant(
+        RecipeConfig::read_write(),
+        RecipeMutations {
+            reader_checks_only_predecessor: true,
+            ..RecipeMutations::NONE
+        },
+    );
+    assert!(finds(config.into_model(), READ_WRITE_EXCLUSION, THREADS));
+}
+
+#[test]
+fn mutant_order_by_name_breaks_acquisition_order() {
+    let config = mutant(
+        RecipeConfig::mutex(),
+        RecipeMutations {
+            order_by_name: true,
+            ..RecipeMutations::NONE
+        },
+    );
+    assert!(finds(config.into_model(), ACQUISITION_ORDER, THREADS));
+}
+
+#[test]
+fn mutant_watch_the_directory_is_a_herd() {
+    let config = mutant(
+        RecipeConfig::mutex(),
+        RecipeMutations {
+            watch_the_directory: true,
+            ..RecipeMutations::NONE
+        },
+    );
+    assert!(finds(config.into_model(), NO_HERD, THREADS));
+}
+
+#[test]
+fn mutant_wait_for_vanished_blocker_breaks_progress() {
+    let config = mutant(
+        RecipeConfig::mutex(),
+        RecipeMutations {
+            wait_for_vanished_blocker: true,
+            ..RecipeMutations::NONE
+        },
+    );
+    assert!(finds(config.into_model(), PROGRESS, THREADS));
+}
