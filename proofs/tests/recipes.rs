@@ -146,3 +146,53 @@ fn mutant_wait_for_vanished_blocker_breaks_progress() {
     );
     assert!(finds(config.into_model(), PROGRESS, THREADS));
 }
+
+/// Three members enter and leave together.
+#[test]
+fn double_barrier() {
+    let report = check(RecipeConfig::double_barrier(), vec![EVERY_CLIENT_ACQUIRED]);
+    assert_eq!(report.unique_states, 304_031);
+}
+
+/// Three members join and stay; one may expire.
+#[test]
+fn group_membership() {
+    let report = check(RecipeConfig::group(), vec![EXPIRED_MEMBER_DROPPED]);
+    assert_eq!(report.unique_states, 235_780);
+}
+
+#[test]
+fn mutant_enter_on_arrival_breaks_barrier_entry() {
+    let config = mutant(
+        RecipeConfig::double_barrier(),
+        RecipeMutations {
+            enter_on_arrival: true,
+            ..RecipeMutations::NONE
+        },
+    );
+    assert!(finds(config.into_model(), BARRIER_ENTRY, THREADS));
+}
+
+#[test]
+fn mutant_leave_at_once_breaks_barrier_exit() {
+    let config = mutant(
+        RecipeConfig::double_barrier(),
+        RecipeMutations {
+            leave_at_once: true,
+            ..RecipeMutations::NONE
+        },
+    );
+    assert!(finds(config.into_model(), BARRIER_EXIT, THREADS));
+}
+
+#[test]
+fn mutant_forget_to_watch_again_leaves_views_stale() {
+    let config = mutant(
+        RecipeConfig::group(),
+        RecipeMutations {
+            forget_to_watch_again: true,
+            ..RecipeMutations::NONE
+        },
+    );
+    assert!(finds(config.into_model(), VIEWS_CONVERGE, THREADS));
+}

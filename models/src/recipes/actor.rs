@@ -3,7 +3,9 @@
 //! competes again for as many rounds as it is given (a leader selector's terms). The actor only
 //! carries messages; every decision is the machine's.
 
+use super::barrier::{BarrierStatus, DoubleBarrier};
 use super::fair_lock::FairLock;
+use super::group::{GroupMember, MemberStatus};
 use super::lock::LockKind;
 use super::operation::{Input, LockStatus, Operation};
 use super::single_node_lock::SingleNodeLock;
@@ -19,26 +21,45 @@ pub enum RecipeMessage {
     Reply(Input),
 }
 
-/// The machine a client runs.
+/// The machine a client runs. Each has the same shape: a first move that may wait (acquire,
+/// enter, join), a state it then is in (holds, inside, member), and a second move (release,
+/// leave).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Contender {
     Fair(FairLock),
     SingleNode(SingleNodeLock),
+    Barrier(DoubleBarrier),
+    Member(GroupMember),
 }
 
 impl Contender {
+    /// The machine's state in a lock's terms: `Holds` is inside the barrier or in the group.
     pub fn status(&self) -> LockStatus {
         match self {
             Contender::Fair(lock) => lock.status(),
             Contender::SingleNode(lock) => lock.status(),
+            Contender::Barrier(barrier) => match barrier.status() {
+                BarrierStatus::Outside | BarrierStatus::Left => LockStatus::Idle,
+                BarrierStatus::Entering | BarrierStatus::Leaving => LockStatus::Waiting,
+                BarrierStatus::Inside => LockStatus::Holds,
+                BarrierStatus::Lost => LockStatus::Lost,
+            },
+            Contender::Member(member) => match member.status() {
+                MemberStatus::Outside | MemberStatus::Left => LockStatus::Idle,
+                MemberStatus::Joining => LockStatus::Waiting,
+                MemberStatus::Member => LockStatus::Holds,
+                MemberStatus::Lost => LockStatus::Lost,
+            },
         }
     }
 
-    /// What it asks for: the single-node lock is always exclusive.
-    pub fn kind(&self) -> LockKind {
+    /// What a lock contender asks for (the single-node lock is exclusive); `None` for the
+    /// barrier and the group.
+    pub fn kind(&self) -> Option<LockKind> {
         match self {
-            Contender::Fair(lock) => lock.kind(),
-            Contender::SingleNode(_) => LockKind::Exclusive,
+            Contender::Fair(lock) => Some(lock.kind()),
+            Contender::SingleNode(_) => Some(LockKind::Exclusive),
+            Contender::Barrier(_) | Contender::Member(_) => None,
         }
     }
 
@@ -46,6 +67,8 @@ impl Contender {
         match self {
             Contender::Fair(lock) => lock.node_path(),
             Contender::SingleNode(lock) => lock.node_path(),
+            Contender::Barrier(barrier) => Some(barrier.node_path()),
+            Contender::Member(member) => Some(member.node_path()),
         }
     }
 
@@ -53,6 +76,8 @@ impl Contender {
         match self {
             Contender::Fair(lock) => lock.acquire(),
             Contender::SingleNode(lock) => lock.acquire(),
+            Contender::Barrier(barrier) => barrier.enter(),
+            Contender::Member(member) => member.join(),
         }
     }
 
@@ -60,6 +85,8 @@ impl Contender {
         match self {
             Contender::Fair(lock) => lock.release(),
             Contender::SingleNode(lock) => lock.release(),
+            Contender::Barrier(barrier) => barrier.leave(),
+            Contender::Member(member) => member.leave(),
         }
     }
 
@@ -67,6 +94,8 @@ impl Contender {
         match self {
             Contender::Fair(lock) => lock.on_input(input),
             Contender::SingleNode(lock) => lock.on_input(input),
+            Contender::Barrier(barrier) => barrier.on_input(input),
+            Contender::Member(member) => member.on_input(input),
         }
     }
 }
@@ -75,7 +104,8 @@ impl Contender {
 pub struct RecipeClient {
     pub server: Id,
     pub contender: Contender,
-    /// How many times it acquires and releases (more than one: a leader selector).
+    /// How many times it acquires and releases (more than one: a leader selector; none: it
+    /// never releases, as a group member that stays).
     pub rounds: u8,
     /// Acquires a second time while holding, and releases twice (re-entrance).
     pub reentrant: bool,
@@ -158,7 +188,9 @@ impl Actor for RecipeClient {
             if self.reentrant {
                 operations.extend(state.contender.acquire());
             }
-            out.set_timer(RecipeTimer::Release, model_timeout());
+            if state.rounds_done < state.rounds {
+                out.set_timer(RecipeTimer::Release, model_timeout());
+            }
         }
         if state.contender.status() == LockStatus::Idle && state.rounds_done < state.rounds {
             // The last round's release is done: compete again.

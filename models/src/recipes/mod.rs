@@ -9,6 +9,8 @@
 //! - [`fair_lock`]: the fair exclusive lock, the read-write lock's two sides, the leader latch
 //!   and the leader selector's rounds.
 //! - [`single_node_lock`]: the unfair lock and election on one ephemeral node, to compare.
+//! - [`barrier`]: the double barrier (enter together, leave together).
+//! - [`group`]: group membership, the core of a service registry.
 //! - [`actor`]: a recipe client as a stateright actor, for the checker.
 //!
 //! The fencing limit: a machine holds the lock as far as it has heard. A client whose session
@@ -19,7 +21,9 @@
 //! it saw can refuse a stale holder's writes.
 
 pub mod actor;
+pub mod barrier;
 pub mod fair_lock;
+pub mod group;
 pub mod lock;
 pub mod operation;
 pub mod single_node_lock;
@@ -44,6 +48,12 @@ pub struct RecipeMutations {
     /// A waiter whose blocker is already gone when it asks for the watch waits anyway, for a
     /// deletion that will never be reported (breaks progress).
     pub wait_for_vanished_blocker: bool,
+    /// A barrier member goes in as soon as its own node exists, without counting the others.
+    pub enter_on_arrival: bool,
+    /// A barrier member leaves without waiting for the others to start leaving.
+    pub leave_at_once: bool,
+    /// A group member lists the group again without setting a new watch.
+    pub forget_to_watch_again: bool,
 }
 
 impl RecipeMutations {
@@ -53,5 +63,8 @@ impl RecipeMutations {
         reader_checks_only_predecessor: false,
         watch_the_directory: false,
         wait_for_vanished_blocker: false,
+        enter_on_arrival: false,
+        leave_at_once: false,
+        forget_to_watch_again: false,
     };
 }

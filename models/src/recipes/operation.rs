@@ -17,6 +17,9 @@ pub enum Operation {
     /// a node that is gone). Answered by [`Input::Watching`] or [`Input::NoNode`]; the watch
     /// later fires as [`Input::Notified`].
     WatchNode { path: String },
+    /// Whether `path` exists, setting a one-time watch either way when `watch` (it fires when
+    /// the node is created, changed or deleted). Answered by [`Input::Exists`].
+    Exists { path: String, watch: bool },
     /// Delete `path`, whatever its version. Answered by [`Input::Deleted`] (also when it was
     /// gone already).
     Delete { path: String },
@@ -37,6 +40,8 @@ pub enum Input {
     Watching,
     /// The node to watch is gone.
     NoNode,
+    /// Whether the node exists.
+    Exists(bool),
     /// The delete is done, or the node was gone already.
     Deleted,
     /// A one-time watch on `path` fired (deleted, or its children changed).

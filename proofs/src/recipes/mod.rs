@@ -12,7 +12,9 @@ use std::borrow::Cow;
 use zabkeeper_models::recipes::actor::{
     Contender, RecipeClient, RecipeClientState, RecipeMessage, RecipeTimer,
 };
+use zabkeeper_models::recipes::barrier::DoubleBarrier;
 use zabkeeper_models::recipes::fair_lock::FairLock;
+use zabkeeper_models::recipes::group::GroupMember;
 use zabkeeper_models::recipes::lock::LockKind;
 use zabkeeper_models::recipes::single_node_lock::SingleNodeLock;
 use zabkeeper_models::recipes::RecipeMutations;
@@ -27,6 +29,10 @@ pub enum Recipe {
     FairLock,
     /// The unfair lock on one ephemeral node.
     SingleNode,
+    /// The double barrier, for as many members as there are clients.
+    DoubleBarrier,
+    /// Group membership: every client joins and stays.
+    Group,
 }
 
 #[derive(Clone, Debug)]
@@ -35,7 +41,7 @@ pub struct RecipeConfig {
     /// One client per entry, asking for this kind (the single-node lock ignores it).
     pub kinds: Vec<LockKind>,
     /// Acquire-release rounds of the first client (2: a leader selector re-competing after
-    /// its term); the others compete once.
+    /// its term); the others compete once. Group members never leave.
     pub rounds: u8,
     /// The first client acquires twice while holding and releases twice.
     pub reentrant_first: bool,
@@ -82,6 +88,25 @@ impl RecipeConfig {
         }
     }
 
+    /// Three members of a double barrier; no session expires (a member lost before it
+    /// arrives blocks the barrier for good, as it should).
+    pub fn double_barrier() -> RecipeConfig {
+        RecipeConfig {
+            recipe: Recipe::DoubleBarrier,
+            max_expiries: 0,
+            ..RecipeConfig::mutex()
+        }
+    }
+
+    /// Three group members that stay; one session may expire.
+    pub fn group() -> RecipeConfig {
+        RecipeConfig {
+            recipe: Recipe::Group,
+            rounds: 0,
+            ..RecipeConfig::mutex()
+        }
+    }
+
     pub fn into_model(self) -> RecipeModel {
         let clients: Vec<Id> = (1..=self.kinds.len()).map(Id::from).collect();
         let mut model = ActorModel::new(self.clone(), ())
@@ -104,11 +129,27 @@ impl RecipeConfig {
                 Recipe::SingleNode => {
                     Contender::SingleNode(SingleNodeLock::new(&format!("{DIRECTORY}/owner")))
                 }
+                Recipe::DoubleBarrier => Contender::Barrier(DoubleBarrier::with_mutations(
+                    DIRECTORY,
+                    &prefix,
+                    self.kinds.len(),
+                    self.mutations,
+                )),
+                Recipe::Group => Contender::Member(GroupMember::with_mutations(
+                    DIRECTORY,
+                    &prefix,
+                    self.mutations,
+                )),
+            };
+            let rounds = match self.recipe {
+                Recipe::Group => 0,
+                _ if index == 0 => self.rounds,
+                _ => 1,
             };
             model = model.actor(RecipeActor::Client(RecipeClient {
                 server: Id::from(0),
                 contender,
-                rounds: if index == 0 { self.rounds } else { 1 },
+                rounds,
                 reentrant: self.reentrant_first && index == 0,
             }));
         }

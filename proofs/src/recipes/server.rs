@@ -191,6 +191,12 @@ impl RecipeServer {
                     Input::NoNode
                 }
             }
+            Operation::Exists { path, watch } => {
+                if watch {
+                    state.watches.add_data_watch(&path, &client);
+                }
+                Input::Exists(state.database.tree.contains(&path))
+            }
             Operation::Delete { path } => {
                 let request = WriteRequest::Delete(DeleteRequest { path, version: -1 });
                 match self.submit(state, session, request, out).err {
