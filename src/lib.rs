@@ -5,6 +5,7 @@
 pub use zabkeeper_models as models;
 
 pub mod bench;
+pub mod client;
 pub mod config;
 pub mod proto;
 pub mod quorum;

@@ -4,6 +4,7 @@
 // Each test crate that includes this module uses a part of it.
 #![allow(dead_code)]
 
+pub mod apache;
 pub mod ensemble;
 pub mod history;
 pub mod proxy;
