@@ -4,7 +4,9 @@
 #    normalised away), and the same for the C client's shell cli_mt;
 #  - kazoo 2.11.0's own test_client.py and test_lock.py against a standalone Zabkeeper, and
 #    test_election.py, test_lock.py and test_client.py against a 3-server Zabkeeper ensemble
-#    (the hosts list names all three).
+#    (the hosts list names all three);
+#  - kazoo's Lock and the Rust library's Lock contending for one path, on Zabkeeper (standalone
+#    and the ensemble) and on Apache ZooKeeper (tests/recipes_mixed/run.sh).
 # Needs Debian's zookeeper and zookeeper-bin packages (.ci/run installs them) and python3.
 # Every server it starts is stopped when it exits.
 set -euo pipefail
@@ -87,3 +89,10 @@ done
 for id in 1 2 3; do wait_for $((24280 + id)); done
 KAZOO_TESTS="test_election.py test_lock.py test_client.py" SHARED="$shared" \
   bash tests/kazoo/run.sh "$hosts"
+
+echo "== mixed-language lock: kazoo's Lock (Python) and the Rust library's Lock on one path"
+kazoo_python=${KAZOO_CACHE:-target/kazoo}/venv/bin/python
+for server in "127.0.0.1:$zabkeeper_port" "127.0.0.1:$zookeeper_port" "$hosts"; do
+  echo "-- $server"
+  bash tests/recipes_mixed/run.sh "$server" "$kazoo_python"
+done

@@ -196,3 +196,82 @@ fn mutant_forget_to_watch_again_leaves_views_stale() {
     );
     assert!(finds(config.into_model(), VIEWS_CONVERGE, THREADS));
 }
+
+/// Beyond what an exhaustive search finishes: six contenders, two expiries, random walks to
+/// their ends (stateright's simulation; Eventually properties are judged at each walk's end).
+/// Only the `Sometimes` witnesses may have discoveries.
+#[test]
+fn larger_configurations_by_random_walks() {
+    use stateright::actor::Network;
+    use stateright::{Checker, Model, UniformChooser};
+    use zabkeeper_models::recipes::lock::LockKind;
+    let witnesses = [
+        EVERY_CLIENT_ACQUIRED,
+        LOCK_PASSED_ON_EXPIRY,
+        SEVERAL_WOKEN,
+        STALE_HOLDER,
+    ];
+    let configurations = [
+        RecipeConfig {
+            kinds: vec![LockKind::Exclusive; 6],
+            rounds: 2,
+            max_expiries: 2,
+            ..RecipeConfig::mutex()
+        },
+        RecipeConfig {
+            kinds: [LockKind::Exclusive, LockKind::Read].repeat(3),
+            max_expiries: 2,
+            ..RecipeConfig::read_write()
+        },
+    ];
+    for config in configurations {
+        let model = config.into_model();
+        assert!(matches!(model.init_network, Network::Ordered(_)));
+        let checker = model
+            .checker()
+            .target_state_count(100_000)
+            .spawn_simulation(7, UniformChooser)
+            .join();
+        let found: Vec<&str> = checker.discoveries().keys().copied().collect();
+        println!("{} states, found {found:?}", checker.state_count());
+        assert!(checker.state_count() >= 100_000);
+        for name in found {
+            assert!(witnesses.contains(&name), "{name} failed on a random walk");
+        }
+    }
+    // The same walks are not blind: they find seeded bugs in the large configuration.
+    for (mutations, property) in [
+        (
+            RecipeMutations {
+                hold_when_blocker_gone: true,
+                ..RecipeMutations::NONE
+            },
+            ONE_LEADER,
+        ),
+        (
+            RecipeMutations {
+                wait_for_vanished_blocker: true,
+                ..RecipeMutations::NONE
+            },
+            PROGRESS,
+        ),
+    ] {
+        let config = RecipeConfig {
+            kinds: vec![LockKind::Exclusive; 6],
+            rounds: 2,
+            max_expiries: 2,
+            mutations,
+            ..RecipeConfig::mutex()
+        };
+        let checker = config
+            .into_model()
+            .checker()
+            .target_state_count(400_000)
+            .spawn_simulation(7, UniformChooser)
+            .join();
+        assert!(
+            checker.discoveries().contains_key(property),
+            "{property} not found"
+        );
+    }
+}

@@ -7,6 +7,33 @@
 //! Zabkeeper or Apache ZooKeeper, and share locks with kazoo's `Lock`, `ReadLock`, `WriteLock`
 //! and `Election` on the same paths.
 //!
+//! # Example (the README's)
+//!
+//! ```no_run
+//! # async fn example() -> Result<(), zabkeeper::client::RecipeError> {
+//! use zabkeeper::client::{LeaderLatch, LeaderSelector, Lock};
+//!
+//! let client = zookeeper_client::Client::connect("127.0.0.1:2181").await?;
+//!
+//! // A fair lock: holders in the order they asked; each waiter watches only its predecessor.
+//! let mut lock = Lock::new(&client, "/locks/reports");
+//! lock.acquire().await?; // cancel-safe: dropping the future leaves the queue
+//! let token = lock.fencing_token(); // pass it to the resource, which refuses older tokens
+//! lock.release().await?;
+//!
+//! // Leader election: a latch leads until it closes...
+//! let mut latch = LeaderLatch::new(&client, "/election/scheduler", b"host-1");
+//! latch.await_leadership().await?;
+//! latch.close().await?;
+//!
+//! // ...a selector leads one term at a time, then lets the others have theirs.
+//! let mut selector = LeaderSelector::new(&client, "/election/compactor", b"host-1");
+//! selector.lead(|token| async move { /* one term, fenced with token */ }).await?;
+//! # let _ = token;
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # What a lock guarantees, and what it cannot
 //!
 //! ZooKeeper hands a lock on only after the holder's node is gone: when it released, or when

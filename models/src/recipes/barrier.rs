@@ -269,3 +269,107 @@ impl DoubleBarrier {
         format!("{}/{child}", self.directory.trim_end_matches('/'))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DIRECTORY: &str = "/barrier";
+
+    fn path(child: &str) -> String {
+        format!("{DIRECTORY}/{child}")
+    }
+
+    fn names(names: &[&str]) -> Input {
+        Input::Children(names.iter().map(|name| name.to_string()).collect())
+    }
+
+    #[test]
+    fn the_last_to_arrive_opens_the_barrier_for_everyone() {
+        let mut first = DoubleBarrier::new(DIRECTORY, "a", 2);
+        assert_eq!(
+            first.enter(),
+            vec![Operation::Exists {
+                path: path(READY),
+                watch: true
+            }]
+        );
+        assert_eq!(
+            first.on_input(Input::Exists(false)),
+            vec![Operation::Create {
+                path: path("a"),
+                sequential: false
+            }]
+        );
+        let list = vec![Operation::GetChildren {
+            path: DIRECTORY.to_string(),
+            watch: false,
+        }];
+        assert_eq!(first.on_input(Input::Created { path: path("a") }), list);
+        assert_eq!(first.on_input(names(&["a"])), vec![]);
+        assert_eq!(first.status(), BarrierStatus::Entering);
+
+        let mut last = DoubleBarrier::new(DIRECTORY, "b", 2);
+        last.enter();
+        last.on_input(Input::Exists(false));
+        last.on_input(Input::Created { path: path("b") });
+        assert_eq!(
+            last.on_input(names(&["b", "a"])),
+            vec![Operation::Create {
+                path: path(READY),
+                sequential: false
+            }]
+        );
+        assert_eq!(last.on_input(Input::Created { path: path(READY) }), vec![]);
+        assert_eq!(last.status(), BarrierStatus::Inside);
+        assert_eq!(
+            first.on_input(Input::Notified { path: path(READY) }),
+            vec![]
+        );
+        assert_eq!(first.status(), BarrierStatus::Inside);
+    }
+
+    #[test]
+    fn the_lowest_leaves_last_and_the_others_wait_for_it() {
+        let inside = |name: &str| {
+            let mut barrier = DoubleBarrier::new(DIRECTORY, name, 2);
+            barrier.enter();
+            barrier.on_input(Input::Exists(true));
+            barrier.on_input(Input::Created { path: path(name) });
+            assert_eq!(barrier.status(), BarrierStatus::Inside);
+            barrier
+        };
+        let mut lowest = inside("a");
+        let mut highest = inside("b");
+        lowest.leave();
+        assert_eq!(
+            lowest.on_input(names(&["a", "b", READY])),
+            vec![Operation::WatchNode { path: path("b") }]
+        );
+        highest.leave();
+        assert_eq!(
+            highest.on_input(names(&["a", "b", READY])),
+            vec![
+                Operation::Delete { path: path("b") },
+                Operation::WatchNode { path: path("a") }
+            ]
+        );
+        lowest.on_input(Input::Watching);
+        let list = vec![Operation::GetChildren {
+            path: DIRECTORY.to_string(),
+            watch: false,
+        }];
+        assert_eq!(lowest.on_input(Input::Notified { path: path("b") }), list);
+        assert_eq!(
+            lowest.on_input(names(&["a", READY])),
+            vec![Operation::Delete { path: path("a") }]
+        );
+        lowest.on_input(Input::Deleted);
+        assert_eq!(lowest.status(), BarrierStatus::Left);
+        highest.on_input(Input::Deleted);
+        highest.on_input(Input::Watching);
+        assert_eq!(highest.on_input(Input::Notified { path: path("a") }), list);
+        highest.on_input(names(&[READY]));
+        assert_eq!(highest.status(), BarrierStatus::Left);
+    }
+}

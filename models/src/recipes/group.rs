@@ -167,3 +167,63 @@ impl GroupMember {
         }]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DIRECTORY: &str = "/services/search";
+
+    fn watch_list() -> Vec<Operation> {
+        vec![Operation::GetChildren {
+            path: DIRECTORY.to_string(),
+            watch: true,
+        }]
+    }
+
+    #[test]
+    fn a_member_keeps_its_view_fresh_with_a_new_watch_each_time() {
+        let mut member = GroupMember::new(DIRECTORY, "a");
+        let own = format!("{DIRECTORY}/a");
+        assert_eq!(
+            member.join(),
+            vec![Operation::Create {
+                path: own.clone(),
+                sequential: false
+            }]
+        );
+        assert_eq!(member.on_input(Input::Created { path: own }), watch_list());
+        member.on_input(Input::Children(vec!["b".into(), "a".into()]));
+        assert_eq!(member.view(), ["a", "b"]);
+        assert_eq!(
+            member.on_input(Input::Notified {
+                path: DIRECTORY.to_string()
+            }),
+            watch_list()
+        );
+        member.on_input(Input::Children(vec!["a".into()]));
+        assert_eq!(member.view(), ["a"]);
+        assert_eq!(member.status(), MemberStatus::Member);
+    }
+
+    #[test]
+    fn a_taken_name_is_waited_for() {
+        let mut member = GroupMember::new(DIRECTORY, "a");
+        let own = format!("{DIRECTORY}/a");
+        member.join();
+        assert_eq!(
+            member.on_input(Input::NodeExists),
+            vec![Operation::WatchNode { path: own.clone() }]
+        );
+        member.on_input(Input::Watching);
+        assert_eq!(
+            member.on_input(Input::Notified { path: own.clone() }),
+            vec![Operation::Create {
+                path: own,
+                sequential: false
+            }]
+        );
+        assert_eq!(member.on_input(Input::SessionExpired), vec![]);
+        assert_eq!(member.status(), MemberStatus::Lost);
+    }
+}

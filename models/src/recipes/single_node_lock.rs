@@ -125,3 +125,71 @@ impl SingleNodeLock {
         }]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PATH: &str = "/locks/owner";
+
+    fn create() -> Vec<Operation> {
+        vec![Operation::Create {
+            path: PATH.to_string(),
+            sequential: false,
+        }]
+    }
+
+    #[test]
+    fn a_waiter_races_again_whenever_the_node_goes() {
+        let mut lock = SingleNodeLock::new(PATH);
+        assert_eq!(lock.acquire(), create());
+        assert_eq!(
+            lock.on_input(Input::NodeExists),
+            vec![Operation::WatchNode {
+                path: PATH.to_string()
+            }]
+        );
+        assert_eq!(lock.on_input(Input::Watching), vec![]);
+        assert_eq!(
+            lock.on_input(Input::Notified {
+                path: PATH.to_string()
+            }),
+            create()
+        );
+        assert_eq!(lock.on_input(Input::NodeExists).len(), 1, "lost the race");
+        assert_eq!(
+            lock.on_input(Input::NoNode),
+            create(),
+            "gone before the watch"
+        );
+        lock.on_input(Input::Created {
+            path: PATH.to_string(),
+        });
+        assert_eq!(lock.status(), LockStatus::Holds);
+        assert_eq!(
+            lock.release(),
+            vec![Operation::Delete {
+                path: PATH.to_string()
+            }]
+        );
+        lock.on_input(Input::Deleted);
+        assert_eq!(lock.status(), LockStatus::Idle);
+    }
+
+    #[test]
+    fn a_create_that_lands_after_a_cancel_is_given_back() {
+        let mut lock = SingleNodeLock::new(PATH);
+        lock.acquire();
+        assert_eq!(lock.release(), vec![]);
+        assert_eq!(
+            lock.on_input(Input::Created {
+                path: PATH.to_string()
+            }),
+            vec![Operation::Delete {
+                path: PATH.to_string()
+            }]
+        );
+        lock.on_input(Input::Deleted);
+        assert_eq!(lock.status(), LockStatus::Idle);
+    }
+}
