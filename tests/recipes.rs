@@ -47,6 +47,10 @@ where
     scenario(server.address()).await;
     drop(server);
     if let Some(reference) = ApacheZooKeeper::start() {
+        eprintln!(
+            "the same against Apache ZooKeeper at {}",
+            reference.address()
+        );
         scenario(reference.address()).await;
     }
 }
@@ -94,12 +98,13 @@ impl History {
     }
 
     /// Checks exclusion (a writer holds alone; readers share), that the lock went in
-    /// sequence order and with growing fencing tokens among writers, and how many times each
-    /// contender acquired it.
+    /// sequence order (for readers: after every earlier writer) and with growing fencing tokens
+    /// among writers, and how many times each contender acquired it.
     fn check(&self, contenders: usize, rounds: usize) {
         let events = self.0.lock().expect("not poisoned").clone();
         let mut holders: Vec<(usize, bool)> = Vec::new();
-        let mut last_sequence = i32::MIN;
+        let mut latest_sequence = i32::MIN;
+        let mut latest_writer_sequence = i32::MIN;
         let mut last_writer_token = i64::MIN;
         let mut acquisitions = vec![0; contenders];
         for event in &events {
@@ -114,11 +119,22 @@ impl History {
                         holders.iter().all(|(_, other)| !exclusive && !other),
                         "{who} acquired while {holders:?} held: {events:#?}"
                     );
+                    // Sequence order: a writer comes after everyone before it; a reader
+                    // after the writers before it (readers sharing the lock record their
+                    // acquisitions in either order).
+                    let latest = if exclusive {
+                        latest_sequence
+                    } else {
+                        latest_writer_sequence
+                    };
                     assert!(
-                        sequence > last_sequence,
+                        sequence > latest,
                         "acquired out of sequence order: {events:#?}"
                     );
-                    last_sequence = sequence;
+                    latest_sequence = latest_sequence.max(sequence);
+                    if exclusive {
+                        latest_writer_sequence = sequence;
+                    }
                     if exclusive {
                         assert!(token > last_writer_token, "fencing token went back");
                         last_writer_token = token;
@@ -553,6 +569,101 @@ async fn group_views_follow_joins_leaves_and_expiry() {
         })
         .await;
         drop(expiring);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_single_node_lock_is_exclusive_and_a_cancelled_create_is_given_back() {
+    use zabkeeper::client::SingleNodeLock;
+    on_both_servers(|address| async move {
+        let holders = Arc::new(Mutex::new(0_usize));
+        let mut tasks = Vec::new();
+        for client in connect_all(&address, 3).await {
+            let holders = holders.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut lock = SingleNodeLock::new(&client, "/recipes/single/owner");
+                for _ in 0..3 {
+                    lock.acquire().await.expect("acquires");
+                    assert!(lock.holds());
+                    {
+                        let mut count = holders.lock().expect("not poisoned");
+                        *count += 1;
+                        assert_eq!(*count, 1, "two holders at once");
+                    }
+                    tokio::time::sleep(Duration::from_millis(3)).await;
+                    *holders.lock().expect("not poisoned") -= 1;
+                    lock.release().await.expect("releases");
+                }
+            }));
+        }
+        for task in tasks {
+            within("a contender's rounds", task)
+                .await
+                .expect("no panic");
+        }
+        // An acquire dropped at once, before its create is answered: if the create made the
+        // node, the background cleanup deletes it (and only if this session owns it).
+        let client = connect(&address, Duration::from_secs(10)).await;
+        for _ in 0..20 {
+            let mut lock = SingleNodeLock::new(&client, "/recipes/single/owner");
+            let _ = tokio::time::timeout(Duration::from_micros(1), lock.acquire()).await;
+            drop(lock);
+            within("the node to be free", async {
+                while client
+                    .check_stat("/recipes/single/owner")
+                    .await
+                    .expect("reads")
+                    .is_some()
+                {
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+            })
+            .await;
+        }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_waiter_whose_connection_drops_briefly_still_acquires_in_turn() {
+    on_both_servers(|address| async move {
+        let path = "/recipes/reconnect";
+        let holder_client = connect(&address, Duration::from_secs(10)).await;
+        let mut holder = Lock::new(&holder_client, path);
+        holder.acquire().await.expect("acquires");
+
+        let proxy = FaultProxy::start(address.parse().expect("an address"));
+        let waiter_client = connect(
+            &format!("127.0.0.1:{}", proxy.port()),
+            Duration::from_secs(10),
+        )
+        .await;
+        let waiter = tokio::spawn(async move {
+            let mut lock = Lock::new(&waiter_client, path);
+            lock.acquire().await.expect("acquires after reconnecting");
+            lock.release().await.expect("releases");
+        });
+        // The waiter is queued (its node exists), then loses its connection for a moment,
+        // far shorter than its session timeout: its session and watch survive.
+        within("the waiter's node", async {
+            while holder_client
+                .list_children(path)
+                .await
+                .expect("lists")
+                .len()
+                < 2
+            {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+        .await;
+        proxy.cut();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        proxy.heal();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        holder.release().await.expect("releases");
+        within("the waiter's turn", waiter).await.expect("no panic");
     })
     .await;
 }

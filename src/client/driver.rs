@@ -169,6 +169,19 @@ impl Driver {
                 Ok(()) | Err(zk::Error::NoNode) => Ok(Input::Deleted),
                 Err(error) => Err(error),
             },
+            Operation::DeleteIfOwned { path } => {
+                let Some(stat) = self.client.check_stat(path).await? else {
+                    return Ok(Input::Deleted);
+                };
+                if stat.ephemeral_owner != self.client.session_id().0 {
+                    return Ok(Input::Deleted);
+                }
+                // Only this session could have changed its own node since: the version holds.
+                match self.client.delete(path, Some(stat.version)).await {
+                    Ok(()) | Err(zk::Error::NoNode) => Ok(Input::Deleted),
+                    Err(error) => Err(error),
+                }
+            }
         }
     }
 

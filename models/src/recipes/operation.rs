@@ -23,6 +23,9 @@ pub enum Operation {
     /// Delete `path`, whatever its version. Answered by [`Input::Deleted`] (also when it was
     /// gone already).
     Delete { path: String },
+    /// Delete `path` if this session owns it (its ephemeral owner), else leave it. Answered by
+    /// [`Input::Deleted`] either way.
+    DeleteIfOwned { path: String },
 }
 
 /// An answer or a notification.

@@ -66,9 +66,16 @@ impl SingleNodeLock {
                     path: self.path.clone(),
                 }]
             }
-            Phase::Creating | Phase::Watching | Phase::Waiting => {
-                // A create in flight that succeeds is answered as Created while Idle, and
-                // deleted then (see `on_input`).
+            Phase::Creating => {
+                // The create in flight may succeed: asked after it on the same connection,
+                // this delete sees its outcome, and takes the node only if the create made it.
+                self.phase = Phase::Releasing;
+                vec![Operation::DeleteIfOwned {
+                    path: self.path.clone(),
+                }]
+            }
+            Phase::Watching | Phase::Waiting => {
+                // The node is someone else's.
                 self.phase = Phase::Idle;
                 Vec::new()
             }
@@ -85,13 +92,6 @@ impl SingleNodeLock {
             (Phase::Creating, Input::Created { .. }) => {
                 self.phase = Phase::Holding;
                 Vec::new()
-            }
-            (Phase::Idle, Input::Created { .. }) => {
-                // Released (cancelled) while the create was in flight: give the node back.
-                self.phase = Phase::Releasing;
-                vec![Operation::Delete {
-                    path: self.path.clone(),
-                }]
             }
             (Phase::Creating, Input::NodeExists) => {
                 self.phase = Phase::Watching;
@@ -180,15 +180,17 @@ mod tests {
     fn a_create_that_lands_after_a_cancel_is_given_back() {
         let mut lock = SingleNodeLock::new(PATH);
         lock.acquire();
-        assert_eq!(lock.release(), vec![]);
         assert_eq!(
-            lock.on_input(Input::Created {
-                path: PATH.to_string()
-            }),
-            vec![Operation::Delete {
+            lock.release(),
+            vec![Operation::DeleteIfOwned {
                 path: PATH.to_string()
             }]
         );
+        // The create's answer, overtaken by the cancel, changes nothing.
+        let created = Input::Created {
+            path: PATH.to_string(),
+        };
+        assert_eq!(lock.on_input(created), vec![]);
         lock.on_input(Input::Deleted);
         assert_eq!(lock.status(), LockStatus::Idle);
     }

@@ -197,6 +197,17 @@ impl RecipeServer {
                 }
                 Input::Exists(state.database.tree.contains(&path))
             }
+            Operation::DeleteIfOwned { path } => {
+                let owned = state
+                    .database
+                    .tree
+                    .node(&path)
+                    .is_some_and(|node| node.persisted_stat.ephemeral_owner == session.0);
+                if !owned {
+                    return Input::Deleted;
+                }
+                self.answer(state, client, Operation::Delete { path }, out)
+            }
             Operation::Delete { path } => {
                 let request = WriteRequest::Delete(DeleteRequest { path, version: -1 });
                 match self.submit(state, session, request, out).err {
