@@ -170,7 +170,12 @@ async fn contenders_hold_the_lock_one_at_a_time_in_sequence_order() {
         {
             let history = history.clone();
             tasks.push(tokio::spawn(async move {
-                let mut lock = Lock::new(&client, "/recipes/contention");
+                // Half use kazoo's node names, half Curator's: one line all the same.
+                let mut lock = if who % 2 == 0 {
+                    Lock::new(&client, "/recipes/contention")
+                } else {
+                    Lock::curator(&client, "/recipes/contention")
+                };
                 for _ in 0..ROUNDS {
                     lock.acquire().await.expect("acquires");
                     history.acquired(who, &lock, true);
@@ -363,7 +368,11 @@ async fn writers_hold_alone_and_readers_share() {
             let history = history.clone();
             let exclusive = who % 2 == 0;
             tasks.push(tokio::spawn(async move {
-                let rw = ReadWriteLock::new(&client, "/recipes/read-write");
+                let rw = if who < 2 {
+                    ReadWriteLock::new(&client, "/recipes/read-write")
+                } else {
+                    ReadWriteLock::curator(&client, "/recipes/read-write")
+                };
                 let mut lock = if exclusive {
                     rw.write_lock()
                 } else {

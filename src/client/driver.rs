@@ -221,6 +221,19 @@ pub(crate) fn unique_prefix(client: &zk::Client) -> String {
     format!("{:016x}{:016x}", client.session_id().0, count)
 }
 
+/// [`unique_prefix`] as Curator writes its protected-mode prefix: `_c_<uuid>-`.
+pub(crate) fn curator_prefix(client: &zk::Client) -> String {
+    let hex = unique_prefix(client);
+    format!(
+        "_c_{}-{}-{}-{}-{}-",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
 /// Runs the cleanup a cancelled or dropped recipe leaves (deleting its node) on the current
 /// tokio runtime, if there is one; without a runtime the node goes with the session.
 pub(crate) fn clean_up<M: Machine + Send + 'static>(

@@ -1,10 +1,10 @@
 //! Locks: the fair mutex, the read-write lock's two sides, and the unfair lock on one node.
 //! Each is a model-checked machine from `zabkeeper_models::recipes` run by the [`Driver`].
 
-use super::driver::{clean_up, unique_prefix, Driver, Machine};
+use super::driver::{clean_up, curator_prefix, unique_prefix, Driver, Machine};
 use super::RecipeError;
 use zabkeeper_models::recipes::fair_lock::FairLock;
-use zabkeeper_models::recipes::lock::LockKind;
+use zabkeeper_models::recipes::lock::{LockKind, Names};
 use zabkeeper_models::recipes::single_node_lock::SingleNodeLock as SingleNodeMachine;
 use zabkeeper_models::recipes::{Input, LockStatus, Operation};
 use zookeeper_client as zk;
@@ -41,7 +41,7 @@ impl LockMachine for FairLock {
         FairLock::status(self)
     }
     fn fresh(&self, client: &zk::Client) -> FairLock {
-        FairLock::new(self.directory(), self.kind(), &unique_prefix(client))
+        fair_lock(client, self.directory(), self.kind(), self.names())
     }
 }
 
@@ -58,6 +58,15 @@ impl LockMachine for SingleNodeMachine {
     fn fresh(&self, _client: &zk::Client) -> SingleNodeMachine {
         SingleNodeMachine::new(self.path())
     }
+}
+
+/// A new contender's machine, with a prefix unique to it in the style of `names`.
+fn fair_lock(client: &zk::Client, path: &str, kind: LockKind, names: Names) -> FairLock {
+    let prefix = match names {
+        Names::Kazoo => unique_prefix(client),
+        Names::CuratorMutex | Names::CuratorReadWrite => curator_prefix(client),
+    };
+    FairLock::with_names(path, kind, &prefix, names)
 }
 
 /// One contender's machine and connection, with what makes it cancel-safe: an acquire or
@@ -197,15 +206,28 @@ impl Lock {
         Lock::of_kind(client, path, LockKind::Exclusive, identifier.to_vec())
     }
 
+    /// The exclusive lock with Curator's `InterProcessMutex` node names
+    /// (`_c_<uuid>-lock-<sequence>`), to share it with Curator processes, which do not
+    /// recognise kazoo's names. (This library recognises both.)
+    pub fn curator(client: &zk::Client, path: &str) -> Lock {
+        Lock::named(client, path, LockKind::Exclusive, Names::CuratorMutex)
+    }
+
     pub(crate) fn of_kind(
         client: &zk::Client,
         path: &str,
         kind: LockKind,
         identifier: Vec<u8>,
     ) -> Lock {
-        let machine = FairLock::new(path, kind, &unique_prefix(client));
+        let machine = fair_lock(client, path, kind, Names::Kazoo);
         Lock {
             contention: Contention::new(client, machine, identifier),
+        }
+    }
+
+    fn named(client: &zk::Client, path: &str, kind: LockKind, names: Names) -> Lock {
+        Lock {
+            contention: Contention::new(client, fair_lock(client, path, kind, names), Vec::new()),
         }
     }
 
@@ -300,24 +322,35 @@ pub(crate) async fn node_gone(client: &zk::Client, path: &str) -> Result<(), Rec
 pub struct ReadWriteLock {
     client: zk::Client,
     path: String,
+    names: Names,
 }
 
 impl ReadWriteLock {
+    /// The lock with kazoo's `ReadLock` / `WriteLock` names.
     pub fn new(client: &zk::Client, path: &str) -> ReadWriteLock {
         ReadWriteLock {
             client: client.clone(),
             path: path.to_string(),
+            names: Names::Kazoo,
+        }
+    }
+
+    /// The lock with Curator's `InterProcessReadWriteLock` names (`__READ__`, `__WRIT__`).
+    pub fn curator(client: &zk::Client, path: &str) -> ReadWriteLock {
+        ReadWriteLock {
+            names: Names::CuratorReadWrite,
+            ..ReadWriteLock::new(client, path)
         }
     }
 
     /// A reader of this lock.
     pub fn read_lock(&self) -> Lock {
-        Lock::of_kind(&self.client, &self.path, LockKind::Read, Vec::new())
+        Lock::named(&self.client, &self.path, LockKind::Read, self.names)
     }
 
     /// A writer of this lock.
     pub fn write_lock(&self) -> Lock {
-        Lock::of_kind(&self.client, &self.path, LockKind::Exclusive, Vec::new())
+        Lock::named(&self.client, &self.path, LockKind::Exclusive, self.names)
     }
 }
 

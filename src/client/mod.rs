@@ -5,7 +5,8 @@
 //! `zabkeeper_models::recipes` (`proofs/tests/recipes.rs` checks them); this module only
 //! performs the ZooKeeper requests they ask for. They work against any ZooKeeper 3.5+ server,
 //! Zabkeeper or Apache ZooKeeper, and share locks with kazoo's `Lock`, `ReadLock`, `WriteLock`
-//! and `Election` on the same paths.
+//! and `Election` on the same paths ([`Lock::curator`] and [`ReadWriteLock::curator`] write
+//! Curator's node names instead, to share with Curator processes, which recognise only theirs).
 //!
 //! # Example (the README's)
 //!

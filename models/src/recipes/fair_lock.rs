@@ -9,7 +9,7 @@
 //! the node by its unique prefix before giving up, so a dropped acquire leaves no node behind
 //! to block the others.
 
-use super::lock::{decide_with, marker, parse, LockDecision, LockKind};
+use super::lock::{decide_with, marker_in, parse, LockDecision, LockKind, Names};
 use super::operation::{Input, LockStatus, Operation};
 use super::RecipeMutations;
 
@@ -19,6 +19,7 @@ pub struct FairLock {
     /// The lock's directory: contenders are its children.
     directory: String,
     kind: LockKind,
+    names: Names,
     /// Unique among this lock's contenders (a random id in the library), so that the node can
     /// be found again when a create's outcome is unknown.
     prefix: String,
@@ -60,8 +61,21 @@ enum Phase {
 }
 
 impl FairLock {
+    /// A contender with kazoo's node names: `<prefix>__lock__<sequence>` (exclusive) or
+    /// `<prefix>__rlock__<sequence>` (read).
     pub fn new(directory: &str, kind: LockKind, prefix: &str) -> FairLock {
         FairLock::with_mutations(directory, kind, prefix, RecipeMutations::NONE)
+    }
+
+    /// A contender whose node names follow `names` (Curator's, to share a lock with Curator
+    /// processes; Curator's own prefix is `_c_<uuid>-`).
+    pub fn with_names(directory: &str, kind: LockKind, prefix: &str, names: Names) -> FairLock {
+        // Fails at once on a combination no scheme has (a reader of Curator's mutex).
+        marker_in(names, kind);
+        FairLock {
+            names,
+            ..FairLock::new(directory, kind, prefix)
+        }
     }
 
     /// [`FairLock::new`] with seeded bugs, for `proofs/` only.
@@ -78,6 +92,7 @@ impl FairLock {
         FairLock {
             directory: directory.to_string(),
             kind,
+            names: Names::Kazoo,
             prefix: prefix.to_string(),
             mutations,
             phase: Phase::Idle,
@@ -91,6 +106,10 @@ impl FairLock {
 
     pub fn kind(&self) -> LockKind {
         self.kind
+    }
+
+    pub fn names(&self) -> Names {
+        self.names
     }
 
     pub fn status(&self) -> LockStatus {
@@ -184,7 +203,7 @@ impl FairLock {
                 vec![self.list()]
             }
             (Phase::Finding { cancelled }, Input::Children(children)) => {
-                let mine = format!("{}{}", self.prefix, marker(self.kind));
+                let mine = format!("{}{}", self.prefix, marker_in(self.names, self.kind));
                 let found = children
                     .iter()
                     .find(|child| child.starts_with(&mine) && parse(child).is_some());
@@ -273,7 +292,11 @@ impl FairLock {
 
     fn create(&self) -> Operation {
         Operation::Create {
-            path: self.path_of(&format!("{}{}", self.prefix, marker(self.kind))),
+            path: self.path_of(&format!(
+                "{}{}",
+                self.prefix,
+                marker_in(self.names, self.kind)
+            )),
             sequential: true,
         }
     }

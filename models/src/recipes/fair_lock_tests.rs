@@ -1,4 +1,5 @@
 use super::*;
+use crate::recipes::lock::{marker, Names};
 
 const DIRECTORY: &str = "/locks/job";
 const PREFIX: &str = "0123456789abcdef0123456789abcdef";
@@ -203,4 +204,27 @@ fn cancelling_a_waiter_deletes_its_node() {
     );
     assert_eq!(lock.on_input(Input::NoNode), vec![]);
     assert_eq!(lock.status(), LockStatus::Idle);
+}
+
+#[test]
+fn curator_names_are_made_and_found_again() {
+    let prefix = "_c_01234567-89ab-cdef-0123-456789abcdef-";
+    let mut lock =
+        FairLock::with_names(DIRECTORY, LockKind::Exclusive, prefix, Names::CuratorMutex);
+    assert_eq!(
+        lock.acquire(),
+        vec![Operation::Create {
+            path: format!("{DIRECTORY}/{prefix}lock-"),
+            sequential: true,
+        }]
+    );
+    assert_eq!(lock.on_input(Input::OutcomeUnknown), list());
+    let mine = format!("{prefix}lock-0000000002");
+    let kazoo = other(1);
+    assert_eq!(
+        lock.on_input(Input::Children(vec![mine.clone(), kazoo.clone()])),
+        vec![Operation::WatchNode { path: path(&kazoo) }],
+        "found by its prefix, queued behind a kazoo contender"
+    );
+    assert_eq!(lock.node_path(), Some(path(&mine)));
 }

@@ -32,11 +32,12 @@ pub struct Contender {
 
 /// Markers that precede the sequence number, longest first so that `__rlock__` is not read
 /// as `lock__`-something.
-const MARKERS: [(&str, LockKind); 5] = [
+const MARKERS: [(&str, LockKind); 6] = [
     ("__rlock__", LockKind::Read),
     ("__lock__", LockKind::Exclusive),
     ("__READ__", LockKind::Read),
     ("__WRIT__", LockKind::Exclusive),
+    ("latch-", LockKind::Exclusive),
     ("lock-", LockKind::Exclusive),
 ];
 
@@ -44,11 +45,35 @@ const MARKERS: [(&str, LockKind); 5] = [
 /// parent's cversion overflowed).
 const SEQUENCE_CHARACTERS: usize = 10;
 
-/// The name prefix marker this library creates its nodes with, after a unique id.
+/// Whose node names a contender writes. Every scheme's contenders are recognised (see
+/// [`parse`]); a lock shared with other programs must use the names they look for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Names {
+    /// kazoo's `Lock`, `WriteLock` (`__lock__`), `ReadLock` (`__rlock__`) and `Election`.
+    #[default]
+    Kazoo,
+    /// Curator's `InterProcessMutex` (`lock-`; exclusive only).
+    CuratorMutex,
+    /// Curator's `InterProcessReadWriteLock` (`__WRIT__`, `__READ__`).
+    CuratorReadWrite,
+}
+
+/// The marker a contender of `kind` writes before its sequence, in kazoo's scheme.
 pub fn marker(kind: LockKind) -> &'static str {
-    match kind {
-        LockKind::Exclusive => "__lock__",
-        LockKind::Read => "__rlock__",
+    marker_in(Names::Kazoo, kind)
+}
+
+/// The marker a contender of `kind` writes before its sequence under `names`.
+pub fn marker_in(names: Names, kind: LockKind) -> &'static str {
+    match (names, kind) {
+        (Names::Kazoo, LockKind::Exclusive) => "__lock__",
+        (Names::Kazoo, LockKind::Read) => "__rlock__",
+        (Names::CuratorMutex, LockKind::Exclusive) => "lock-",
+        (Names::CuratorMutex, LockKind::Read) => {
+            panic!("Curator's mutex has no readers: use Names::CuratorReadWrite")
+        }
+        (Names::CuratorReadWrite, LockKind::Exclusive) => "__WRIT__",
+        (Names::CuratorReadWrite, LockKind::Read) => "__READ__",
     }
 }
 
@@ -174,6 +199,12 @@ mod tests {
         assert_eq!(parse("_c_5e1f-lock-0000000007"), exclusive);
         assert_eq!(parse("_c_5e1f-__WRIT__0000000007"), exclusive);
         assert_eq!(parse("_c_5e1f-__READ__0000000007"), read);
+        assert_eq!(parse("_c_5e1f-latch-0000000007"), exclusive);
+        assert_eq!(marker_in(Names::CuratorMutex, LockKind::Exclusive), "lock-");
+        assert_eq!(
+            marker_in(Names::CuratorReadWrite, LockKind::Read),
+            "__READ__"
+        );
         assert_eq!(
             parse(&format!("{ID}__lock__-000000001")).map(|c| c.sequence),
             Some(-1),
