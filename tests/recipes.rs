@@ -676,3 +676,52 @@ async fn a_waiter_whose_connection_drops_briefly_still_acquires_in_turn() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_leader_whose_session_expires_is_replaced_and_hears_of_it() {
+    on_both_servers(|address| async move {
+        let path = "/recipes/leader-expiry";
+        let proxy = FaultProxy::start(address.parse().expect("an address"));
+        let cut_off = connect(
+            &format!("127.0.0.1:{}", proxy.port()),
+            Duration::from_secs(2),
+        )
+        .await;
+        let mut leader = LeaderLatch::new(&cut_off, path, b"first");
+        leader.await_leadership().await.expect("leads");
+        let first_token = leader.fencing_token().expect("leads");
+
+        let client = connect(&address, Duration::from_secs(10)).await;
+        let next = tokio::spawn(async move {
+            let mut latch = LeaderLatch::new(&client, path, b"second");
+            latch.await_leadership().await.expect("leads");
+            latch
+        });
+        let early = tokio::time::timeout(Duration::from_millis(300), async {
+            while !next.is_finished() {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+        .await;
+        assert!(
+            early.is_err(),
+            "a second leader while the first's session lives"
+        );
+
+        proxy.cut();
+        let next = within("the next leader after the expiry", next)
+            .await
+            .expect("no panic");
+        assert!(next.fencing_token().expect("leads") > first_token);
+        assert!(
+            leader.has_leadership(),
+            "the cut-off leader has not heard yet"
+        );
+        proxy.heal();
+        within("the old leader hearing of its loss", leader.lost())
+            .await
+            .expect("hears");
+        next.close().await.expect("closes");
+    })
+    .await;
+}
