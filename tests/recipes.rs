@@ -97,6 +97,17 @@ impl History {
             .push(Event::Released { who });
     }
 
+    /// Acquires, holds a moment and releases, `rounds` times, recording each.
+    async fn hold_rounds(&self, who: usize, lock: &mut Lock, exclusive: bool, rounds: usize) {
+        for _ in 0..rounds {
+            lock.acquire().await.expect("acquires");
+            self.acquired(who, lock, exclusive);
+            tokio::time::sleep(Duration::from_millis(3)).await;
+            self.released(who);
+            lock.release().await.expect("releases");
+        }
+    }
+
     /// Checks exclusion (a writer holds alone; readers share), that the lock went in
     /// sequence order (for readers: after every earlier writer) and with growing fencing tokens
     /// among writers, and how many times each contender acquired it.
@@ -176,13 +187,7 @@ async fn contenders_hold_the_lock_one_at_a_time_in_sequence_order() {
                 } else {
                     Lock::curator(&client, "/recipes/contention")
                 };
-                for _ in 0..ROUNDS {
-                    lock.acquire().await.expect("acquires");
-                    history.acquired(who, &lock, true);
-                    tokio::time::sleep(Duration::from_millis(3)).await;
-                    history.released(who);
-                    lock.release().await.expect("releases");
-                }
+                history.hold_rounds(who, &mut lock, true, ROUNDS).await;
             }));
         }
         for task in tasks {
@@ -378,13 +383,7 @@ async fn writers_hold_alone_and_readers_share() {
                 } else {
                     rw.read_lock()
                 };
-                for _ in 0..ROUNDS {
-                    lock.acquire().await.expect("acquires");
-                    history.acquired(who, &lock, exclusive);
-                    tokio::time::sleep(Duration::from_millis(5)).await;
-                    history.released(who);
-                    lock.release().await.expect("releases");
-                }
+                history.hold_rounds(who, &mut lock, exclusive, ROUNDS).await;
             }));
         }
         for task in tasks {

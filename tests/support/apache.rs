@@ -3,10 +3,8 @@
 //! killed when the test ends.
 
 use std::io::Write;
-use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 const JAR: &str = "/usr/share/java/zookeeper.jar";
 const CLASSPATH: &str = "/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar";
@@ -68,25 +66,12 @@ impl ApacheZooKeeper {
     }
 
     fn wait_until_serving(&self) {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        let address: SocketAddr = self.address().parse().expect("an address");
-        loop {
-            if let Ok(mut stream) = TcpStream::connect_timeout(&address, Duration::from_millis(200))
-            {
-                let _ = stream.write_all(b"ruok");
-                let mut answer = String::new();
-                let _ = std::io::Read::read_to_string(&mut stream, &mut answer);
-                if answer == "imok" {
-                    return;
-                }
-            }
-            assert!(
-                Instant::now() < deadline,
+        super::wait_for_imok(&self.address(), || {
+            format!(
                 "Apache ZooKeeper did not start; its log:\n{}",
                 std::fs::read_to_string(self.directory.join("zk.log")).unwrap_or_default()
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
+            )
+        });
     }
 }
 

@@ -33,6 +33,24 @@ pub fn free_ports(count: usize) -> Vec<u16> {
         .collect()
 }
 
+/// Waits up to a minute until `address` answers `ruok` with `imok`; panics with `failure()`.
+pub fn wait_for_imok(address: &str, failure: impl Fn() -> String) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let address: SocketAddr = address.parse().expect("an address");
+    loop {
+        if let Ok(mut stream) = TcpStream::connect_timeout(&address, Duration::from_millis(200)) {
+            let _ = stream.write_all(b"ruok");
+            let mut answer = String::new();
+            let _ = std::io::Read::read_to_string(&mut stream, &mut answer);
+            if answer == "imok" {
+                return;
+            }
+        }
+        assert!(Instant::now() < deadline, "{}", failure());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
@@ -137,24 +155,9 @@ impl Server {
     }
 
     fn wait_until_answering_ruok(&self) {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        let address: SocketAddr = self.address().parse().expect("an address");
-        loop {
-            if let Ok(mut stream) = TcpStream::connect_timeout(&address, Duration::from_millis(200))
-            {
-                let _ = stream.write_all(b"ruok");
-                let mut answer = String::new();
-                let _ = std::io::Read::read_to_string(&mut stream, &mut answer);
-                if answer == "imok" {
-                    return;
-                }
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the server did not start serving"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        wait_for_imok(&self.address(), || {
+            "the server did not start serving".to_string()
+        });
     }
 
     /// Whether the process is still running (it has neither exited nor crashed).
