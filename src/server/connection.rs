@@ -43,7 +43,7 @@ pub struct ConnectionLimits {
 }
 
 /// Where the connection is in its life.
-enum Phase {
+pub(crate) enum Phase {
     /// Nothing read yet: a connect request or a four-letter word comes next.
     Handshake,
     /// The connect request went to the core: frames the client pipelined behind it (an auth
@@ -138,7 +138,9 @@ pub async fn serve_connection(
     let _ = core.send(Event::Closed { connection });
 }
 
-fn take_frames(
+/// Hands every complete frame buffered to the core, as far as the phase and the limit on
+/// requests in flight allow; an error closes the connection.
+pub(crate) fn take_frames(
     connection: ConnectionId,
     decoder: &FrameDecoder,
     buffer: &mut Vec<u8>,

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod autopurge;
 pub mod connection;
 pub mod core;
+pub mod in_process;
 pub mod password;
 pub mod persist;
 pub mod reads;
