@@ -85,6 +85,9 @@ def data_tree():
         state = (state * 1103515245 + 12345) % 2**31
         noise.append(state >> 16 & 0xFF)
     write("data_tree", "pseudo-random-600", bytes(noise))
+    # The same patterns drive the request-preparation target's choices.
+    write("request_preparation", "counting", bytes(range(20)) * 20)
+    write("request_preparation", "pseudo-random-600", bytes(noise))
 
 
 if __name__ == "__main__":

@@ -28,8 +28,18 @@ mod tree_model;
 use arbitrary::{Result as Generated, Unstructured};
 use tree_model::{CreateKind, Op, Target, PATHS, SEQUENTIAL_PARENTS};
 
+#[path = "../../models/tests/request_support/mod.rs"]
+mod request_support;
+
+use request_support::agreement::{run_actions, Action};
+use zabkeeper_models::request::{
+    CheckRequest, CreateOp, CreateRequest, DeleteRequest, MultiOp, SetAclRequest, SetDataRequest,
+    WriteRequest,
+};
+use zabkeeper_models::tree::{perms, Acl, Id};
+
 /// The names of the targets, as `fuzz_targets/` and the corpus directories name them.
-pub const TARGETS: [&str; 7] = [
+pub const TARGETS: [&str; 8] = [
     "client_frames",
     "quorum_frames",
     "txn_log",
@@ -37,6 +47,7 @@ pub const TARGETS: [&str; 7] = [
     "config",
     "data_tree",
     "server_session",
+    "request_preparation",
 ];
 
 /// Runs the target called `name` on `data`.
@@ -49,6 +60,7 @@ pub fn run(name: &str, data: &[u8]) {
         "config" => config(data),
         "data_tree" => data_tree(data),
         "server_session" => server_session(data),
+        "request_preparation" => request_preparation(data),
         other => panic!("no fuzz target is called {other}"),
     }
 }
@@ -395,4 +407,134 @@ fn assert_encodes(message: Outbound) {
         }
         Outbound::Text(_) | Outbound::Close { .. } => {}
     }
+}
+
+/// Paths of the request-preparation target: nested, a sequential prefix, a system path.
+const REQUEST_PATHS: [&str; 6] = ["/a", "/a/b", "/a/b/c", "/b", "/a/s-", "/zookeeper/x"];
+
+/// Write requests from three sessions, read structurally from the bytes, prepared by the
+/// leader's real `Preparer` against the tree and its outstanding changes and applied at any
+/// moment in zxid order (`models/tests/request_support/agreement.rs`): every txn applies with
+/// exactly the outcome prep decided, per op for multis, and the tree keeps prep's rules.
+pub fn request_preparation(data: &[u8]) {
+    let mut input = Unstructured::new(data);
+    let mut actions = Vec::new();
+    while !input.is_empty() && actions.len() < 200 {
+        let Ok(action) = action(&mut input) else {
+            break;
+        };
+        actions.push(action);
+    }
+    run_actions(actions);
+}
+
+fn action(input: &mut Unstructured) -> Generated<Action> {
+    Ok(if input.int_in_range(0..=4)? < 3 {
+        Action::Prepare {
+            session: input.int_in_range(0..=2)?,
+            digest_user: input.arbitrary()?,
+            request: write_request(input)?,
+        }
+    } else {
+        Action::ApplyOldest
+    })
+}
+
+fn request_path(input: &mut Unstructured) -> Generated<String> {
+    Ok(REQUEST_PATHS[input.choose_index(REQUEST_PATHS.len())?].to_string())
+}
+
+fn request_version(input: &mut Unstructured) -> Generated<i32> {
+    Ok(match input.int_in_range(0..=5)? {
+        0..=2 => -1,
+        version => version - 3,
+    })
+}
+
+fn request_acl(input: &mut Unstructured) -> Generated<Vec<Acl>> {
+    Ok(match input.int_in_range(0..=6)? {
+        0..=3 => Acl::open_unsafe(),
+        4 => Acl::read_unsafe(),
+        5 => Acl::creator_all(),
+        _ => vec![Acl::new(
+            perms::CREATE | perms::DELETE,
+            Id::new("ip", "127.0.0.0/8"),
+        )],
+    })
+}
+
+fn create_request(input: &mut Unstructured) -> Generated<CreateRequest> {
+    let op = match input.int_in_range(0..=7)? {
+        0..=3 => CreateOp::Create,
+        4 | 5 => CreateOp::Create2,
+        6 => CreateOp::CreateContainer,
+        _ => CreateOp::CreateTtl {
+            ttl_ms: [-1, 0, 1000][input.choose_index(3)?],
+        },
+    };
+    Ok(CreateRequest {
+        op,
+        path: request_path(input)?,
+        data: Some(vec![1]),
+        acl: request_acl(input)?,
+        flags: input.int_in_range(0..=7)?,
+    })
+}
+
+fn multi_op(input: &mut Unstructured) -> Generated<MultiOp> {
+    Ok(match input.int_in_range(0..=3)? {
+        0 => MultiOp::Create(create_request(input)?),
+        1 => MultiOp::Delete(DeleteRequest {
+            path: request_path(input)?,
+            version: request_version(input)?,
+        }),
+        2 => MultiOp::SetData(SetDataRequest {
+            path: request_path(input)?,
+            data: Some(vec![2]),
+            version: request_version(input)?,
+        }),
+        _ => MultiOp::Check(CheckRequest {
+            path: request_path(input)?,
+            version: request_version(input)?,
+        }),
+    })
+}
+
+fn write_request(input: &mut Unstructured) -> Generated<WriteRequest> {
+    Ok(match input.int_in_range(0..=19)? {
+        0..=5 => WriteRequest::Create(create_request(input)?),
+        6..=8 => WriteRequest::Delete(DeleteRequest {
+            path: request_path(input)?,
+            version: request_version(input)?,
+        }),
+        9 => WriteRequest::DeleteContainer {
+            path: request_path(input)?,
+        },
+        10..=12 => WriteRequest::SetData(SetDataRequest {
+            path: request_path(input)?,
+            data: Some(vec![3]),
+            version: request_version(input)?,
+        }),
+        13 => WriteRequest::SetAcl(SetAclRequest {
+            path: request_path(input)?,
+            acl: request_acl(input)?,
+            version: request_version(input)?,
+        }),
+        14 => WriteRequest::Check(CheckRequest {
+            path: request_path(input)?,
+            version: request_version(input)?,
+        }),
+        15..=17 => {
+            let count = input.int_in_range(0..=3)?;
+            let mut ops = Vec::with_capacity(count);
+            for _ in 0..count {
+                ops.push(multi_op(input)?);
+            }
+            WriteRequest::Multi(ops)
+        }
+        18 => WriteRequest::CloseSession,
+        _ => WriteRequest::CreateSession {
+            timeout_ms: input.int_in_range(1..=50_000)?,
+        },
+    })
 }

@@ -6,29 +6,14 @@
 mod request_support;
 
 use proptest::prelude::*;
-use request_support::{Pipeline, OTHER_SESSION, SESSION};
-use std::collections::VecDeque;
-use zabkeeper_models::error::ErrorCode;
-use zabkeeper_models::ids::SessionId;
+use request_support::agreement::{run_actions, Action};
 use zabkeeper_models::request::{
-    AccessControl, CheckRequest, CreateOp, CreateRequest, DeleteRequest, MultiOp, PrepareConfig,
-    Prepared, SetAclRequest, SetDataRequest, WriteRequest,
+    CheckRequest, CreateOp, CreateRequest, DeleteRequest, MultiOp, SetAclRequest, SetDataRequest,
+    WriteRequest,
 };
-use zabkeeper_models::tree::{perms, Acl, EphemeralType, Id};
+use zabkeeper_models::tree::{perms, Acl, Id};
 
 const PATHS: [&str; 6] = ["/a", "/a/b", "/a/b/c", "/b", "/a/s-", "/zookeeper/x"];
-const THIRD_SESSION: SessionId = SessionId(0x0100_0000_0000_0003);
-
-#[derive(Clone, Debug)]
-enum Action {
-    Prepare {
-        session: usize,
-        digest_user: bool,
-        request: WriteRequest,
-    },
-    ApplyOldest,
-}
-
 fn path() -> impl Strategy<Value = String> {
     prop::sample::select(PATHS.to_vec()).prop_map(str::to_string)
 }
@@ -115,65 +100,11 @@ fn action() -> impl Strategy<Value = Action> {
     ]
 }
 
-fn apply_and_compare(pipeline: &mut Pipeline, prepared: &Prepared) {
-    let result = pipeline.apply(prepared);
-    match prepared.multi_op_errors() {
-        Some(op_errors) => {
-            let applied: Vec<ErrorCode> = result
-                .multi_results
-                .as_ref()
-                .expect("a multi has per-op results")
-                .iter()
-                .map(|op| op.err)
-                .collect();
-            assert_eq!(applied, op_errors, "{prepared:?}");
-        }
-        None => assert_eq!(
-            result.err,
-            prepared.error().unwrap_or(ErrorCode::Ok),
-            "{prepared:?}"
-        ),
-    }
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(300))]
 
     #[test]
     fn prepared_txns_apply_as_prepared(actions in prop::collection::vec(action(), 1..60)) {
-        let mut pipeline = Pipeline::with_config(PrepareConfig {
-            access: AccessControl::default(),
-            extended_types_enabled: true,
-        });
-        let mut in_flight: VecDeque<Prepared> = VecDeque::new();
-        for action in actions {
-            match action {
-                Action::Prepare { session, digest_user, request } => {
-                    let session = [SESSION, OTHER_SESSION, THIRD_SESSION][session];
-                    let mut auth = vec![Id::new("ip", "127.0.0.1")];
-                    if digest_user {
-                        auth.push(Id::new("digest", "user:hash"));
-                    }
-                    in_flight.push_back(pipeline.prepare_as(session, &auth, request));
-                }
-                Action::ApplyOldest => {
-                    if let Some(prepared) = in_flight.pop_front() {
-                        apply_and_compare(&mut pipeline, &prepared);
-                    }
-                }
-            }
-        }
-        while let Some(prepared) = in_flight.pop_front() {
-            apply_and_compare(&mut pipeline, &prepared);
-        }
-        prop_assert!(pipeline.preparer.changes().is_empty());
-        pipeline.tree.assert_consistent();
-        // Prep's rules the tree does not check at apply time.
-        for (path, node) in pipeline.tree.iter() {
-            let owner = EphemeralType::of(node.persisted_stat.ephemeral_owner);
-            if let EphemeralType::Normal(_) = owner {
-                prop_assert!(node.children.is_empty(), "ephemeral {} has children", path);
-            }
-        }
+        run_actions(actions);
     }
 }

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod agreement;
+
 use zabkeeper_models::ids::{Epoch, ServerId, SessionId, Zxid};
 use zabkeeper_models::request::{PrepareConfig, Prepared, Preparer, RequestContext, WriteRequest};
 use zabkeeper_models::session::{SessionConfig, SessionTable};
