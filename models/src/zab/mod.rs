@@ -19,4 +19,6 @@ pub use peer::{
 pub use role::{LeaderPhase, Leadership, Learner, LearnerLink, LearnerPhase, LinkPhase, Role};
 
 #[cfg(test)]
+mod leader_tests;
+#[cfg(test)]
 mod tests;

@@ -7,9 +7,10 @@ use crate::ids::{Epoch, ServerId, Zxid};
 use stateright::actor::{Actor, Command, Id, Out};
 use std::borrow::Cow;
 
-type Value = u8;
-type Machine = Register<Value>;
-type PeerCommand = Command<PeerMessage<Value, Value>, PeerTimer, ServerId, DurableState<Value>>;
+pub(super) type Value = u8;
+pub(super) type Machine = Register<Value>;
+pub(super) type PeerCommand =
+    Command<PeerMessage<Value, Value>, PeerTimer, ServerId, DurableState<Value>>;
 
 fn peer(me: u64) -> Peer<Machine> {
     let mut peer = Peer::new(
@@ -22,7 +23,7 @@ fn peer(me: u64) -> Peer<Machine> {
     peer
 }
 
-fn proposal(epoch: u32, counter: u32, payload: Value) -> Proposal<Value> {
+pub(super) fn proposal(epoch: u32, counter: u32, payload: Value) -> Proposal<Value> {
     Proposal {
         zxid: Zxid::new(Epoch(epoch), counter),
         payload,
@@ -40,7 +41,7 @@ fn learner_of_zero(disk: DurableState<Value>) -> (Peer<Machine>, PeerState<Machi
     (peer, state.into_owned())
 }
 
-fn step(
+pub(super) fn step(
     peer: &Peer<Machine>,
     state: &mut PeerState<Machine>,
     from: u64,
