@@ -394,7 +394,12 @@ fn a_leader_that_hears_from_no_quorum_for_its_limit_of_ticks_elects_again() {
     let pinged: Vec<usize> = effects(tick(&peer, &mut state))
         .into_iter()
         .filter_map(|effect| match effect {
-            Effect::Send(to, PeerMessage::Ping { epoch, .. }) if epoch == Epoch(1) => Some(to),
+            Effect::Send(
+                to,
+                PeerMessage::Ping {
+                    epoch: Epoch(1), ..
+                },
+            ) => Some(to),
             Effect::Send(..) | Effect::Save(_) => panic!("only pings: {effect:?}"),
             Effect::Other(_) => None,
         })
