@@ -90,6 +90,25 @@ fn configurations() -> Vec<(&'static str, &'static str, Configuration)> {
             },
         ),
         (
+            "five-voters-no-crash",
+            "five voters, no faults, one write and a read",
+            ZabConfig {
+                voters: 5,
+                max_in_flight: 24,
+                ..three_voters(vec![client(0, &[1], true)])
+            },
+        ),
+        (
+            "five-voters-crash-no-restart",
+            "five voters, any one crashes for good, one write",
+            ZabConfig {
+                voters: 5,
+                max_crashes: 1,
+                max_in_flight: 24,
+                ..three_voters(vec![client(0, &[1], false)])
+            },
+        ),
+        (
             "failover-crash",
             "failure detector oracle and one crash and restart, one write",
             ZabConfig {
