@@ -92,6 +92,20 @@ fn ack_epoch(new_epoch: u32, promised: bool, current_epoch: u32, last_zxid: Zxid
     }
 }
 
+fn ack_new_leader(epoch: u32, last_zxid: Zxid) -> Message {
+    PeerMessage::AckNewLeader {
+        epoch: Epoch(epoch),
+        last_zxid,
+    }
+}
+
+fn up_to_date(epoch: u32, committed_through: Zxid) -> Message {
+    PeerMessage::UpToDate {
+        epoch: Epoch(epoch),
+        committed_through,
+    }
+}
+
 fn leadership(state: &PeerState<Machine>) -> &Leadership {
     match &state.role {
         Role::Leading(leadership) => leadership,
@@ -114,11 +128,7 @@ fn established_leader(peer: &Peer<Machine>) -> PeerState<Machine> {
         step(peer, &mut state, learner, ack_epoch(1, true, 0, Zxid::ZERO));
     }
     for learner in [1, 2, OBSERVER] {
-        let ack = PeerMessage::AckNewLeader {
-            epoch: Epoch(1),
-            last_zxid: Zxid::ZERO,
-        };
-        step(peer, &mut state, learner, ack);
+        step(peer, &mut state, learner, ack_new_leader(1, Zxid::ZERO));
     }
     assert_eq!(leadership(&state).phase, LeaderPhase::Broadcast);
     state
@@ -283,17 +293,9 @@ fn a_quorum_of_newleader_acks_commits_the_initial_history_and_sends_uptodate() {
     step(&peer, &mut state, 1, ack_epoch(2, true, 1, Zxid::ZERO));
     assert_eq!(state.committed_through, Zxid::ZERO);
     let last = Zxid::new(Epoch(1), 2);
-    let ack = PeerMessage::AckNewLeader {
-        epoch: Epoch(2),
-        last_zxid: last,
-    };
-    let up_to_date = PeerMessage::UpToDate {
-        epoch: Epoch(2),
-        committed_through: last,
-    };
     assert_eq!(
-        effects(step(&peer, &mut state, 1, ack)),
-        [send(1, up_to_date)]
+        effects(step(&peer, &mut state, 1, ack_new_leader(2, last))),
+        [send(1, up_to_date(2, last))]
     );
     assert_eq!(leadership(&state).phase, LeaderPhase::Broadcast);
     assert_eq!(state.committed_through, last);
@@ -310,17 +312,9 @@ fn a_quorum_of_newleader_acks_commits_the_initial_history_and_sends_uptodate() {
         proposals: vec![],
     });
     assert_eq!(synced, [send(2, new_leader)]);
-    let ack = PeerMessage::AckNewLeader {
-        epoch: Epoch(2),
-        last_zxid: last,
-    };
-    let up_to_date = PeerMessage::UpToDate {
-        epoch: Epoch(2),
-        committed_through: last,
-    };
     assert_eq!(
-        effects(step(&peer, &mut state, 2, ack)),
-        [send(2, up_to_date)]
+        effects(step(&peer, &mut state, 2, ack_new_leader(2, last))),
+        [send(2, up_to_date(2, last))]
     );
 }
 
