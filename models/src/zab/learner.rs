@@ -37,6 +37,24 @@ impl<M: StateMachine> Peer<M> {
         }
     }
 
+    /// Appends a PROPOSAL or INFORM that follows the history's last txn; one that does not
+    /// means a txn in between never arrived: the link to the leader lost messages, which a TCP
+    /// connection only does by breaking. Logging it would leave a hole in the history, so the
+    /// learner resynchronises instead and this returns false.
+    fn append_next(
+        &self,
+        state: &mut PeerState<M>,
+        proposal: Proposal<M::Txn>,
+        out: &mut Out<Self>,
+    ) -> bool {
+        if Some(proposal.zxid) != Self::next_zxid(state, proposal.zxid.epoch()) {
+            self.start_looking(state, out);
+            return false;
+        }
+        state.durable.append(proposal);
+        true
+    }
+
     pub(crate) fn on_leader_info(
         &self,
         state: &mut Cow<PeerState<M>>,
@@ -207,14 +225,9 @@ impl<M: StateMachine> Peer<M> {
         }
         let state = state.to_mut();
         let zxid = proposal.zxid;
-        if Some(zxid) != Self::next_zxid(state, zxid.epoch()) {
-            // A txn in between never arrived: the link to the leader lost messages, which a
-            // TCP connection only does by breaking. Logging this one would leave a hole in the
-            // history, so resynchronise instead.
-            self.start_looking(state, out);
+        if !self.append_next(state, proposal, out) {
             return;
         }
-        state.durable.append(proposal);
         if !self.mutations.ack_proposal_before_logged {
             out.save(state.durable.clone());
         }
@@ -271,12 +284,9 @@ impl<M: StateMachine> Peer<M> {
         let state = state.to_mut();
         let zxid = proposal.zxid;
         if zxid > state.durable.last_zxid() {
-            if Some(zxid) != Self::next_zxid(state, zxid.epoch()) {
-                // A lost INFORM: resynchronise rather than leave a hole (see `on_propose`).
-                self.start_looking(state, out);
+            if !self.append_next(state, proposal, out) {
                 return;
             }
-            state.durable.append(proposal);
             out.save(state.durable.clone());
         }
         Self::learner_mut(state).heard_from_leader = true;
