@@ -37,6 +37,10 @@ pub struct Mutations {
     /// A commit that covers several txns at once (UPTODATE, or a COMMIT after a lost one) applies
     /// only the newest, so the tree misses the others while the log says they were delivered.
     pub apply_only_newest_commit: bool,
+    /// The leader answers a `sync` from its own state at once, without confirming that a quorum
+    /// still follows it: a leader deposed while paused serves reads that miss writes the new
+    /// leader acknowledged.
+    pub leader_answers_sync_at_once: bool,
 }
 
 impl Mutations {
@@ -52,5 +56,6 @@ impl Mutations {
         forward_requests_twice: false,
         close_leaves_session_open: false,
         apply_only_newest_commit: false,
+        leader_answers_sync_at_once: false,
     };
 }

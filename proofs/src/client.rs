@@ -1,5 +1,6 @@
-//! A model client: writes its values to one server, one at a time, then optionally reads.
-//! Values are unique across clients so that every delivered txn names the write it came from.
+//! A model client: writes its values to one server, one at a time, then optionally reads,
+//! from that server or another, plainly or after a `sync` there. Values are unique across
+//! clients so that every delivered txn names the write it came from.
 
 use stateright::actor::{Actor, Id, Out};
 use std::borrow::Cow;
@@ -14,6 +15,11 @@ pub struct Client {
     pub writes: Vec<Value>,
     /// Read once every write returned.
     pub read_after_writes: bool,
+    /// Where the read goes (a client that reconnected elsewhere reads there).
+    pub read_server: Id,
+    /// Send a `sync` to `read_server` first and read when it is answered: ZooKeeper's way to
+    /// a linearizable read.
+    pub sync_before_read: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -29,7 +35,12 @@ impl Client {
             out.send(self.server, PeerMessage::ClientWrite { request: *value });
             true
         } else if index == self.writes.len() && self.read_after_writes {
-            out.send(self.server, PeerMessage::ClientRead);
+            let first = if self.sync_before_read {
+                PeerMessage::ClientSync
+            } else {
+                PeerMessage::ClientRead
+            };
+            out.send(self.read_server, first);
             true
         } else {
             false
@@ -70,6 +81,13 @@ impl Actor for Client {
                 self.writes.get(state.next_operation) == Some(&payload)
             }
             PeerMessage::ReadResult { .. } => state.next_operation == self.writes.len(),
+            PeerMessage::Synced if state.awaiting_reply && self.sync_before_read => {
+                // The sync is answered: the read follows on the same server.
+                if state.next_operation == self.writes.len() {
+                    out.send(self.read_server, PeerMessage::ClientRead);
+                }
+                return;
+            }
             _ => false,
         };
         if !expected || !state.awaiting_reply {

@@ -21,6 +21,9 @@ pub struct History {
     pub writes: LinearizabilityTester<Id, VersionedRegister>,
     /// Client writes and reads: must be sequentially consistent (ZooKeeper's read guarantee).
     pub operations: SequentialConsistencyTester<Id, VersionedRegister>,
+    /// Client writes and `sync` + reads, each read from its `sync` leaving to its result
+    /// arriving: must be linearizable. Kept only by configurations with synced reads.
+    pub synced: LinearizabilityTester<Id, VersionedRegister>,
     /// The servers that sent UPTODATE as leader of each epoch.
     pub leaders_by_epoch: BTreeMap<Epoch, BTreeSet<Id>>,
     /// Synchronisations that moved data, by kind.
@@ -33,6 +36,7 @@ impl Default for History {
             acknowledged_writes: BTreeMap::new(),
             writes: LinearizabilityTester::new(VersionedRegister::default()),
             operations: SequentialConsistencyTester::new(VersionedRegister::default()),
+            synced: LinearizabilityTester::new(VersionedRegister::default()),
             leaders_by_epoch: BTreeMap::new(),
             syncs: BTreeSet::new(),
         }
@@ -58,7 +62,7 @@ pub fn record_out(
 ) -> Option<History> {
     let mut next = history.clone();
     match envelope.msg {
-        PeerMessage::ClientWrite { .. } | PeerMessage::ClientRead
+        PeerMessage::ClientWrite { .. } | PeerMessage::ClientRead | PeerMessage::ClientSync
             if !tracks_client_histories(config) =>
         {
             return None;
@@ -66,7 +70,15 @@ pub fn record_out(
         PeerMessage::ClientWrite { request } => {
             let operation = RegisterOperation::Write(*request);
             let _ = next.writes.on_invoke(envelope.src, operation.clone());
+            if config.has_synced_reads() {
+                let _ = next.synced.on_invoke(envelope.src, operation.clone());
+            }
             let _ = next.operations.on_invoke(envelope.src, operation);
+        }
+        PeerMessage::ClientSync => {
+            // The synced read starts when its sync leaves: anything acknowledged before that
+            // must be in what it reads.
+            let _ = next.synced.on_invoke(envelope.src, RegisterOperation::Read);
         }
         PeerMessage::ClientRead => {
             let _ = next
@@ -108,6 +120,9 @@ pub fn record_in(
             if tracks {
                 let ret = RegisterReturn::WriteOk { version: *position };
                 let _ = next.writes.on_return(envelope.dst, ret.clone());
+                if config.has_synced_reads() {
+                    let _ = next.synced.on_return(envelope.dst, ret.clone());
+                }
                 let _ = next.operations.on_return(envelope.dst, ret);
             }
         }
@@ -117,6 +132,12 @@ pub fn record_in(
                 value: last.as_ref().map(|proposal| proposal.payload),
                 version: *position,
             };
+            let synced_read = config
+                .client_plan(envelope.dst)
+                .is_some_and(|plan| plan.sync_before_read);
+            if synced_read {
+                let _ = next.synced.on_return(envelope.dst, ret.clone());
+            }
             let _ = next.operations.on_return(envelope.dst, ret);
         }
         _ => return None,

@@ -21,6 +21,10 @@ pub struct ClientPlan {
     pub server: usize,
     pub writes: Vec<Value>,
     pub read_after_writes: bool,
+    /// The server the read goes to, when not `server`.
+    pub read_server: Option<usize>,
+    /// Whether the read is a `sync` + read (checked for linearizability).
+    pub sync_before_read: bool,
 }
 
 /// One model configuration: the ensemble, its clients, the faults and the bounds.
@@ -54,6 +58,20 @@ impl ZabConfig {
         self.voters + self.observers
     }
 
+    /// The plan of the client that is actor `id`, if it is a client.
+    pub fn client_plan(&self, id: Id) -> Option<&ClientPlan> {
+        usize::from(id)
+            .checked_sub(self.servers())
+            .and_then(|index| self.clients.get(index))
+    }
+
+    /// Whether some client does `sync` + read (so the synced-read history is kept).
+    pub fn has_synced_reads(&self) -> bool {
+        self.clients
+            .iter()
+            .any(|plan| plan.read_after_writes && plan.sync_before_read)
+    }
+
     pub fn membership(&self) -> Membership {
         Membership::new(
             (0..self.voters).map(|index| ServerId(index as u64)),
@@ -82,6 +100,8 @@ impl ZabConfig {
                 server: Id::from(plan.server),
                 writes: plan.writes.clone(),
                 read_after_writes: plan.read_after_writes,
+                read_server: Id::from(plan.read_server.unwrap_or(plan.server)),
+                sync_before_read: plan.sync_before_read,
             }));
         }
         let model = model

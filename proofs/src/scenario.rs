@@ -35,6 +35,19 @@ pub fn client(server: usize, writes: &[Value], read_after_writes: bool) -> Clien
         server,
         writes: writes.to_vec(),
         read_after_writes,
+        read_server: None,
+        sync_before_read: false,
+    }
+}
+
+/// A client that writes `writes` through `server`, then reads through `read_server` after a
+/// `sync` there (a session that moved, or a second client that starts once the writes
+/// returned).
+pub fn synced_reader(server: usize, writes: &[Value], read_server: usize) -> ClientPlan {
+    ClientPlan {
+        read_server: Some(read_server),
+        sync_before_read: true,
+        ..client(server, writes, true)
     }
 }
 

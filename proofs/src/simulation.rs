@@ -132,6 +132,8 @@ impl Scenario {
                     .map(|write| (client * self.writes_per_client + write + 1) as Value)
                     .collect(),
                 read_after_writes: true,
+                read_server: None,
+                sync_before_read: false,
             })
             .collect();
         ZabConfig {

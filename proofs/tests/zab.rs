@@ -9,9 +9,9 @@ use zabkeeper_proofs::check::{explore, SearchReport};
 use zabkeeper_proofs::model::ZabConfig;
 use zabkeeper_proofs::properties::reachability::{
     FAILOVER_KEEPS_WRITES, LEADER_ESTABLISHED, SYNCED_BY_DIFF, SYNCED_BY_SNAP, SYNCED_BY_TRUNC,
-    WRITE_COMMITTED,
+    SYNCED_READ_ANSWERED, WRITE_COMMITTED,
 };
-use zabkeeper_proofs::scenario::{after_epoch_one, client, three_voters};
+use zabkeeper_proofs::scenario::{after_epoch_one, client, synced_reader, three_voters};
 
 const THREADS: usize = 2;
 
@@ -153,4 +153,26 @@ fn observer_follows_without_voting() {
         &[LEADER_ESTABLISHED, WRITE_COMMITTED, SYNCED_BY_DIFF],
     );
     assert_eq!(report.unique_states, 11_649);
+}
+
+/// A deposed leader that still believes it leads (its followers gave up on it and elected
+/// another, which committed a write) gets a `sync` + read from a client that saw that write
+/// acknowledged: the read must see it, or never be answered.
+#[test]
+fn sync_and_read_at_a_deposed_leader() {
+    let config = ZabConfig {
+        failure_detection: Some(FailureDetection::Oracle),
+        ..three_voters(vec![synced_reader(1, &[1], 0)])
+    };
+    let report = check(
+        config,
+        &[
+            LEADER_ESTABLISHED,
+            WRITE_COMMITTED,
+            SYNCED_BY_DIFF,
+            SYNCED_BY_TRUNC,
+            SYNCED_READ_ANSWERED,
+        ],
+    );
+    assert_eq!(report.unique_states, 7_994_814);
 }

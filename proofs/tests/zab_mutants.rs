@@ -9,7 +9,7 @@ use zabkeeper_proofs::model::ZabConfig;
 use zabkeeper_proofs::properties::{
     acknowledged_writes, client_histories, integrity, leadership, prefix_consistency, primary_order,
 };
-use zabkeeper_proofs::scenario::{after_epoch_one, client, three_voters};
+use zabkeeper_proofs::scenario::{after_epoch_one, client, synced_reader, three_voters};
 
 const THREADS: usize = 2;
 
@@ -161,5 +161,25 @@ fn ack_before_logging_loses_acknowledged_writes() {
         leftover_with_two_restarts(&[]),
         mutations,
         acknowledged_writes::NAME
+    ));
+}
+
+/// Today's bug before the fix (issue 20): a leader that answers a `sync` from its own state
+/// serves a read that misses a write its successor acknowledged, once its followers gave up on
+/// it and elected another leader while it still believed it led.
+#[test]
+fn a_sync_answered_without_confirmation_breaks_synced_reads() {
+    let config = ZabConfig {
+        failure_detection: Some(FailureDetection::Oracle),
+        ..three_voters(vec![synced_reader(1, &[1], 0)])
+    };
+    let mutations = Mutations {
+        leader_answers_sync_at_once: true,
+        ..Mutations::NONE
+    };
+    assert!(caught(
+        config,
+        mutations,
+        client_histories::SYNCED_READS_LINEARIZABLE
     ));
 }

@@ -150,6 +150,7 @@ pub async fn serve(
             _ = &mut shutdown => break,
             event = receiver.recv() => {
                 let Some(event) = event else { break };
+                core.read_clock();
                 core.handle(event);
                 let mut handled = 1;
                 while handled < BATCH_EVENTS_MAX {

@@ -127,6 +127,26 @@ impl Member {
         }
     }
 
+    /// SIGSTOP: the process stops where it is, its connections open and unread, as a VM
+    /// freeze or a stalled disk stops a real server.
+    pub fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    /// SIGCONT after [`Member::pause`].
+    pub fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, signal: &str) {
+        let process = self.process.as_ref().expect("a running member");
+        let status = std::process::Command::new("kill")
+            .args([signal, &process.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill {signal} server {}", self.id);
+    }
+
     /// A new process on the same data directory and ports.
     pub fn start(&mut self) {
         assert!(self.process.is_none(), "server {} still runs", self.id);
@@ -318,6 +338,16 @@ impl Ensemble {
         for (dialer, dialed, proxy) in &self.proxies {
             if *dialer == index || *dialed == index {
                 proxy.cut();
+            }
+        }
+    }
+
+    /// Stalls every connection between member `index` and the others (both channels): no
+    /// byte moves and none is reset, as in a real partition, until [`Ensemble::heal`].
+    pub fn stall(&self, index: usize) {
+        for (dialer, dialed, proxy) in &self.proxies {
+            if *dialer == index || *dialed == index {
+                proxy.stall();
             }
         }
     }

@@ -209,7 +209,9 @@ pub fn spawn(config: &std::path::Path, directory: &std::path::Path) -> Child {
     spawn_with(config, directory, &[])
 }
 
-/// Starts `zabkeeper server --config <config> <arguments>`, its stderr in `server.log`.
+/// Starts `zabkeeper server --config <config> <arguments>`, its stderr in `server.log`. The
+/// binary is the one cargo built for the tests, or `ZABKEEPER_BINARY` when set (to run a test
+/// against another build, such as the one before a fix, and see it fail).
 pub fn spawn_with(
     config: &std::path::Path,
     directory: &std::path::Path,
@@ -220,7 +222,9 @@ pub fn spawn_with(
         .append(true)
         .open(directory.join("server.log"))
         .expect("a log file");
-    Command::new(env!("CARGO_BIN_EXE_zabkeeper"))
+    let binary = std::env::var_os("ZABKEEPER_BINARY")
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_zabkeeper").into());
+    Command::new(binary)
         .args(["server", "--config"])
         .arg(config)
         .args(arguments)

@@ -1,6 +1,7 @@
 //! A fault-injecting TCP proxy on loopback: it forwards connections to a target until it is
-//! cut, then resets the connections it carries and refuses new ones until it is healed. Tests
-//! put one between every pair of ensemble members to partition them.
+//! cut, then resets the connections it carries and refuses new ones until it is healed; or
+//! until it is stalled, then holds every byte and every new connection, resetting nothing,
+//! until it is healed. Tests put one between every pair of ensemble members to partition them.
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -11,6 +12,7 @@ use std::time::Duration;
 #[derive(Default)]
 struct Shared {
     cut: AtomicBool,
+    stalled: AtomicBool,
     stopping: AtomicBool,
     /// Both ends of every forwarded connection, to shut down when cut.
     streams: Mutex<Vec<TcpStream>>,
@@ -44,9 +46,15 @@ impl FaultProxy {
         }
     }
 
-    /// Forwards new connections again.
+    /// Holds every byte and new connection (a partition that resets nothing).
+    pub fn stall(&self) {
+        self.shared.stalled.store(true, Ordering::SeqCst);
+    }
+
+    /// Forwards again: new connections, and what a stall held.
     pub fn heal(&self) {
         self.shared.cut.store(false, Ordering::SeqCst);
+        self.shared.stalled.store(false, Ordering::SeqCst);
     }
 }
 
@@ -65,6 +73,8 @@ fn accept(listener: TcpListener, target: SocketAddr, shared: Arc<Shared>) {
             return;
         }
         let Ok(client) = incoming else { continue };
+        // A stalled proxy leaves new connections hanging, as a partition does.
+        wait_while_stalled(&shared);
         if shared.cut.load(Ordering::SeqCst) {
             let _ = client.shutdown(Shutdown::Both);
             continue;
@@ -101,10 +111,17 @@ fn pump(mut from: TcpStream, mut to: TcpStream, shared: Arc<Shared>) {
             Ok(0) | Err(_) => break,
             Ok(read) => read,
         };
+        wait_while_stalled(&shared);
         if shared.cut.load(Ordering::SeqCst) || to.write_all(&buffer[..read]).is_err() {
             break;
         }
     }
     let _ = from.shutdown(Shutdown::Both);
     let _ = to.shutdown(Shutdown::Both);
+}
+
+fn wait_while_stalled(shared: &Shared) {
+    while shared.stalled.load(Ordering::SeqCst) && !shared.stopping.load(Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
 }

@@ -309,6 +309,7 @@ impl<M: StateMachine> Peer<M> {
     /// A quorum holds the new epoch's initial history durably: it is committed, and the leader
     /// starts serving.
     fn maybe_establish(&self, state: &mut PeerState<M>, out: &mut Out<Self>) {
+        let clock_ms = state.clock_ms;
         let leadership = Self::leadership_mut(state);
         if leadership.phase != LeaderPhase::Synchronization
             || !self.quorum(&leadership.new_leader_acks)
@@ -316,6 +317,9 @@ impl<M: StateMachine> Peer<M> {
             return;
         }
         leadership.phase = LeaderPhase::Broadcast;
+        // The voters that acknowledged NEWLEADER get UPTODATE now, so none of them gives up on
+        // this leader sooner than a follower timeout from here: the first lease runs from now.
+        leadership.confirmation.lease_from_ms = clock_ms;
         let epoch = leadership.epoch.expect("established in an epoch");
         let synced: Vec<ServerId> = leadership
             .learners
@@ -512,19 +516,8 @@ impl<M: StateMachine> Peer<M> {
         }
         let leadership = Self::leadership_mut(state);
         leadership.heard.clear();
-        let epoch = leadership.epoch;
-        for (server, link) in leadership.learners.iter_mut() {
-            if let (Some(epoch), false) = (epoch, link.ping_outstanding) {
-                link.ping_outstanding = true;
-                out.send(
-                    id_of(*server),
-                    PeerMessage::Ping {
-                        epoch,
-                        touched_sessions: Vec::new(),
-                    },
-                );
-            }
-        }
+        // Every heartbeat is a confirmation round: the answers renew the lease.
+        self.start_round(state, true, out);
     }
 
     /// A learner answered a ping, with the sessions its clients touched since its last answer.
@@ -533,7 +526,9 @@ impl<M: StateMachine> Peer<M> {
         state: &mut Cow<PeerState<M>>,
         from: ServerId,
         epoch: Epoch,
+        round: u64,
         touched_sessions: Vec<M::Session>,
+        out: &mut Out<Self>,
     ) {
         let Some(leadership) = Self::leadership(state) else {
             return;
@@ -556,5 +551,6 @@ impl<M: StateMachine> Peer<M> {
                 self.machine.touch(preparation, session, state.clock_ms);
             }
         }
+        self.leader_on_round_echo(state, from, round, out);
     }
 }

@@ -12,17 +12,17 @@ use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
-type Message = PeerMessage<Value, Value>;
+pub(super) type Message = PeerMessage<Value, Value>;
 
 /// A command in a form tests can compare whole.
 #[derive(Debug, PartialEq)]
-enum Effect {
+pub(super) enum Effect {
     Save(DurableState<Value>),
     Send(usize, Message),
     Other(String),
 }
 
-fn effects(commands: Vec<PeerCommand>) -> Vec<Effect> {
+pub(super) fn effects(commands: Vec<PeerCommand>) -> Vec<Effect> {
     commands
         .into_iter()
         .map(|command| match command {
@@ -37,12 +37,12 @@ fn send(to: usize, message: Message) -> Effect {
     Effect::Send(to, message)
 }
 
-const OBSERVER: u64 = 3;
-const CLIENT: usize = 10;
+pub(super) const OBSERVER: u64 = 3;
+pub(super) const CLIENT: usize = 10;
 
 /// Server 0 of `voters` voters (0, 1, ...) plus an observer numbered next (3 among 3 voters), elected by the oracle, without a failure
 /// detector unless a test arms one.
-fn leader_peer(voters: u64) -> Peer<Machine> {
+pub(super) fn leader_peer(voters: u64) -> Peer<Machine> {
     let mut peer = Peer::new(
         ServerId(0),
         Membership::new((0..voters).map(ServerId), [ServerId(voters)]),
@@ -106,7 +106,7 @@ fn up_to_date(epoch: u32, committed_through: Zxid) -> Message {
     }
 }
 
-fn leadership(state: &PeerState<Machine>) -> &Leadership {
+pub(super) fn leadership(state: &PeerState<Machine>) -> &Leadership {
     match &state.role {
         Role::Leading(leadership) => leadership,
         other => panic!("not leading: {other:?}"),
@@ -114,7 +114,7 @@ fn leadership(state: &PeerState<Machine>) -> &Leadership {
 }
 
 /// A leader of epoch 1 from an empty disk with followers 1 and 2 and the observer synced.
-fn established_leader(peer: &Peer<Machine>) -> PeerState<Machine> {
+pub(super) fn established_leader(peer: &Peer<Machine>) -> PeerState<Machine> {
     let mut state = prospective_leader(peer, DurableState::default());
     for learner in [1, 2, OBSERVER] {
         step(
@@ -143,7 +143,7 @@ fn client_write(peer: &Peer<Machine>, state: &mut PeerState<Machine>, value: Val
     effects(out.into_iter().collect())
 }
 
-fn tick(peer: &Peer<Machine>, state: &mut PeerState<Machine>) -> Vec<PeerCommand> {
+pub(super) fn tick(peer: &Peer<Machine>, state: &mut PeerState<Machine>) -> Vec<PeerCommand> {
     let mut cow = Cow::Borrowed(&*state);
     let mut out = Out::new();
     peer.on_timeout(Id::from(0), &mut cow, &PeerTimer::Tick, &mut out);
@@ -408,6 +408,7 @@ fn a_leader_that_hears_from_no_quorum_for_its_limit_of_ticks_elects_again() {
     // ...a ping answer from one follower makes a quorum with the leader again...
     let answer = PeerMessage::Ping {
         epoch: Epoch(1),
+        round: 1,
         touched_sessions: vec![],
     };
     step(&peer, &mut state, 1, answer);

@@ -300,11 +300,12 @@ impl<M: StateMachine> Peer<M> {
         state: &mut Cow<PeerState<M>>,
         from: ServerId,
         epoch: Epoch,
+        round: u64,
         touched_sessions: Vec<M::Session>,
         out: &mut Out<Self>,
     ) {
         if matches!(state.role, Role::Leading(_)) {
-            self.leader_on_ping(state, from, epoch, touched_sessions);
+            self.leader_on_ping(state, from, epoch, round, touched_sessions, out);
             return;
         }
         let Some(learner) = Self::learner_of(state, from) else {
@@ -322,6 +323,7 @@ impl<M: StateMachine> Peer<M> {
             id_of(from),
             PeerMessage::Ping {
                 epoch,
+                round,
                 touched_sessions,
             },
         );

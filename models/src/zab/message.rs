@@ -106,8 +106,13 @@ pub enum PeerMessage<R, T, O = (), A = (), S = ()> {
     /// tick, go back to LOOKING. A learner's answer carries the sessions its clients touched
     /// since its last answer (ZooKeeper's follower PING does): the leader alone expires
     /// sessions, so it must hear of every sign of life, wherever the client is connected.
+    ///
+    /// `round` numbers the leader's confirmation round the ping belongs to, and a learner's
+    /// answer echoes it: a quorum answering a round that started after a `sync` arrived shows
+    /// the leader still led then (see `zab::confirmation`).
     Ping {
         epoch: Epoch,
+        round: u64,
         touched_sessions: Vec<S>,
     },
 

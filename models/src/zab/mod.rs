@@ -1,6 +1,7 @@
 //! ZAB, ZooKeeper's atomic broadcast, with Fast Leader Election in front of it: one peer actor
 //! that is model-checked in `proofs/` and run by the server.
 
+mod confirmation;
 mod durable;
 mod leader;
 mod learner;
@@ -9,6 +10,7 @@ mod message;
 mod peer;
 mod role;
 
+pub use confirmation::{Confirmation, SyncWaiter};
 pub use durable::{DurableState, Snapshot};
 pub use machine::{Register, StateMachine};
 pub use message::{NewLeader, PeerMessage, Proposal, SyncKind};
@@ -18,6 +20,8 @@ pub use peer::{
 };
 pub use role::{LeaderPhase, Leadership, Learner, LearnerLink, LearnerPhase, LinkPhase, Role};
 
+#[cfg(test)]
+mod confirmation_tests;
 #[cfg(test)]
 mod leader_tests;
 #[cfg(test)]

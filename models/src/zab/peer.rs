@@ -2,6 +2,7 @@
 //! synchronisation, broadcast) as a stateright [`Actor`]. The model checker runs it in `proofs/`;
 //! the server's driver runs the very same value.
 
+use super::confirmation::{Confirmation, SyncWaiter};
 use super::durable::DurableState;
 use super::machine::StateMachine;
 use super::message::{PeerMessage, Proposal};
@@ -370,6 +371,7 @@ impl<M: StateMachine> Peer<M> {
             outstanding: BTreeMap::new(),
             heard: BTreeSet::new(),
             silent_ticks: 0,
+            confirmation: Confirmation::default(),
         });
         self.arm_tick(&state.role, out);
         for (learner, (accepted_epoch, is_observer)) in
@@ -463,16 +465,16 @@ impl<M: StateMachine> Peer<M> {
         }
     }
 
-    /// A client's sync: the leader has applied everything it committed and answers at once; a
-    /// learner asks its leader and answers when the leader's SYNC comes back behind the
-    /// COMMITs sent before it.
+    /// A client's sync: the leader answers once a quorum confirmed it still leads (it has
+    /// applied everything it committed); a learner asks its leader and answers when the
+    /// leader's SYNC comes back behind the COMMITs sent before it.
     fn on_client_sync(&self, state: &mut Cow<PeerState<M>>, client: Id, out: &mut Out<Self>) {
         if !state.is_serving() {
             return;
         }
         let leader = match &state.role {
             Role::Leading(_) => {
-                out.send(client, PeerMessage::Synced);
+                self.leader_on_sync(state.to_mut(), SyncWaiter::Client(client), out);
                 return;
             }
             Role::Learning(learner) => learner.leader,
@@ -485,10 +487,11 @@ impl<M: StateMachine> Peer<M> {
         out.send(id_of(leader), PeerMessage::SyncRequest { token });
     }
 
-    /// A learner's sync reaches the leader: an established leader answers on the same link.
+    /// A learner's sync reaches the leader: an established leader answers on the same link,
+    /// once a quorum confirmed it still leads.
     fn on_sync_request(
         &self,
-        state: &PeerState<M>,
+        state: &mut Cow<PeerState<M>>,
         from: ServerId,
         token: u64,
         out: &mut Out<Self>,
@@ -501,7 +504,11 @@ impl<M: StateMachine> Peer<M> {
             .get(&from)
             .is_some_and(|link| matches!(link.phase, LinkPhase::Syncing | LinkPhase::Synced));
         if state.established_epoch().is_some() && linked {
-            out.send(id_of(from), PeerMessage::Sync { token });
+            let waiter = SyncWaiter::Learner {
+                server: from,
+                token,
+            };
+            self.leader_on_sync(state.to_mut(), waiter, out);
         }
     }
 
@@ -630,6 +637,11 @@ impl<M: StateMachine> Peer<M> {
         }
         let state = state.to_mut();
         state.clock_ms = state.clock_ms.max(now_ms);
+        if self.lease_expired(state) {
+            // No quorum confirmed this leader for a lease: another may be elected from now on.
+            self.start_looking(state, out);
+            return;
+        }
         let Some(preparation) = state.preparation.as_mut() else {
             return;
         };
@@ -688,19 +700,40 @@ impl<M: StateMachine> Peer<M> {
     /// The transport lost its connection to `server` (the peer process died, or the network
     /// between them broke). A learner whose leader that was goes back to LOOKING at once,
     /// as ZooKeeper's follower does when its leader's socket closes, instead of waiting a tick
-    /// for the failure detector. Safety does not rest on this: giving up at any moment is
-    /// what [`FailureDetection::Oracle`] allows the checker everywhere.
+    /// for the failure detector. A leader drops the learner (it joins again with FOLLOWERINFO)
+    /// and, once established, stops leading at once when the voters still linked to it are
+    /// no quorum: its followers may be electing already. Safety does not rest on this: giving
+    /// up at any moment is what [`FailureDetection::Oracle`] allows the checker everywhere.
     pub fn on_peer_disconnected(
         &self,
         state: &mut Cow<PeerState<M>>,
         server: ServerId,
         out: &mut Out<Self>,
     ) {
-        let Role::Learning(learner) = &state.role else {
-            return;
-        };
-        if learner.leader == server {
-            self.start_looking(state.to_mut(), out);
+        match &state.role {
+            Role::Learning(learner) if learner.leader == server => {
+                self.start_looking(state.to_mut(), out);
+            }
+            Role::Leading(leadership) if leadership.learners.contains_key(&server) => {
+                let state = state.to_mut();
+                let Role::Leading(leadership) = &mut state.role else {
+                    unreachable!("checked above");
+                };
+                leadership.learners.remove(&server);
+                let mut linked: Vec<ServerId> = leadership
+                    .learners
+                    .iter()
+                    .filter(|(_, link)| {
+                        matches!(link.phase, LinkPhase::Syncing | LinkPhase::Synced)
+                    })
+                    .map(|(server, _)| *server)
+                    .collect();
+                linked.push(self.me);
+                if leadership.phase == LeaderPhase::Broadcast && !self.quorum(&linked) {
+                    self.start_looking(state, out);
+                }
+            }
+            _ => {}
         }
     }
 
@@ -831,8 +864,9 @@ impl<M: StateMachine> Actor for Peer<M> {
             PeerMessage::Inform { proposal } => self.on_inform(state, from, proposal, out),
             PeerMessage::Ping {
                 epoch,
+                round,
                 touched_sessions,
-            } => self.on_ping(state, from, epoch, touched_sessions, out),
+            } => self.on_ping(state, from, epoch, round, touched_sessions, out),
             PeerMessage::ClientWrite { request } => self.on_client_write(state, src, request, out),
             PeerMessage::ClientRead => self.on_client_read(state, src, out),
             PeerMessage::ClientSync => self.on_client_sync(state, src, out),

@@ -1,6 +1,7 @@
 //! The volatile part of a peer: which role it plays and the state of that role. A crash loses
 //! all of it.
 
+use super::confirmation::Confirmation;
 use crate::election::{Election, Vote};
 use crate::ids::{Epoch, ServerId, Zxid};
 use serde::{Deserialize, Serialize};
@@ -98,4 +99,6 @@ pub struct Leadership {
     pub heard: BTreeSet<ServerId>,
     /// Ticks in a row in which no quorum was heard from.
     pub silent_ticks: u32,
+    /// Rounds that confirm this leader still leads, for syncs and the lease.
+    pub confirmation: Confirmation,
 }

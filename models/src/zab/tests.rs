@@ -314,13 +314,14 @@ fn a_learner_carries_its_clients_session_touches_to_the_leader_in_its_ping_answe
     assert!(peer.touch_session(&mut state, &(), 5));
     let ping = PeerMessage::Ping {
         epoch: Epoch(1),
+        round: 0,
         touched_sessions: Vec::new(),
     };
     let commands = step(&peer, &mut state, 0, ping.clone());
     assert_eq!(commands.len(), 1);
     assert!(matches!(
         &commands[0],
-        Command::Send(to, PeerMessage::Ping { epoch: Epoch(1), touched_sessions })
+        Command::Send(to, PeerMessage::Ping { epoch: Epoch(1), touched_sessions, .. })
             if *to == Id::from(0) && touched_sessions == &vec![()]
     ));
     // Each touch travels once.
@@ -337,6 +338,7 @@ fn a_ping_of_another_epoch_neither_answers_nor_spends_the_touches() {
     peer.touch_session(&mut state, &(), 5);
     let ping = PeerMessage::Ping {
         epoch: Epoch(2),
+        round: 0,
         touched_sessions: Vec::new(),
     };
     assert!(step(&peer, &mut state, 0, ping).is_empty());
@@ -439,6 +441,7 @@ fn a_learner_gives_up_only_after_its_limit_of_silent_ticks_and_any_message_reset
         0,
         PeerMessage::Ping {
             epoch: Epoch(1),
+            round: 0,
             touched_sessions: Vec::new(),
         },
     );

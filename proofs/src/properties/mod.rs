@@ -28,6 +28,7 @@ pub const SAFETY: &[&str] = &[
     acknowledged_writes::NAME,
     client_histories::LINEARIZABLE_WRITES,
     client_histories::SEQUENTIAL_READS,
+    client_histories::SYNCED_READS_LINEARIZABLE,
 ];
 
 pub fn attach(model: ZabModel) -> ZabModel {
@@ -52,6 +53,14 @@ pub fn attach(model: ZabModel) -> ZabModel {
         })
         .property(Always, client_histories::SEQUENTIAL_READS, |_, state| {
             client_histories::operations_sequential(state)
+        })
+        .property(
+            Always,
+            client_histories::SYNCED_READS_LINEARIZABLE,
+            |_, state| client_histories::synced_reads_linearizable(state),
+        )
+        .property(Sometimes, reachability::SYNCED_READ_ANSWERED, |_, state| {
+            reachability::synced_read_answered(state)
         })
         .property(Sometimes, reachability::LEADER_ESTABLISHED, |_, state| {
             reachability::leader_established(state)

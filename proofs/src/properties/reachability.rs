@@ -3,6 +3,7 @@
 
 use crate::history::History;
 use crate::model::servers;
+use crate::register::RegisterOperation;
 use crate::system::Node;
 use stateright::actor::ActorModelState;
 use zabkeeper_models::zab::{Proposal, SyncKind};
@@ -14,6 +15,20 @@ pub const FAILOVER_KEEPS_WRITES: &str =
 pub const SYNCED_BY_DIFF: &str = "a learner is synced by DIFF";
 pub const SYNCED_BY_TRUNC: &str = "a learner is synced by TRUNC";
 pub const SYNCED_BY_SNAP: &str = "a learner is synced by SNAP";
+
+pub const SYNCED_READ_ANSWERED: &str = "a read after a sync is answered";
+
+pub fn synced_read_answered(state: &ActorModelState<Node, History>) -> bool {
+    state
+        .history
+        .synced
+        .serialized_history()
+        .is_some_and(|operations| {
+            operations
+                .iter()
+                .any(|(operation, _)| *operation == RegisterOperation::Read)
+        })
+}
 
 pub fn leader_established(state: &ActorModelState<Node, History>) -> bool {
     servers(state).any(|(_, server)| server.established_epoch().is_some())

@@ -621,8 +621,17 @@ impl Core {
         self.timers.values().min().copied()
     }
 
-    /// Fires every peer timer that is due, and moves the session clock.
+    /// Hands the peer a reading of the monotonic clock. The server does this before every
+    /// batch of events, so that a leader that was paused (or starved) finds its lease run out
+    /// before it answers anything that queued up meanwhile.
+    pub fn read_clock(&mut self) {
+        let now_ms = self.now_ms();
+        self.step(TraceEvent::SessionClock { now_ms });
+    }
+
+    /// Moves the session clock, then fires every peer timer that is due.
     pub fn on_clock(&mut self) {
+        self.read_clock();
         let now = Instant::now();
         let due: Vec<PeerTimer> = self
             .timers
@@ -634,8 +643,6 @@ impl Core {
             self.timers.remove(&timer);
             self.step(TraceEvent::Timeout { timer });
         }
-        let now_ms = self.now_ms();
-        self.step(TraceEvent::SessionClock { now_ms });
         self.close_stale_handshakes(now);
     }
 

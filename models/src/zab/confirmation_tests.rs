@@ -1,0 +1,204 @@
+//! The leader's confirmation rounds and lease against the exact commands they emit: a `sync` is
+//! answered only after a quorum echoed a round that started after it arrived, rounds batch the
+//! syncs that arrive while one is in flight, a leader whose followers moved on answers none,
+//! and a leader stops leading when its lease runs out or its links no longer make a quorum.
+
+use super::leader_tests::{
+    effects, established_leader, leader_peer, leadership, tick, Effect, Message, CLIENT, OBSERVER,
+};
+use super::tests::{step, Machine};
+use super::*;
+use crate::election::Membership;
+use crate::ids::{Epoch, ServerId};
+use stateright::actor::{Actor, Id, Out};
+use std::borrow::Cow;
+use std::time::Duration;
+
+fn echo(epoch: u32, round: u64) -> Message {
+    PeerMessage::Ping {
+        epoch: Epoch(epoch),
+        round,
+        touched_sessions: Vec::new(),
+    }
+}
+
+fn sync_from(peer: &Peer<Machine>, state: &mut PeerState<Machine>, client: u64) -> Vec<Effect> {
+    effects(step(peer, state, client, PeerMessage::ClientSync))
+}
+
+fn synced(client: u64) -> Effect {
+    Effect::Send(client as usize, PeerMessage::Synced)
+}
+
+fn round_pings(round: u64) -> Vec<Effect> {
+    // Voters only: the observer cannot confirm a leader.
+    [1, 2]
+        .into_iter()
+        .map(|to| Effect::Send(to, echo(1, round)))
+        .collect()
+}
+
+fn clock(peer: &Peer<Machine>, state: &mut PeerState<Machine>, now_ms: u64) -> Vec<Effect> {
+    let mut cow = Cow::Borrowed(&*state);
+    let mut out = Out::new();
+    peer.on_session_clock(&mut cow, now_ms, &mut out);
+    *state = cow.into_owned();
+    effects(out.into_iter().collect())
+}
+
+fn disconnected(peer: &Peer<Machine>, state: &mut PeerState<Machine>, server: u64) {
+    let mut cow = Cow::Borrowed(&*state);
+    let mut out = Out::new();
+    peer.on_peer_disconnected(&mut cow, ServerId(server), &mut out);
+    *state = cow.into_owned();
+}
+
+#[test]
+fn a_leader_answers_a_sync_once_a_quorum_echoed_a_round_that_started_after_it() {
+    let peer = leader_peer(3);
+    let mut state = established_leader(&peer);
+    let client = CLIENT as u64;
+    assert_eq!(sync_from(&peer, &mut state, client), round_pings(1));
+    // The observer's echo does not count; a voter's does, with the leader's own.
+    assert!(effects(step(&peer, &mut state, OBSERVER, echo(1, 1))).is_empty());
+    assert_eq!(
+        effects(step(&peer, &mut state, 1, echo(1, 1))),
+        [synced(client)]
+    );
+    assert_eq!(leadership(&state).confirmation.confirmed_round, 1);
+    // A late echo of the same round answers nothing more.
+    assert!(effects(step(&peer, &mut state, 2, echo(1, 1))).is_empty());
+}
+
+#[test]
+fn syncs_that_arrive_during_a_round_share_the_next_one() {
+    let peer = leader_peer(3);
+    let mut state = established_leader(&peer);
+    let (first, second, third) = (10, 11, 12);
+    assert_eq!(sync_from(&peer, &mut state, first), round_pings(1));
+    // Round 1 left before these arrived: it cannot serve them, and no round starts yet.
+    assert!(sync_from(&peer, &mut state, second).is_empty());
+    assert!(sync_from(&peer, &mut state, third).is_empty());
+    let mut expected = vec![synced(first)];
+    expected.extend(round_pings(2));
+    assert_eq!(effects(step(&peer, &mut state, 2, echo(1, 1))), expected);
+    assert_eq!(
+        effects(step(&peer, &mut state, 1, echo(1, 2))),
+        [synced(second), synced(third)]
+    );
+}
+
+#[test]
+fn a_heartbeat_round_that_left_before_a_sync_does_not_serve_it() {
+    let mut peer = leader_peer(3);
+    peer.tick = Some(Duration::from_millis(250)..Duration::from_millis(250));
+    peer.silent_ticks_max = 10;
+    let mut state = established_leader(&peer);
+    tick(&peer, &mut state);
+    assert_eq!(leadership(&state).confirmation.started_round, 1);
+    assert!(sync_from(&peer, &mut state, CLIENT as u64).is_empty());
+    // Round 1's echo renews the lease but the sync waits for round 2, which starts now.
+    assert_eq!(
+        effects(step(&peer, &mut state, 1, echo(1, 1))),
+        round_pings(2)
+    );
+    assert_eq!(
+        effects(step(&peer, &mut state, 2, echo(1, 2))),
+        [synced(CLIENT as u64)]
+    );
+}
+
+#[test]
+fn a_learners_sync_is_answered_on_its_link_after_the_round() {
+    let peer = leader_peer(3);
+    let mut state = established_leader(&peer);
+    let request = PeerMessage::SyncRequest { token: 7 };
+    assert_eq!(effects(step(&peer, &mut state, 2, request)), round_pings(1));
+    assert_eq!(
+        effects(step(&peer, &mut state, 1, echo(1, 1))),
+        [Effect::Send(2, PeerMessage::Sync { token: 7 })]
+    );
+}
+
+#[test]
+fn a_leader_whose_followers_moved_to_a_newer_epoch_answers_no_sync() {
+    let peer = leader_peer(3);
+    let mut state = established_leader(&peer);
+    sync_from(&peer, &mut state, CLIENT as u64);
+    // Followers of a newer leader answer nothing of epoch 1; anything else they send is ignored.
+    for follower in [1, 2] {
+        assert!(effects(step(&peer, &mut state, follower, echo(2, 1))).is_empty());
+    }
+    assert_eq!(leadership(&state).confirmation.confirmed_round, 0);
+    assert_eq!(leadership(&state).confirmation.waiting.len(), 1);
+}
+
+#[test]
+fn a_lone_voter_confirms_its_own_rounds() {
+    let peer = Peer::new(
+        ServerId(0),
+        Membership::new([ServerId(0)], []),
+        Register::<u8>::new(),
+    );
+    let mut out = Out::new();
+    let state = peer.on_start(Id::from(0), &None, &mut out);
+    // Its own vote is a quorum: it decides when the settle wait ends.
+    let mut cow = Cow::Owned(state);
+    peer.on_timeout(Id::from(0), &mut cow, &PeerTimer::Settle, &mut out);
+    let mut state = cow.into_owned();
+    assert!(state.is_serving());
+    assert_eq!(sync_from(&peer, &mut state, 5), [synced(5)]);
+}
+
+#[test]
+fn a_leader_stops_leading_when_its_lease_runs_out() {
+    let mut peer = leader_peer(3);
+    peer.tick = Some(Duration::from_millis(250)..Duration::from_millis(250));
+    peer.silent_ticks_max = 10;
+    // A fifth under the followers' 2500 ms, less a tick.
+    assert_eq!(peer.leader_lease_ms(), Some(1750));
+    let mut state = established_leader(&peer);
+    assert_eq!(leadership(&state).confirmation.lease_from_ms, 0);
+    clock(&peer, &mut state, 1000);
+    // The heartbeat at 1000 ms is echoed by a quorum: the lease runs from 1000 ms.
+    tick(&peer, &mut state);
+    step(&peer, &mut state, 1, echo(1, 1));
+    assert_eq!(leadership(&state).confirmation.lease_from_ms, 1000);
+    clock(&peer, &mut state, 2749);
+    assert!(matches!(state.role, Role::Leading(_)));
+    // A pause: the first clock reading after it ends the leadership, whatever is queued.
+    let effects = clock(&peer, &mut state, 9000);
+    assert!(matches!(state.role, Role::Looking(_)));
+    assert!(effects
+        .iter()
+        .all(|effect| !matches!(effect, Effect::Send(_, PeerMessage::Synced))));
+}
+
+#[test]
+fn the_lease_ends_sooner_than_any_follower_can_give_up() {
+    for tick_ms in [1, 10, 100, 250, 1000, 2000] {
+        for silent_ticks_max in 1..=40 {
+            let mut peer = leader_peer(3);
+            peer.tick = Some(Duration::from_millis(tick_ms)..Duration::from_millis(tick_ms));
+            peer.silent_ticks_max = silent_ticks_max;
+            let follower_timeout_ms = tick_ms * u64::from(silent_ticks_max);
+            if let Some(lease_ms) = peer.leader_lease_ms() {
+                // A follower's clock may run 20 % slow against the leader's, and the leader
+                // reads its clock up to a tick late.
+                assert!(lease_ms * 5 / 4 + tick_ms <= follower_timeout_ms);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_leader_left_without_a_quorum_of_links_stops_at_once() {
+    let peer = leader_peer(3);
+    let mut state = established_leader(&peer);
+    disconnected(&peer, &mut state, OBSERVER);
+    disconnected(&peer, &mut state, 1);
+    assert!(matches!(state.role, Role::Leading(_)));
+    assert!(!leadership(&state).learners.contains_key(&ServerId(1)));
+    disconnected(&peer, &mut state, 2);
+    assert!(matches!(state.role, Role::Looking(_)));
+}
