@@ -20,6 +20,8 @@ pub enum Workload {
     Create,
     /// Four getData to one setData.
     Mix,
+    /// sync, then getData of the same znode: a linearizable read.
+    SyncRead,
 }
 
 /// Successive requests of one task go to znodes this far apart, so that concurrent tasks
@@ -142,6 +144,10 @@ pub async fn run(plan: &BenchPlan) -> Result<BenchReport, zk::Error> {
                             client.get_data(&node).await.map(drop)
                         }
                         Workload::Mix => client.set_data(&node, &payload, None).await.map(drop),
+                        Workload::SyncRead => match client.sync(&node).await {
+                            Ok(()) => client.get_data(&node).await.map(drop),
+                            Err(error) => Err(error),
+                        },
                         Workload::Create => {
                             let path = format!("{prefix}{}", record.created);
                             let created = client.create(&path, &payload, &open()).await;

@@ -2,10 +2,11 @@
 # Zabkeeper and Apache ZooKeeper 3.8 (Debian's package) side by side under the same
 # `zabkeeper bench` load: standalone, then as 3-server loopback ensembles, one system running
 # at a time, each from fresh data directories with ZooKeeper's default tick settings
-# (tickTime=2000, initLimit=10, syncLimit=5). For every setup: read, write, create and mix
-# throughput with p50/p99/p999 latency; for the ensembles also a failover run (writes from
-# every session while the leader is killed with SIGKILL 3 s in: the longest stretch without an
-# acknowledged write). Prints every bench line, then a table with the ratios. Asserts nothing.
+# (tickTime=2000, initLimit=10, syncLimit=5). For every setup: read, write, create, mix and
+# sync-read (sync, then getData) throughput with p50/p99/p999 latency; for the ensembles also
+# a failover run (writes from every session while the leader is killed with SIGKILL 3 s in:
+# the longest stretch without an acknowledged write). Prints every bench line, then a table
+# with the ratios. Asserts nothing.
 #   tools/bench.sh [SECONDS_PER_RUN] [SESSIONS] [OUTSTANDING_PER_SESSION]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -78,7 +79,7 @@ results="$work/results"
 : > "$results"
 # Runs every workload against the connect string; records "setup system workload line".
 bench_all() { # setup system connect_string
-  for workload in read write create mix; do
+  for workload in read write create mix sync-read; do
     line=$("$binary" bench --server "$3" --workload "$workload" --seconds "$seconds" \
       --sessions "$sessions" --outstanding "$outstanding")
     echo "$1 $2: $line"
@@ -154,7 +155,7 @@ echo "== summary ($sessions sessions x $outstanding outstanding, ${seconds} s pe
 printf '| setup | workload | Zabkeeper ops/s | ZooKeeper ops/s | ratio | Zabkeeper p99 ms | ZooKeeper p99 ms |\n'
 printf '|---|---|---|---|---|---|---|\n'
 for setup in standalone ensemble; do
-  for workload in read write create mix; do
+  for workload in read write create mix sync-read; do
     ours=$(field $setup zabkeeper $workload '[0-9]+ ops/s')
     theirs=$(field $setup zookeeper $workload '[0-9]+ ops/s')
     ours_p99=$(field $setup zabkeeper $workload 'p99 [0-9.]+')

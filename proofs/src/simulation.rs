@@ -132,8 +132,10 @@ impl Scenario {
                     .map(|write| (client * self.writes_per_client + write + 1) as Value)
                     .collect(),
                 read_after_writes: true,
-                read_server: None,
-                sync_before_read: false,
+                // Every other client reads through the next server after a sync there, so
+                // walks check sync + read through heartbeats, confirmation rounds and failovers.
+                read_server: (client % 2 == 1).then_some((client + 1) % self.voters),
+                sync_before_read: client % 2 == 1,
             })
             .collect();
         ZabConfig {
@@ -389,6 +391,7 @@ impl std::error::Error for Violation {}
 const HISTORY_ONLY: &[&str] = &[
     client_histories::LINEARIZABLE_WRITES,
     client_histories::SEQUENTIAL_READS,
+    client_histories::SYNCED_READS_LINEARIZABLE,
 ];
 
 /// Walks `scenario.steps` steps of the scenario's model with the default weights.
