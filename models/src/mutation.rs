@@ -37,6 +37,14 @@ pub struct Mutations {
     /// A commit that covers several txns at once (UPTODATE, or a COMMIT after a lost one) applies
     /// only the newest, so the tree misses the others while the log says they were delivered.
     pub apply_only_newest_commit: bool,
+    /// The leader answers a reconnected session's revalidation (touching it) but leaves its
+    /// owner where it was, so the session's writes through the server it moved to are refused
+    /// SessionMoved for good (Zabkeeper issue 21).
+    pub revalidation_keeps_owner: bool,
+    /// The leader rebinds a session to whichever server each of its requests comes through,
+    /// instead of refusing one from a server the session has left: a request of the old
+    /// connection that arrives late is accepted.
+    pub owner_follows_requests: bool,
 }
 
 impl Mutations {
@@ -52,5 +60,7 @@ impl Mutations {
         forward_requests_twice: false,
         close_leaves_session_open: false,
         apply_only_newest_commit: false,
+        revalidation_keeps_owner: false,
+        owner_follows_requests: false,
     };
 }

@@ -218,6 +218,21 @@ impl SessionTable {
         }
     }
 
+    /// The client of `session` reconnected through `owner` (ZooKeeper's REVALIDATE from a
+    /// learner, or a reconnect to the leader itself): a sign of life, and from now on `owner`
+    /// is the only server its requests are accepted through, so a request still on its way
+    /// through the server it left gets SessionMoved. Returns false (and changes nothing) for
+    /// an unknown or closing session: the client is told its session expired.
+    pub fn revalidate(&mut self, session: SessionId, owner: ServerId, now_ms: u64) -> bool {
+        if !self.touch(session, now_ms) {
+            return false;
+        }
+        self.set_owner(session, owner)
+            .expect("a session that took a touch is tracked and not closing");
+        assert_eq!(self.sessions[&session].owner, Some(owner));
+        true
+    }
+
     /// Marks `session` closing (its closeSession was prepared, or it expired). Unknown sessions
     /// are ignored, as in ZooKeeper.
     pub fn set_closing(&mut self, session: SessionId) {

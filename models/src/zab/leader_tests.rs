@@ -37,12 +37,12 @@ fn send(to: usize, message: Message) -> Effect {
     Effect::Send(to, message)
 }
 
-const OBSERVER: u64 = 3;
+pub(super) const OBSERVER: u64 = 3;
 const CLIENT: usize = 10;
 
 /// Server 0 of `voters` voters (0, 1, ...) plus an observer numbered next (3 among 3 voters), elected by the oracle, without a failure
 /// detector unless a test arms one.
-fn leader_peer(voters: u64) -> Peer<Machine> {
+pub(super) fn leader_peer(voters: u64) -> Peer<Machine> {
     let mut peer = Peer::new(
         ServerId(0),
         Membership::new((0..voters).map(ServerId), [ServerId(voters)]),
@@ -114,7 +114,7 @@ fn leadership(state: &PeerState<Machine>) -> &Leadership {
 }
 
 /// A leader of epoch 1 from an empty disk with followers 1 and 2 and the observer synced.
-fn established_leader(peer: &Peer<Machine>) -> PeerState<Machine> {
+pub(super) fn established_leader(peer: &Peer<Machine>) -> PeerState<Machine> {
     let mut state = prospective_leader(peer, DurableState::default());
     for learner in [1, 2, OBSERVER] {
         step(

@@ -7,6 +7,7 @@ mod learner;
 mod machine;
 mod message;
 mod peer;
+mod revalidate;
 mod role;
 
 pub use durable::{DurableState, Snapshot};
@@ -16,9 +17,12 @@ pub use peer::{
     id_of, server_of, Durable, ElectionMode, FailureDetection, Message, Payload, Peer, PeerState,
     PeerTimer, SessionClockModel,
 };
+pub use revalidate::Revalidations;
 pub use role::{LeaderPhase, Leadership, Learner, LearnerLink, LearnerPhase, LinkPhase, Role};
 
 #[cfg(test)]
 mod leader_tests;
+#[cfg(test)]
+mod revalidate_tests;
 #[cfg(test)]
 mod tests;
