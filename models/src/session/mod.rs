@@ -298,6 +298,17 @@ impl SessionTable {
     }
 }
 
+/// Whether the connection a write came through closes once the write is answered with
+/// `error`: it does when the leader refused it SessionMoved. The session's client has
+/// reconnected through another server, so this connection is a stale one; ZooKeeper closes it
+/// (ZOOKEEPER-710), or a client whose reconnect raced a slower one could keep a connection the
+/// leader refuses for good, while closing makes it reconnect, which revalidates the session
+/// where the client really is. (ZooKeeper closes without answering; here the answer goes
+/// first, so the client learns why.)
+pub fn write_error_closes_connection(error: Option<ErrorCode>) -> bool {
+    error == Some(ErrorCode::SessionMoved)
+}
+
 /// `initializeNextSessionId`: the elapsed time in ms shifted into bits 16..55 (`(t << 24) >>> 8`,
 /// an unsigned shift so the top byte stays clear) and the server id in the top byte. Server ids
 /// stay at or below 254, so no session id has the top byte TTL owners use.
