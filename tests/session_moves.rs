@@ -165,7 +165,11 @@ async fn client_reconnects_after_its_member_dies(voters: usize, observers: usize
     let marker = format!("sid=0x{:x}", session.0);
     let holding = members
         .into_iter()
-        .find(|index| ensemble.members[*index].four_letter_word("cons").contains(&marker))
+        .find(|index| {
+            ensemble.members[*index]
+                .four_letter_word("cons")
+                .contains(&marker)
+        })
         .expect("a member of the connect string holds the session");
     let other = members
         .into_iter()
@@ -227,7 +231,10 @@ async fn client_reconnects_after_its_member_dies(voters: usize, observers: usize
         if before.is_none() && after.is_none() {
             break;
         }
-        assert!(Instant::now() < deadline, "the session's ephemerals outlive it");
+        assert!(
+            Instant::now() < deadline,
+            "the session's ephemerals outlive it"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

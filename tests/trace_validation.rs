@@ -142,7 +142,13 @@ async fn a_session_moved_between_members_replays_through_the_model() {
             .expect("a trace")
             .contains(message)
     };
-    assert!(traced(second, "\"Revalidate\""), "the follower asked the leader");
+    assert!(
+        traced(second, "\"Revalidate\""),
+        "the follower asked the leader"
+    );
     assert!(traced(leader, "\"Revalidated\""), "the leader answered");
-    assert!(traced(leader, "\"ClientRevalidate\""), "a reconnect to the leader");
+    assert!(
+        traced(leader, "\"ClientRevalidate\""),
+        "a reconnect to the leader"
+    );
 }
