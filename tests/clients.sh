@@ -4,7 +4,8 @@
 #    normalised away), and the same for the C client's shell cli_mt;
 #  - kazoo 2.11.0's own test_client.py and test_lock.py against a standalone Zabkeeper, and
 #    test_election.py, test_lock.py and test_client.py against a 3-server Zabkeeper ensemble
-#    (the hosts list names all three);
+#    (the hosts list names all three), then a kazoo session moved between each two members
+#    (tests/kazoo/session_moves.py);
 #  - kazoo's Lock and the Rust library's Lock contending for one path, on Zabkeeper (standalone
 #    and the ensemble) and on Apache ZooKeeper (tests/recipes_mixed/run.sh).
 # Needs Debian's zookeeper and zookeeper-bin packages (.ci/run installs them) and python3.
@@ -89,6 +90,14 @@ done
 for id in 1 2 3; do wait_for $((24280 + id)); done
 KAZOO_TESTS="test_election.py test_lock.py test_client.py" SHARED="$shared" \
   bash tests/kazoo/run.sh "$hosts"
+
+echo "== kazoo 2.11.0: a session moved between each two members of the ensemble (issue 21)"
+# Around the ring, so that whichever member leads, the moves include follower to follower,
+# follower to leader and leader to follower.
+for pair in 1,2 2,3 3,1; do
+  ${KAZOO_CACHE:-target/kazoo}/venv/bin/python tests/kazoo/session_moves.py \
+    "127.0.0.1:$((24280 + ${pair%,*})),127.0.0.1:$((24280 + ${pair#*,}))"
+done
 
 echo "== mixed-language lock: kazoo's Lock (Python) and the Rust library's Lock on one path"
 kazoo_python=${KAZOO_CACHE:-target/kazoo}/venv/bin/python

@@ -344,7 +344,9 @@ async fn a_leader_cut_off_by_the_network_steps_down_and_truncates_what_it_never_
         .await
         .expect("create");
     let cut_at = std::time::Instant::now();
-    ensemble.isolate(old_leader);
+    // Stalled, not reset: a leader whose peer connections all reset stops leading at once,
+    // before it could take the write below; a stalled one leads until its lease runs out.
+    ensemble.stall(old_leader);
     // A write the isolated leader takes but can never commit.
     let doomed = tokio::spawn(async move {
         let outcome = on_old_leader
@@ -360,7 +362,7 @@ async fn a_leader_cut_off_by_the_network_steps_down_and_truncates_what_it_never_
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    // syncLimit is 5 ticks of 500 ms.
+    // syncLimit is 5 ticks of 500 ms; the lease is a fifth shorter, less a tick.
     eprintln!(
         "the isolated leader stopped serving {:?} after the cut",
         cut_at.elapsed()

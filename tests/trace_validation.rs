@@ -100,3 +100,55 @@ async fn a_driver_that_sends_before_it_syncs_fails_the_trace_validation() {
         "caught for the wrong reason: {failure}"
     );
 }
+
+/// A session moved from a follower to the other follower and then to the leader: the
+/// revalidations (the client's reconnect, REVALIDATE and its answer) are steps of the model
+/// too, and so is the refusal of the old connection's write.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_moved_between_members_replays_through_the_model() {
+    let mut ensemble = blocking(|| Ensemble::start_traced(3, None));
+    let leader = ensemble.leader().expect("a leader");
+    let (first, second) = ((leader + 1) % 3, (leader + 2) % 3);
+    let old = connect(&ensemble.members[first].address()).await;
+    old.create("/moved", b"0", &open()).await.expect("create");
+    let mut connections = Vec::new();
+    for (to, value) in [(second, b"1"), (leader, b"2")] {
+        let moved = zk::Client::connector()
+            .with_session_timeout(Duration::from_secs(20))
+            .with_session(old.session().clone())
+            .with_detached()
+            .connect(&ensemble.members[to].address())
+            .await
+            .expect("reconnects with the session");
+        moved
+            .set_data("/moved", value, None)
+            .await
+            .expect("a write through the member the session moved to");
+        connections.push(moved);
+    }
+    assert_eq!(
+        old.set_data("/moved", b"stale", None).await.err(),
+        Some(zk::Error::SessionMoved)
+    );
+    drop(connections);
+    drop(old);
+    for member in &mut ensemble.members {
+        member.kill();
+    }
+    let runs = replay_all(&ensemble).unwrap_or_else(|failure| panic!("{failure}"));
+    check_ensemble(&runs).unwrap_or_else(|failure| panic!("{failure}"));
+    let traced = |member: usize, message: &str| {
+        std::fs::read_to_string(ensemble.members[member].trace_path())
+            .expect("a trace")
+            .contains(message)
+    };
+    assert!(
+        traced(second, "\"Revalidate\""),
+        "the follower asked the leader"
+    );
+    assert!(traced(leader, "\"Revalidated\""), "the leader answered");
+    assert!(
+        traced(leader, "\"ClientRevalidate\""),
+        "a reconnect to the leader"
+    );
+}

@@ -41,6 +41,14 @@ pub struct Mutations {
     /// still follows it: a leader deposed while paused serves reads that miss writes the new
     /// leader acknowledged.
     pub leader_answers_sync_at_once: bool,
+    /// The leader answers a reconnected session's revalidation (touching it) but leaves its
+    /// owner where it was, so the session's writes through the server it moved to are refused
+    /// SessionMoved for good (Zabkeeper issue 21).
+    pub revalidation_keeps_owner: bool,
+    /// The leader rebinds a session to whichever server each of its requests comes through,
+    /// instead of refusing one from a server the session has left: a request of the old
+    /// connection that arrives late is accepted.
+    pub owner_follows_requests: bool,
 }
 
 impl Mutations {
@@ -57,5 +65,7 @@ impl Mutations {
         close_leaves_session_open: false,
         apply_only_newest_commit: false,
         leader_answers_sync_at_once: false,
+        revalidation_keeps_owner: false,
+        owner_follows_requests: false,
     };
 }

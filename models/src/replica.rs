@@ -126,6 +126,12 @@ impl StateMachine for Replica {
         zxid: Zxid,
     ) -> Prepared {
         preparation.time_ms = preparation.time_ms.max(request.time_ms);
+        if self.mutations.owner_follows_requests && request.session.0 != 0 {
+            // Seeded bug: the session follows its requests, so none is ever refused SessionMoved.
+            let _ = preparation
+                .sessions
+                .set_owner(request.session, request.owner);
+        }
         let context = RequestContext {
             session: request.session,
             cxid: request.cxid,
@@ -204,6 +210,23 @@ impl StateMachine for Replica {
     fn touch(&self, preparation: &mut LeaderPreparation, session: &SessionId, now_ms: u64) -> bool {
         preparation.now_ms = preparation.now_ms.max(now_ms);
         preparation.sessions.touch(*session, preparation.now_ms)
+    }
+
+    fn revalidate(
+        &self,
+        preparation: &mut LeaderPreparation,
+        session: &SessionId,
+        owner: ServerId,
+        now_ms: u64,
+    ) -> bool {
+        preparation.now_ms = preparation.now_ms.max(now_ms);
+        if self.mutations.revalidation_keeps_owner {
+            // Seeded bug: the session lives on, but stays bound to the server it left.
+            return preparation.sessions.touch(*session, preparation.now_ms);
+        }
+        preparation
+            .sessions
+            .revalidate(*session, owner, preparation.now_ms)
     }
 
     fn answers(&self, request: &ClientRequest, txn: &Prepared) -> bool {

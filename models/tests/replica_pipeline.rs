@@ -9,7 +9,7 @@ use zabkeeper_models::replica::{ClientRequest, Replica};
 use zabkeeper_models::request::{CreateMode, CreateOp, CreateRequest, PrepareConfig, WriteRequest};
 use zabkeeper_models::session::SessionConfig;
 use zabkeeper_models::tree::{Acl, Txn};
-use zabkeeper_models::zab::{Message, Peer, PeerMessage, PeerState, PeerTimer};
+use zabkeeper_models::zab::{Message, Peer, PeerMessage, PeerState, PeerTimer, StateMachine};
 use zabkeeper_models::{ErrorCode, ServerId, SessionId};
 
 const CLIENT: usize = 7;
@@ -299,4 +299,84 @@ fn housekeeping_deletes_emptied_containers_and_expired_ttl_nodes_only() {
     assert!(!state.applied.tree.contains("/used"));
     assert!(!state.applied.tree.contains("/lease"));
     assert!(state.applied.tree.contains("/fresh"));
+}
+
+fn reconnect(peer: &Peer<Replica>, state: &mut PeerState<Replica>) -> Vec<PeerCommand> {
+    let mut cow = Cow::Borrowed(&*state);
+    let mut out = Out::new();
+    let message = PeerMessage::ClientRevalidate { session: SESSION };
+    peer.on_msg(Id::from(1), &mut cow, Id::from(CLIENT), message, &mut out);
+    *state = cow.into_owned();
+    out.into_iter().collect()
+}
+
+#[test]
+fn a_revalidated_session_is_accepted_through_its_new_owner_only() {
+    let (peer, mut state) = standalone();
+    client_write(
+        &peer,
+        &mut state,
+        request(0, WriteRequest::CreateSession { timeout_ms: 6000 }),
+    );
+    let through = |cxid, owner, path: &str| ClientRequest {
+        owner: ServerId(owner),
+        ..request(cxid, create_ephemeral(path))
+    };
+    // The session was created through server 1: server 2 is not its owner.
+    let commands = client_write(&peer, &mut state, through(1, 2, "/a"));
+    assert_eq!(save_then_answer(&commands).1, ErrorCode::SessionMoved);
+    // Its client reconnects through server 2 (a learner's REVALIDATE reaching this leader).
+    let preparation = state.preparation.as_mut().expect("the leader prepares");
+    assert!(peer
+        .machine
+        .revalidate(preparation, &SESSION, ServerId(2), 1000));
+    let commands = client_write(&peer, &mut state, through(2, 2, "/b"));
+    assert_eq!(save_then_answer(&commands).1, ErrorCode::Ok);
+    let commands = client_write(&peer, &mut state, through(3, 1, "/c"));
+    assert_eq!(save_then_answer(&commands).1, ErrorCode::SessionMoved);
+    // Back to the leader itself: the leader answers at once and owns the session again.
+    let commands = reconnect(&peer, &mut state);
+    let [Command::Send(
+        to,
+        PeerMessage::SessionRevalidated {
+            session,
+            valid: true,
+        },
+    )] = commands.as_slice()
+    else {
+        panic!("expected the leader's answer, got {commands:?}");
+    };
+    assert_eq!((*to, *session), (Id::from(CLIENT), SESSION));
+    let commands = client_write(&peer, &mut state, through(4, 1, "/d"));
+    assert_eq!(save_then_answer(&commands).1, ErrorCode::Ok);
+    let commands = client_write(&peer, &mut state, through(5, 2, "/e"));
+    assert_eq!(save_then_answer(&commands).1, ErrorCode::SessionMoved);
+    assert_eq!(
+        state.applied.tree.ephemerals(SESSION),
+        vec!["/b".to_string(), "/d".to_string()]
+    );
+}
+
+#[test]
+fn a_reconnect_of_an_expired_session_is_refused() {
+    let (peer, mut state) = standalone();
+    client_write(
+        &peer,
+        &mut state,
+        request(0, WriteRequest::CreateSession { timeout_ms: 6000 }),
+    );
+    let mut cow = Cow::Borrowed(&state);
+    peer.on_session_clock(&mut cow, 10_000, &mut Out::new());
+    state = cow.into_owned();
+    let commands = reconnect(&peer, &mut state);
+    assert!(
+        matches!(
+            commands.as_slice(),
+            [Command::Send(
+                _,
+                PeerMessage::SessionRevalidated { valid: false, .. }
+            )]
+        ),
+        "{commands:?}"
+    );
 }

@@ -145,3 +145,39 @@ fn check_session_reports_unknown_expired_and_moved() {
         Err(ErrorCode::SessionExpired)
     );
 }
+
+#[test]
+fn revalidation_moves_the_owner_touches_the_session_and_refuses_a_closing_one() {
+    let mut sessions = table(0);
+    let (id, timeout_ms) = sessions.create_session(4000, 0);
+    assert_eq!(sessions.check_session(id, ServerId(1)), Ok(()));
+    // The client reconnects through server 2: its requests through 2 pass, a request still on
+    // its way through 1 is refused, and the session lives a full timeout from the reconnect.
+    assert!(sessions.revalidate(id, ServerId(2), 10_000));
+    assert_eq!(
+        sessions.get(id).and_then(|session| session.owner),
+        Some(ServerId(2))
+    );
+    assert_eq!(sessions.check_session(id, ServerId(2)), Ok(()));
+    assert_eq!(
+        sessions.check_session(id, ServerId(1)),
+        Err(ErrorCode::SessionMoved)
+    );
+    assert_eq!(
+        sessions.expiration_ms(id),
+        Some(round_to_next_interval(10_000 + timeout_ms as u64, TICK_MS))
+    );
+    // Moving back is a move like any other.
+    assert!(sessions.revalidate(id, ServerId(1), 12_000));
+    assert_eq!(
+        sessions.check_session(id, ServerId(2)),
+        Err(ErrorCode::SessionMoved)
+    );
+    assert!(!sessions.revalidate(SessionId(9), ServerId(2), 12_000));
+    sessions.set_closing(id);
+    assert!(!sessions.revalidate(id, ServerId(2), 12_000));
+    assert_eq!(
+        sessions.get(id).and_then(|session| session.owner),
+        Some(ServerId(1))
+    );
+}

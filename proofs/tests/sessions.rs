@@ -5,10 +5,10 @@
 
 use zabkeeper_models::mutation::Mutations;
 use zabkeeper_proofs::check::{explore, finds, SearchReport};
-use zabkeeper_proofs::properties::{applied_state, ephemerals};
+use zabkeeper_proofs::properties::{applied_state, ephemerals, session_owner};
 use zabkeeper_proofs::sessions::{
     SessionModelConfig, CREATE_AFTER_EXPIRY_REFUSED, EPHEMERAL_CREATED, EXPIRY_REMOVED_EPHEMERAL,
-    SNAPSHOT_SENT,
+    LATE_WRITE_REFUSED, MOVED_WRITE_ACCEPTED, SNAPSHOT_SENT,
 };
 
 const THREADS: usize = 2;
@@ -16,11 +16,14 @@ const THREADS: usize = 2;
 fn check(config: SessionModelConfig) -> SearchReport {
     let report = explore(config.into_model(), THREADS);
     println!("{report:?}");
-    // Without snapshots the snapshot witness holds trivially, so every run discovers it.
+    // Without snapshots the snapshot witness holds trivially, and without a moving client the
+    // two move witnesses do, so every run discovers them.
     let mut expected = vec![
         CREATE_AFTER_EXPIRY_REFUSED,
         EPHEMERAL_CREATED,
         EXPIRY_REMOVED_EPHEMERAL,
+        LATE_WRITE_REFUSED,
+        MOVED_WRITE_ACCEPTED,
         SNAPSHOT_SENT,
     ];
     expected.sort();
@@ -59,6 +62,51 @@ fn snapshot_sync_and_session_expiry() {
     };
     let report = check(config);
     assert_eq!(report.unique_states, 8_465);
+}
+
+/// The client opens its session through server 1, reconnects with it through server 2 and
+/// then creates its ephemeral there while a late create of the old connection goes through
+/// server 1. The oracle may make any server the leader, so the move is follower to follower,
+/// follower to leader or leader to follower.
+fn moving_client() -> SessionModelConfig {
+    SessionModelConfig {
+        client_moves_to: Some(2),
+        ..SessionModelConfig::three_voters()
+    }
+}
+
+#[test]
+fn a_session_moved_to_another_server_writes_only_through_it() {
+    let report = check(moving_client());
+    assert_eq!(report.unique_states, 261_197);
+}
+
+/// Zabkeeper issue 21: the leader revalidates a moved session but leaves its owner, so every
+/// write through the server it moved to is refused SessionMoved.
+#[test]
+fn mutant_revalidation_keeps_owner_is_caught() {
+    let config = SessionModelConfig {
+        mutations: Mutations {
+            revalidation_keeps_owner: true,
+            ..Mutations::NONE
+        },
+        ..moving_client()
+    };
+    assert!(finds(config.into_model(), session_owner::NAME, THREADS));
+}
+
+/// A leader that rebinds the session to whichever server a request comes through accepts the
+/// old connection's late request.
+#[test]
+fn mutant_owner_follows_requests_is_caught() {
+    let config = SessionModelConfig {
+        mutations: Mutations {
+            owner_follows_requests: true,
+            ..Mutations::NONE
+        },
+        ..moving_client()
+    };
+    assert!(finds(config.into_model(), session_owner::NAME, THREADS));
 }
 
 /// ZOOKEEPER-1208: a leader that forgets a session is closing lets a racing create outlive it.

@@ -469,3 +469,54 @@ fn a_handshake_during_the_election_is_held_and_answered_once_the_server_serves()
         other => panic!("expected the handshake's answer, got {other:?}"),
     }
 }
+
+/// A handshake naming `session` with its password, asking for `timeout_ms`.
+fn reconnect_request(session: i64, timeout_ms: i32) -> ConnectRequest {
+    ConnectRequest {
+        session_id: session,
+        timeout_ms,
+        password: super::password::session_password(session).to_vec(),
+        ..new_session_request()
+    }
+}
+
+#[test]
+fn a_reconnect_is_answered_with_the_sessions_own_timeout_once_the_leader_revalidated_it() {
+    let mut harness = Harness::new();
+    let session = harness.connect(1);
+    harness.open(2);
+    harness.core.handle(Event::Connect {
+        connection: 2,
+        request: reconnect_request(session, 5_000),
+    });
+    match harness.flush().as_slice() {
+        [Outbound::Connected(response)] => {
+            assert_eq!(response.session_id, session);
+            assert_eq!(response.timeout_ms, 30_000, "the session's own timeout");
+        }
+        other => panic!("expected the handshake's answer, got {other:?}"),
+    }
+    let sent = harness.request(2, 1, create("/moved", b"", 1));
+    assert_eq!(
+        reply_of(&sent).1,
+        0,
+        "the reconnected session writes at once"
+    );
+}
+
+#[test]
+fn a_reconnect_with_a_session_nobody_knows_is_told_it_expired() {
+    let mut harness = Harness::new();
+    harness.open(1);
+    let unknown = 0x0100_0000_0000_0042;
+    harness.core.handle(Event::Connect {
+        connection: 1,
+        request: reconnect_request(unknown, 5_000),
+    });
+    match harness.flush().as_slice() {
+        [Outbound::Connected(response), Outbound::Close { .. }] => {
+            assert_eq!((response.session_id, response.timeout_ms), (0, 0));
+        }
+        other => panic!("expected the expired answer and a close, got {other:?}"),
+    }
+}

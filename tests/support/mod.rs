@@ -39,6 +39,10 @@ pub fn wait_for_imok(address: &str, failure: impl Fn() -> String) {
     let address: SocketAddr = address.parse().expect("an address");
     loop {
         if let Ok(mut stream) = TcpStream::connect_timeout(&address, Duration::from_millis(200)) {
+            // Apache ZooKeeper 3.8 can leave a four-letter word's socket open when it arrives
+            // before its database is loaded (a NullPointerException while closing it): without
+            // a read timeout this waits forever.
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
             let _ = stream.write_all(b"ruok");
             let mut answer = String::new();
             let _ = std::io::Read::read_to_string(&mut stream, &mut answer);

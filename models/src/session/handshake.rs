@@ -46,8 +46,12 @@ pub enum HandshakeDecision {
     Refuse(Refusal),
     /// Submit a createSession with this negotiated timeout; answer when it is applied.
     CreateSession { timeout_ms: i32 },
-    /// Answer with the session's own timeout, once a touch of it succeeded (a session the
-    /// leader already closes cannot be resumed: a failed touch makes this `Expired`).
+    /// Ask the leader to revalidate the session (which makes this server its owner) and
+    /// answer with `timeout_ms` once it says the session lives; if it does not (unknown, or
+    /// already closing), answer as `Expired`. The timeout is the session's own when this
+    /// server has applied its createSession, else the one the client asks for, clamped, as
+    /// ZooKeeper answers a reconnect: a server that has not caught up with the session's
+    /// creation yet must not turn away a client the leader knows.
     Resume { session: SessionId, timeout_ms: i32 },
     /// Answer with timeout 0 (the client's "session expired"), then close.
     Expired { session: SessionId },
@@ -80,12 +84,15 @@ pub fn decide(config: &SessionConfig, server: ServerView, request: Handshake) ->
         };
     }
     let session = SessionId(request.session_id);
-    match server.known_session_timeout_ms {
-        Some(timeout_ms) if request.password_matches => HandshakeDecision::Resume {
-            session,
-            timeout_ms,
-        },
-        _ => HandshakeDecision::Expired { session },
+    if !request.password_matches {
+        return HandshakeDecision::Expired { session };
+    }
+    let timeout_ms = server
+        .known_session_timeout_ms
+        .unwrap_or_else(|| config.clamp_timeout_ms(request.timeout_ms));
+    HandshakeDecision::Resume {
+        session,
+        timeout_ms,
     }
 }
 
@@ -191,27 +198,36 @@ mod tests {
     }
 
     #[test]
-    fn a_wrong_password_or_an_unknown_session_is_told_it_expired() {
+    fn a_wrong_password_is_told_it_expired() {
         let wrong_password = Handshake {
             last_zxid_seen: 0,
             timeout_ms: 5000,
             session_id: 7,
             password_matches: false,
         };
-        assert_eq!(
-            decide(&CONFIG, serving(Zxid::ZERO, Some(12_000)), wrong_password),
-            HandshakeDecision::Expired {
-                session: SessionId(7)
-            }
-        );
-        let unknown = Handshake {
+        for known in [Some(12_000), None] {
+            assert_eq!(
+                decide(&CONFIG, serving(Zxid::ZERO, known), wrong_password),
+                HandshakeDecision::Expired {
+                    session: SessionId(7)
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn a_session_this_server_has_not_applied_is_left_to_the_leader_with_the_asked_timeout() {
+        let unknown_here = Handshake {
+            last_zxid_seen: 0,
+            timeout_ms: 90_000,
+            session_id: 7,
             password_matches: true,
-            ..wrong_password
         };
         assert_eq!(
-            decide(&CONFIG, serving(Zxid::ZERO, None), unknown),
-            HandshakeDecision::Expired {
-                session: SessionId(7)
+            decide(&CONFIG, serving(Zxid::ZERO, None), unknown_here),
+            HandshakeDecision::Resume {
+                session: SessionId(7),
+                timeout_ms: 40_000
             }
         );
     }

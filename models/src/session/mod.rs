@@ -218,6 +218,21 @@ impl SessionTable {
         }
     }
 
+    /// The client of `session` reconnected through `owner` (ZooKeeper's REVALIDATE from a
+    /// learner, or a reconnect to the leader itself): a sign of life, and from now on `owner`
+    /// is the only server its requests are accepted through, so a request still on its way
+    /// through the server it left gets SessionMoved. Returns false (and changes nothing) for
+    /// an unknown or closing session: the client is told its session expired.
+    pub fn revalidate(&mut self, session: SessionId, owner: ServerId, now_ms: u64) -> bool {
+        if !self.touch(session, now_ms) {
+            return false;
+        }
+        self.set_owner(session, owner)
+            .expect("a session that took a touch is tracked and not closing");
+        assert_eq!(self.sessions[&session].owner, Some(owner));
+        true
+    }
+
     /// Marks `session` closing (its closeSession was prepared, or it expired). Unknown sessions
     /// are ignored, as in ZooKeeper.
     pub fn set_closing(&mut self, session: SessionId) {
@@ -281,6 +296,17 @@ impl SessionTable {
     pub fn is_empty(&self) -> bool {
         self.sessions.is_empty()
     }
+}
+
+/// Whether the connection a write came through closes once the write is answered with
+/// `error`: it does when the leader refused it SessionMoved. The session's client has
+/// reconnected through another server, so this connection is a stale one; ZooKeeper closes it
+/// (ZOOKEEPER-710), or a client whose reconnect raced a slower one could keep a connection the
+/// leader refuses for good, while closing makes it reconnect, which revalidates the session
+/// where the client really is. (ZooKeeper closes without answering; here the answer goes
+/// first, so the client learns why.)
+pub fn write_error_closes_connection(error: Option<ErrorCode>) -> bool {
+    error == Some(ErrorCode::SessionMoved)
 }
 
 /// `initializeNextSessionId`: the elapsed time in ms shifted into bits 16..55 (`(t << 24) >>> 8`,

@@ -10,7 +10,7 @@
 
 use super::message::Proposal;
 use super::peer::Payload;
-use crate::ids::Zxid;
+use crate::ids::{ServerId, Zxid};
 use std::fmt::Debug;
 use std::hash::Hash;
 
@@ -87,6 +87,18 @@ pub trait StateMachine: Clone + Debug + Eq + Hash {
         now_ms: u64,
     ) -> bool;
 
+    /// The client of `session` reconnected through server `owner` at `now_ms` (ZooKeeper's
+    /// REVALIDATE from a learner, or a reconnect to the leader itself): postpones its expiry
+    /// and makes `owner` the server its requests must come through from now on. Returns false
+    /// for a session the leader does not know or is closing: the client is told it expired.
+    fn revalidate(
+        &self,
+        preparation: &mut Self::Preparation,
+        session: &Self::Session,
+        owner: ServerId,
+        now_ms: u64,
+    ) -> bool;
+
     /// True when `txn` is the one prepared from `request`: the server holding the client's
     /// connection answers it when it applies that txn.
     fn answers(&self, request: &Self::Request, txn: &Self::Txn) -> bool;
@@ -129,6 +141,16 @@ impl<T: Payload> StateMachine for Register<T> {
     }
 
     fn touch(&self, _preparation: &mut (), _session: &(), _now_ms: u64) -> bool {
+        true
+    }
+
+    fn revalidate(
+        &self,
+        _preparation: &mut (),
+        _session: &(),
+        _owner: ServerId,
+        _now_ms: u64,
+    ) -> bool {
         true
     }
 

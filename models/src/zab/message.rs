@@ -151,4 +151,20 @@ pub enum PeerMessage<R, T, O = (), A = (), S = ()> {
         last: Option<Proposal<T>>,
         position: u64,
     },
+
+    /// Client → any server: the client reconnects with its existing session (a ConnectRequest
+    /// naming a session this server knows, with its password). Answered by
+    /// `SessionRevalidated` once the leader has made this server the session's owner.
+    ClientRevalidate { session: S },
+    /// Broadcast, learner → leader (ZooKeeper's REVALIDATE): a client of `session` reconnected
+    /// through this learner. `token` names the client's handshake at the learner.
+    Revalidate { token: u64, session: S },
+    /// Broadcast, leader → learner (ZooKeeper's REVALIDATE answer): whether `session` lives.
+    /// When it does, the leader has touched it and made the learner its owner before sending,
+    /// so the session's requests through the learner are accepted from the moment the client
+    /// hears the answer.
+    Revalidated { token: u64, session: S, valid: bool },
+    /// Server → client: the answer to `ClientRevalidate`: the session lives and this server is
+    /// now its owner, or (`valid` false) the session is gone.
+    SessionRevalidated { session: S, valid: bool },
 }

@@ -8,6 +8,7 @@ mod learner;
 mod machine;
 mod message;
 mod peer;
+mod revalidate;
 mod role;
 
 pub use confirmation::{Confirmation, SyncWaiter};
@@ -18,11 +19,14 @@ pub use peer::{
     id_of, server_of, Durable, ElectionMode, FailureDetection, Message, Payload, Peer, PeerState,
     PeerTimer, SessionClockModel,
 };
+pub use revalidate::Revalidations;
 pub use role::{LeaderPhase, Leadership, Learner, LearnerLink, LearnerPhase, LinkPhase, Role};
 
 #[cfg(test)]
 mod confirmation_tests;
 #[cfg(test)]
 mod leader_tests;
+#[cfg(test)]
+mod revalidate_tests;
 #[cfg(test)]
 mod tests;

@@ -6,6 +6,7 @@ use super::confirmation::{Confirmation, SyncWaiter};
 use super::durable::DurableState;
 use super::machine::StateMachine;
 use super::message::{PeerMessage, Proposal};
+use super::revalidate::Revalidations;
 use super::role::{LeaderPhase, Leadership, Learner, LearnerPhase, LinkPhase, Role};
 use crate::election::{
     answer_when_established, Election, ElectionAction, Membership, ServerState, Vote,
@@ -163,6 +164,8 @@ pub struct PeerState<M: StateMachine> {
     pub waiting_syncs: BTreeMap<u64, Id>,
     /// The token of the next sync this learner forwards.
     pub next_sync_token: u64,
+    /// A learner's reconnected clients waiting for the leader to revalidate their sessions.
+    pub revalidations: Revalidations<M::Session>,
     /// FOLLOWERINFO (accepted epoch, observer or not) from servers that decided to follow this
     /// one while it was still LOOKING: it takes them up if it goes on to lead, instead of
     /// leaving its learners to ask again at their next tick. The latest per server counts.
@@ -278,6 +281,7 @@ impl<M: StateMachine> Peer<M> {
         state.waiting_clients.clear();
         state.touched_sessions.clear();
         state.waiting_syncs.clear();
+        state.revalidations.waiting.clear();
         state.follower_infos_while_looking.clear();
         out.cancel_timer(PeerTimer::Settle);
         match self.election_mode {
@@ -810,6 +814,7 @@ impl<M: StateMachine> Actor for Peer<M> {
             touched_sessions: BTreeSet::new(),
             waiting_syncs: BTreeMap::new(),
             next_sync_token: 0,
+            revalidations: Revalidations::default(),
             follower_infos_while_looking: BTreeMap::new(),
         };
         self.start_looking(&mut state, out);
@@ -872,10 +877,22 @@ impl<M: StateMachine> Actor for Peer<M> {
             PeerMessage::ClientSync => self.on_client_sync(state, src, out),
             PeerMessage::SyncRequest { token } => self.on_sync_request(state, from, token, out),
             PeerMessage::Sync { token } => self.on_sync(state, from, token, out),
+            PeerMessage::ClientRevalidate { session } => {
+                self.on_client_revalidate(state, src, session, out)
+            }
+            PeerMessage::Revalidate { token, session } => {
+                self.on_revalidate(state, from, token, session, out)
+            }
+            PeerMessage::Revalidated {
+                token,
+                session,
+                valid,
+            } => self.on_revalidated(state, from, (token, session, valid), out),
             // Replies to clients and the driver are never sent to peers.
             PeerMessage::WriteCommitted { .. }
             | PeerMessage::ReadResult { .. }
             | PeerMessage::Synced
+            | PeerMessage::SessionRevalidated { .. }
             | PeerMessage::Applied { .. } => {}
         }
     }

@@ -363,7 +363,7 @@ fn losing_the_connection_to_the_leader_starts_an_election_and_others_do_not() {
 }
 
 /// A learner of server 0 serving clients in epoch 1.
-fn serving_learner() -> (Peer<Machine>, PeerState<Machine>) {
+pub(super) fn serving_learner() -> (Peer<Machine>, PeerState<Machine>) {
     let (peer, mut state) = learner_in_epoch_one();
     step(
         &peer,

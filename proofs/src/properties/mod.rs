@@ -10,6 +10,7 @@ pub mod leadership;
 pub mod prefix_consistency;
 pub mod primary_order;
 pub mod reachability;
+pub mod session_owner;
 
 use crate::history::History;
 use crate::model::ZabConfig;

@@ -1,6 +1,13 @@
 //! A model client of the session configuration: opens a session through one server, then
 //! creates an ephemeral node in it. Like a ZooKeeper client it sends the create only after
 //! the session's createSession was answered, and it never retries.
+//!
+//! A moving client (`moves_to`) reconnects with its session through another server once the
+//! session is open, as a client does after its connection dropped, and waits for that server's
+//! answer (the leader's revalidation). Then it sends two creates at once: the ephemeral
+//! through the server it moved to, and a late one through the server it left, which stands
+//! for a request of the old connection that reaches the leader only after the move (the old
+//! server's queue, or the network, held it back).
 
 use stateright::actor::{Actor, Id, Out};
 use std::borrow::Cow;
@@ -12,48 +19,87 @@ use zabkeeper_models::{ServerId, SessionId};
 
 /// The ephemeral node the client creates.
 pub const EPHEMERAL_PATH: &str = "/e";
+/// The ephemeral node a moving client's late request through its old server would create.
+pub const LATE_PATH: &str = "/late";
 /// The session the client opens (ids are the accepting server's business; one is enough).
 pub const SESSION: SessionId = SessionId(1);
 pub const SESSION_TIMEOUT_MS: i32 = 4000;
+/// The cxid of the ephemeral's create: through the server the client is connected to (the
+/// one it moved to, for a moving client).
+pub const EPHEMERAL_CXID: i32 = 1;
+/// The cxid of a moving client's late create through the server it left.
+pub const LATE_CXID: i32 = 2;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct SessionClient {
     pub server: Id,
     /// The session exists already (the servers' disks start with its createSession): the
-    /// client starts with the create, as a client reconnecting with its session id would.
+    /// client starts with the create (or the move), as a client reconnecting with its
+    /// session id would.
     pub session_exists: bool,
+    /// Once the session is open, the client reconnects with it through this server.
+    pub moves_to: Option<Id>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct SessionClientState {
     /// Requests answered so far: 0 (connecting), 1 (session open), 2 (create answered).
+    /// A moving client stops counting at 1: its creates go out together after the move.
     pub answered: u8,
+    /// A moving client's reconnect: `None` while unanswered, then whether the session lived.
+    pub moved: Option<bool>,
+}
+
+fn server_id(id: Id) -> ServerId {
+    ServerId(u64::try_from(usize::from(id)).expect("ids fit"))
 }
 
 impl SessionClient {
-    /// The request with `cxid`: 0 opens the session, 1 creates the ephemeral.
-    pub fn request(&self, cxid: i32) -> Option<ClientRequest> {
-        let request = match cxid {
-            0 => WriteRequest::CreateSession {
-                timeout_ms: SESSION_TIMEOUT_MS,
-            },
-            1 => WriteRequest::Create(CreateRequest {
+    /// The request with `cxid` and the server it goes through: 0 opens the session, 1 creates
+    /// the ephemeral, 2 (a moving client's) is the late create through the server it left.
+    pub fn request(&self, cxid: i32) -> Option<(Id, ClientRequest)> {
+        let create = |path: &str| {
+            WriteRequest::Create(CreateRequest {
                 op: CreateOp::Create,
-                path: EPHEMERAL_PATH.to_string(),
+                path: path.to_string(),
                 data: Some(Vec::new()),
                 acl: Acl::open_unsafe(),
                 flags: CreateMode::Ephemeral.flag(),
-            }),
+            })
+        };
+        let (through, request) = match cxid {
+            0 => (
+                self.server,
+                WriteRequest::CreateSession {
+                    timeout_ms: SESSION_TIMEOUT_MS,
+                },
+            ),
+            EPHEMERAL_CXID => (self.moves_to.unwrap_or(self.server), create(EPHEMERAL_PATH)),
+            LATE_CXID if self.moves_to.is_some() => (self.server, create(LATE_PATH)),
             _ => return None,
         };
-        Some(ClientRequest {
+        let request = ClientRequest {
             session: SESSION,
             cxid,
-            owner: ServerId(u64::try_from(usize::from(self.server)).expect("ids fit")),
+            owner: server_id(through),
             auth: Vec::new(),
             time_ms: 0,
             request,
-        })
+        };
+        Some((through, request))
+    }
+
+    fn send(&self, cxid: i32, out: &mut Out<Self>) {
+        let (through, request) = self.request(cxid).expect("a request of the protocol");
+        out.send(through, PeerMessage::ClientWrite { request });
+    }
+
+    /// The session is open: a moving client reconnects, any other creates its ephemeral.
+    fn session_open(&self, out: &mut Out<Self>) {
+        match self.moves_to {
+            Some(to) => out.send(to, PeerMessage::ClientRevalidate { session: SESSION }),
+            None => self.send(EPHEMERAL_CXID, out),
+        }
     }
 }
 
@@ -70,32 +116,50 @@ impl Actor for SessionClient {
         _storage: &Option<Self::Storage>,
         out: &mut Out<Self>,
     ) -> SessionClientState {
-        let answered = u8::from(self.session_exists);
-        let request = self
-            .request(i32::from(answered))
-            .expect("the first request");
-        out.send(self.server, PeerMessage::ClientWrite { request });
-        SessionClientState { answered }
+        if self.session_exists {
+            self.session_open(out);
+        } else {
+            self.send(0, out);
+        }
+        SessionClientState {
+            answered: u8::from(self.session_exists),
+            moved: None,
+        }
     }
 
     fn on_msg(
         &self,
         _id: Id,
         state: &mut Cow<SessionClientState>,
-        _src: Id,
+        src: Id,
         msg: Self::Msg,
         out: &mut Out<Self>,
     ) {
-        let PeerMessage::WriteCommitted { payload, .. } = msg else {
-            return;
-        };
-        if payload.header.client_id != SESSION || payload.header.cxid != i32::from(state.answered) {
-            return;
-        }
-        let state = state.to_mut();
-        state.answered += 1;
-        if let Some(request) = self.request(i32::from(state.answered)) {
-            out.send(self.server, PeerMessage::ClientWrite { request });
+        match msg {
+            PeerMessage::SessionRevalidated { session, valid } => {
+                if session != SESSION || Some(src) != self.moves_to || state.moved.is_some() {
+                    return;
+                }
+                state.to_mut().moved = Some(valid);
+                if valid {
+                    self.send(EPHEMERAL_CXID, out);
+                    self.send(LATE_CXID, out);
+                }
+            }
+            PeerMessage::WriteCommitted { payload, .. } => {
+                if payload.header.client_id != SESSION
+                    || payload.header.cxid != i32::from(state.answered)
+                    || (self.moves_to.is_some() && state.answered > 0)
+                {
+                    return;
+                }
+                let state = state.to_mut();
+                state.answered += 1;
+                if state.answered == 1 {
+                    self.session_open(out);
+                }
+            }
+            _ => {}
         }
     }
 }

@@ -3,14 +3,18 @@
 //! `apply`), a client that opens a session and creates an ephemeral node, and a leader whose
 //! session clock may run out at any moment. Checks that a session's ephemerals are gone on every
 //! server that applied its close, whatever the interleaving of the close, the create, crashes
-//! and leader changes.
+//! and leader changes; and, with a client that moves its session to another server, that the
+//! session's writes are accepted only through the server it moved to.
 
 pub mod client;
 
 use crate::model::servers;
-use crate::properties::{applied_state, ephemerals, leadership, prefix_consistency};
+use crate::properties::{applied_state, ephemerals, leadership, prefix_consistency, session_owner};
 use crate::system::{Node, NodeState};
-use client::{SessionClient, SessionClientState, EPHEMERAL_PATH, SESSION, SESSION_TIMEOUT_MS};
+use client::{
+    SessionClient, SessionClientState, EPHEMERAL_CXID, EPHEMERAL_PATH, LATE_CXID, SESSION,
+    SESSION_TIMEOUT_MS,
+};
 use stateright::actor::{model_timeout, ActorModel, ActorModelState, Id, LossyNetwork, Network};
 use stateright::Expectation::{Always, Sometimes};
 use zabkeeper_models::election::Membership;
@@ -35,6 +39,9 @@ pub struct SessionModelConfig {
     pub voters: usize,
     /// The server the client connects to.
     pub client_server: usize,
+    /// The server the client reconnects through once its session is open (see
+    /// [`SessionClient::moves_to`]); `None` keeps it on `client_server`.
+    pub client_moves_to: Option<usize>,
     pub max_crashes: usize,
     pub max_restarts: u32,
     pub lossy: bool,
@@ -65,6 +72,7 @@ impl SessionModelConfig {
         SessionModelConfig {
             voters: 3,
             client_server: 1,
+            client_moves_to: None,
             max_crashes: 0,
             max_restarts: 0,
             lossy: false,
@@ -122,6 +130,7 @@ impl SessionModelConfig {
         model = model.actor(Node::Client(SessionClient {
             server: Id::from(self.client_server),
             session_exists: self.session_exists || self.close_in_flight || self.snapshot_disks,
+            moves_to: self.client_moves_to.map(Id::from),
         }));
         model
             .init_network(Network::new_ordered([]))
@@ -144,6 +153,9 @@ impl SessionModelConfig {
             .property(Always, ephemerals::NAME, |_, state| {
                 ephemerals::holds(state)
             })
+            .property(Always, session_owner::NAME, |_, state| {
+                session_owner::holds(state)
+            })
             .property(Sometimes, EPHEMERAL_CREATED, |_, state| {
                 servers(state).any(|(_, server)| server.applied.tree.contains(EPHEMERAL_PATH))
             })
@@ -152,6 +164,16 @@ impl SessionModelConfig {
             })
             .property(Sometimes, CREATE_AFTER_EXPIRY_REFUSED, |_, state| {
                 create_after_expiry_refused(state)
+            })
+            .property(Sometimes, MOVED_WRITE_ACCEPTED, |model, state| {
+                // Only a moving client can reach these two; without one they hold at once, as
+                // SNAPSHOT_SENT below does without snapshots.
+                model.cfg.client_moves_to.is_none()
+                    || session_write_ended(state, EPHEMERAL_CXID, None)
+            })
+            .property(Sometimes, LATE_WRITE_REFUSED, |model, state| {
+                model.cfg.client_moves_to.is_none()
+                    || session_write_ended(state, LATE_CXID, Some(ErrorCode::SessionMoved))
             })
             .property(Sometimes, SNAPSHOT_SENT, |model, state| {
                 // Only configurations with snapshots can reach it; the others report it as a
@@ -169,8 +191,9 @@ pub fn session_disk(replica: &Replica) -> Durable<Replica> {
     let client = SessionClient {
         server: Id::from(0),
         session_exists: false,
+        moves_to: None,
     };
-    let request = client.request(0).expect("the createSession request");
+    let (_, request) = client.request(0).expect("the createSession request");
     let zxid = Zxid::new(Epoch(1), 1);
     let mut preparation = replica.start_preparing(&replica.initial(), 0);
     let payload = replica.prepare(&replica.initial(), &mut preparation, &request, zxid);
@@ -229,8 +252,13 @@ pub const SAFETY: &[&str] = &[
     prefix_consistency::NAME,
     applied_state::NAME,
     ephemerals::NAME,
+    session_owner::NAME,
 ];
 
+pub const MOVED_WRITE_ACCEPTED: &str =
+    "a moved session's write through the server it moved to is accepted";
+pub const LATE_WRITE_REFUSED: &str =
+    "a late write through the server the session left is refused with SessionMoved";
 pub const SNAPSHOT_SENT: &str = "a learner synced by a SNAP carrying the leader's snapshot";
 pub const EPHEMERAL_CREATED: &str = "an ephemeral node is created";
 pub const EXPIRY_REMOVED_EPHEMERAL: &str =
@@ -245,6 +273,17 @@ fn expiry_removed_ephemeral(state: &SessionModelState) -> bool {
             proposal.payload.header.client_id == SESSION
                 && matches!(&proposal.payload.txn, Txn::CloseSession(close)
                     if close.paths_to_delete.iter().any(|path| path == EPHEMERAL_PATH))
+        })
+    })
+}
+
+/// Some server applied the session's txn of `cxid`, ending with `error` (`None`: accepted).
+fn session_write_ended(state: &SessionModelState, cxid: i32, error: Option<ErrorCode>) -> bool {
+    servers(state).any(|(_, server)| {
+        server.delivered().iter().any(|proposal| {
+            proposal.payload.header.client_id == SESSION
+                && proposal.payload.header.cxid == cxid
+                && proposal.payload.error() == error
         })
     })
 }

@@ -57,6 +57,16 @@ impl Core {
         };
         self.batch_outbound
             .push((connection, Outbound::Reply(reply)));
+        if session::write_error_closes_connection(txn.error()) {
+            self.close(
+                connection,
+                format!(
+                    "session 0x{:x} moved to another server",
+                    txn.header.client_id.0
+                ),
+            );
+            return;
+        }
         if pending.op == op_code::CLOSE_SESSION {
             self.batch_outbound.push((
                 connection,
@@ -167,16 +177,52 @@ impl Core {
                 session,
                 timeout_ms,
             } => {
-                let now_ms = self.now_ms();
-                if self.touch_session(session, now_ms) {
-                    self.session_accepted(connection, &request, session, timeout_ms);
-                } else {
-                    self.session_expired(connection, &request, session);
-                }
+                let Some(state) = self.connections.get_mut(&connection) else {
+                    return;
+                };
+                state.reconnecting = Some(Reconnecting {
+                    request,
+                    session,
+                    timeout_ms,
+                    since: Instant::now(),
+                });
+                // Answered by `session_revalidated`: at once on the leader, on a learner when
+                // its leader's answer comes back.
+                self.step(TraceEvent::Message {
+                    from: usize::from(actor_of(connection)),
+                    message: PeerMessage::ClientRevalidate { session },
+                });
             }
             HandshakeDecision::Expired { session } => {
                 self.session_expired(connection, &request, session)
             }
+        }
+    }
+
+    /// The leader revalidated the session `connection` reconnected with: when it lives, this
+    /// server is its owner now and the handshake is answered; otherwise the client hears that
+    /// its session expired.
+    pub(super) fn session_revalidated(
+        &mut self,
+        connection: ConnectionId,
+        session: SessionId,
+        valid: bool,
+    ) {
+        let Some(state) = self.connections.get_mut(&connection) else {
+            return;
+        };
+        let Some(reconnecting) = state.reconnecting.take_if(|held| held.session == session) else {
+            return;
+        };
+        if valid {
+            self.session_accepted(
+                connection,
+                &reconnecting.request,
+                session,
+                reconnecting.timeout_ms,
+            );
+        } else {
+            self.session_expired(connection, &reconnecting.request, session);
         }
     }
 
@@ -189,13 +235,33 @@ impl Core {
         }
     }
 
-    /// Closes the handshakes held longer than the server may take to serve again, so that
-    /// their clients try elsewhere.
+    /// Closes the handshakes held longer than the server may take to serve again, or its
+    /// leader to revalidate a session, so that their clients try elsewhere.
     pub(super) fn close_stale_handshakes(&mut self, now: Instant) {
+        let hold_max = self.config.tick * HANDSHAKE_HOLD_TICKS;
+        let unanswered: Vec<ConnectionId> = self
+            .connections
+            .iter()
+            .filter(|(_, state)| {
+                state
+                    .reconnecting
+                    .as_ref()
+                    .is_some_and(|held| now.duration_since(held.since) >= hold_max)
+            })
+            .map(|(connection, _)| *connection)
+            .collect();
+        for connection in unanswered {
+            if let Some(state) = self.connections.get_mut(&connection) {
+                state.reconnecting = None;
+            }
+            self.close(
+                connection,
+                "the leader did not revalidate the session in time".to_string(),
+            );
+        }
         if self.held_handshakes.is_empty() {
             return;
         }
-        let hold_max = self.config.tick * HANDSHAKE_HOLD_TICKS;
         let (stale, held): (Vec<_>, Vec<_>) = std::mem::take(&mut self.held_handshakes)
             .into_iter()
             .partition(|(_, _, arrived)| now.duration_since(*arrived) >= hold_max);

@@ -40,7 +40,7 @@ use zabkeeper_models::request::{AccessControl, Passage, Prepared, SessionOrder, 
 use zabkeeper_models::session::handshake::{
     self, Handshake, HandshakeDecision, Refusal, ServerView,
 };
-use zabkeeper_models::session::{initial_session_id, SessionConfig};
+use zabkeeper_models::session::{self, initial_session_id, SessionConfig};
 use zabkeeper_models::tree::{op_code, ApplyResult, Id as AuthId};
 use zabkeeper_models::watch::WatchRegistry;
 use zabkeeper_models::zab::{
@@ -231,10 +231,22 @@ struct Connection {
     sent: u64,
     /// The handshake that waits for its createSession to commit.
     connecting: Option<ConnectRequest>,
+    /// The handshake of a client that reconnected with its session, waiting for the leader to
+    /// revalidate the session (and make this server its owner).
+    reconnecting: Option<Reconnecting>,
     session: Option<Session>,
     auth: Vec<AuthId>,
     /// Syncs sent to the peer, answered in order: (xid, path).
     pending_syncs: VecDeque<(i32, String)>,
+}
+
+/// A reconnect handshake waiting for the leader's revalidation of its session.
+struct Reconnecting {
+    request: ConnectRequest,
+    session: SessionId,
+    /// The session's timeout, which the answer carries.
+    timeout_ms: i32,
+    since: Instant,
 }
 
 /// A write waiting for its txn to be applied, by (session, xid).
@@ -497,6 +509,12 @@ impl Core {
                 };
                 self.synced(connection);
             }
+            PeerMessage::SessionRevalidated { session, valid } => {
+                let Some(connection) = connection_of(destination) else {
+                    return;
+                };
+                self.session_revalidated(connection, session, valid);
+            }
             message => {
                 if connection_of(destination).is_some() || usize::from(destination) == APPLY_SINK {
                     tracing::debug!(
@@ -551,6 +569,7 @@ impl Core {
                         received: 0,
                         sent: 0,
                         connecting: None,
+                        reconnecting: None,
                         session: None,
                         auth: vec![AuthId::new("ip", &address.ip().to_string())],
                         pending_syncs: VecDeque::new(),
