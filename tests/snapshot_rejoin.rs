@@ -189,8 +189,4 @@ async fn a_follower_with_an_empty_data_directory_rejoins_a_leader_whose_snapshot
          {snapshot_bytes} bytes; SNAP stream {stream_bytes} bytes; the wiped follower served \
          again {rejoin_time:?} after its start\n{received}"
     );
-    eprintln!(
-        "{follower_log}\n=====LEADER\n{}",
-        ensemble.members[leader].log()
-    );
 }
