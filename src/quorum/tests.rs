@@ -286,3 +286,58 @@ async fn a_message_over_the_frame_limit_closes_the_connection_and_is_counted() {
         "{received:?}"
     );
 }
+
+/// Connects to `server`'s quorum port as server 2, incarnation 5, and sends the first `count`
+/// chunk frames of `sync` (all of them when `count` is `None`), then closes.
+async fn send_chunks(server: &PeerAddress, sync: Message<Replica>, count: Option<usize>) {
+    let PeerMessage::NewLeader(sync) = sync else {
+        panic!("a synchronisation");
+    };
+    let me = link::Hello {
+        server: ServerId(2),
+        incarnation: 5,
+    };
+    let mut stream = server.connect().await.expect("connects");
+    link::exchange_hello(&mut stream, me).await.expect("hello");
+    let mut encoder = sync_stream::SyncEncoder::new(sync, 4096);
+    let mut sent = 0;
+    while let Some(chunk) = encoder.next_chunk().expect("encodes") {
+        if count.is_some_and(|count| sent == count) {
+            break;
+        }
+        let frame = frame::PeerFrame {
+            from: me.server,
+            incarnation: me.incarnation,
+            body: frame::FrameBody::SyncChunk(chunk.into()),
+        };
+        let bytes = frame::encode(&frame, frame::QUORUM_FRAME_BYTES_MAX_DEFAULT).unwrap();
+        tokio::io::AsyncWriteExt::write_all(&mut stream, &bytes)
+            .await
+            .expect("writes");
+        sent += 1;
+    }
+    tokio::io::AsyncWriteExt::shutdown(&mut stream)
+        .await
+        .expect("closes");
+}
+
+#[tokio::test]
+async fn a_stream_broken_off_is_a_lost_connection_and_the_next_one_starts_afresh() {
+    let (one, two) = (listeners().await, listeners().await);
+    let server = one.addresses.quorum.clone();
+    let (_first, mut first_events) = start(1, 10, one, (2, two.addresses.clone()));
+    let sync = snap(500);
+    send_chunks(&server, sync.clone(), Some(3)).await;
+    match next(&mut first_events).await {
+        PeerEvent::Disconnected { server } => assert_eq!(server, ServerId(2)),
+        other => panic!("a broken stream must end the connection, not {other:?}"),
+    }
+    send_chunks(&server, sync.clone(), None).await;
+    match next(&mut first_events).await {
+        PeerEvent::Message { from, message } => {
+            assert_eq!(from, ServerId(2));
+            assert!(message == sync, "the second stream decodes whole");
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+}
