@@ -4,6 +4,7 @@
 use super::{
     malformed, SnapshotHeader, SyncRecord, SyncStreamError, Synchronisation, LENGTH_BYTES,
 };
+use crate::storage::applicable::{check_path, is_known_ephemeral_owner};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -180,15 +181,26 @@ impl Assembly {
                 data,
                 acl,
                 persisted_stat,
-            } => self
-                .tree
-                .push(
-                    path.into_owned(),
-                    data.map(Cow::into_owned),
-                    acl.into_owned(),
-                    persisted_stat,
-                )
-                .map_err(|error| malformed(format!("the nodes do not form a tree: {error:?}")))?,
+            } => {
+                // What the tree relies on, checked as the snapshot reader checks a file.
+                check_path(&path).map_err(malformed)?;
+                if !is_known_ephemeral_owner(persisted_stat.ephemeral_owner) {
+                    return Err(malformed(format!(
+                        "node {path} has unknown extended ephemeral owner {:#x}",
+                        persisted_stat.ephemeral_owner
+                    )));
+                }
+                self.tree
+                    .push(
+                        path.into_owned(),
+                        data.map(Cow::into_owned),
+                        acl.into_owned(),
+                        persisted_stat,
+                    )
+                    .map_err(|error| {
+                        malformed(format!("the nodes do not form a tree: {error:?}"))
+                    })?
+            }
             SyncRecord::Proposal(proposal) => {
                 let proposal = proposal.into_owned();
                 if let Some(last) = self.proposals.last() {

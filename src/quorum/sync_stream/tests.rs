@@ -213,7 +213,19 @@ fn records_out_of_order_or_miscounted_or_trailed_are_malformed() {
         session: SESSION,
         timeout_ms: 1,
     };
+    let node = |path: &'static str, ephemeral_owner: i64| SyncRecord::Node {
+        path: Cow::Borrowed(path),
+        data: None,
+        acl: Cow::Owned(Vec::new()),
+        persisted_stat: StatPersisted {
+            ephemeral_owner,
+            ..StatPersisted::default()
+        },
+    };
     let malformed_streams = [
+        framed(&[header(true), root(), node("//a", 0), end(0, 2, 0)]),
+        framed(&[header(true), root(), node("a", 0), end(0, 2, 0)]),
+        framed(&[header(true), root(), node("/a", -1), end(0, 2, 0)]),
         framed(&[root()]),
         framed(&[header(true), header(true)]),
         framed(&[header(false), root(), end(0, 1, 0)]),
@@ -255,6 +267,16 @@ proptest! {
             start = cut;
         }
         prop_assert_eq!(complete(decode(pieces, 10_000)), sync);
+    }
+
+    /// A valid stream with one byte changed anywhere is an error, an incomplete stream or a
+    /// synchronisation, never a panic.
+    #[test]
+    fn a_corrupted_byte_never_panics(position in any::<prop::sample::Index>(), byte in any::<u8>()) {
+        let mut bytes: Vec<u8> = chunks(&snap(6, 50, 2), 1 << 20).concat();
+        let position = position.index(bytes.len());
+        bytes[position] = byte;
+        let _ = decode([bytes], 10_000);
     }
 
     /// Garbage is an error or an incomplete stream, never a panic.
