@@ -8,7 +8,7 @@ mod support;
 
 use std::time::Duration;
 use support::ensemble::{blocking, connect, open, Ensemble};
-use zabkeeper::server::trace::{check_ensemble, replay, RunSummary};
+use zabkeeper::server::trace::{check_ensemble, replay, RunSummary, TraceLine, TraceWriter};
 use zookeeper_client as zk;
 
 /// Creates `count` nodes under `prefix`, retrying each until acknowledged (a write in flight
@@ -151,4 +151,96 @@ async fn a_session_moved_between_members_replays_through_the_model() {
         traced(leader, "\"ClientRevalidate\""),
         "a reconnect to the leader"
     );
+}
+
+/// The NEWLEADER events of a SNAP in the last run recorded in `trace`.
+fn snap_events_of_last_run(trace: &std::path::Path) -> usize {
+    let text = std::fs::read_to_string(trace).expect("a trace");
+    let last_run = &text[text.rfind("{\"Start\"").expect("a run")..];
+    last_run
+        .lines()
+        .filter(|line| {
+            line.starts_with("{\"Step\"")
+                && line.contains("{\"Message\":{\"from\":")
+                && line.contains("{\"NewLeader\":{")
+                && line.contains("\"kind\":\"Snap\"")
+        })
+        .count()
+}
+
+/// A member whose data directory is wiped is synchronised by a SNAP that crosses the quorum as
+/// several chunks (the snapshot holds about 1.2 MB, chunks are at most 256 KiB): its trace
+/// shows the one NEWLEADER step the model expects, and replays.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_snap_streamed_in_chunks_is_one_traced_step_of_the_model() {
+    let mut ensemble = blocking(|| Ensemble::start_traced_with(3, "snapCount=4\n"));
+    let leader = ensemble.leader().expect("a leader");
+    let client = connect(&ensemble.members[leader].address()).await;
+    let value = vec![b'v'; 100_000];
+    for index in 0..12 {
+        client
+            .create(&format!("/large-{index}"), &value, &open())
+            .await
+            .expect("creates");
+    }
+    let follower = (leader + 1) % 3;
+    ensemble.members[follower].kill();
+    let data = ensemble.members[follower]
+        .config_path()
+        .parent()
+        .expect("a member directory")
+        .join("data")
+        .join("version-2");
+    std::fs::remove_dir_all(data).expect("removes version-2");
+    ensemble.members[follower].start();
+    blocking(|| ensemble.wait_until_established());
+    let rejoined = connect(&ensemble.members[follower].address()).await;
+    rejoined.sync("/").await.expect("syncs");
+    let (read, _) = rejoined.get_data("/large-11").await.expect("reads");
+    assert_eq!(read, value);
+    drop(rejoined);
+    drop(client);
+    for member in &mut ensemble.members {
+        member.kill();
+    }
+    let log = ensemble.members[follower].log();
+    let received = log
+        .lines()
+        .rfind(|line| line.contains("received a synchronisation"))
+        .expect("the follower received a synchronisation");
+    assert!(received.contains("kind=Snap"), "{received}");
+    let chunks: u64 = received
+        .split_whitespace()
+        .find_map(|field| field.strip_prefix("chunks=")?.parse().ok())
+        .expect("the chunk count is logged");
+    assert!(chunks > 1, "the SNAP crossed in several chunks: {received}");
+    assert_eq!(
+        snap_events_of_last_run(&ensemble.members[follower].trace_path()),
+        1
+    );
+    let runs = replay_all(&ensemble).unwrap_or_else(|failure| panic!("{failure}"));
+    check_ensemble(&runs).unwrap_or_else(|failure| panic!("{failure}"));
+}
+
+/// A run killed in the middle of a line leaves it torn; the next run starts on a line of its
+/// own, or replay could not tell where the torn run ended.
+#[test]
+fn a_new_run_starts_on_a_fresh_line_after_a_torn_one() {
+    let directory = tempfile::tempdir().expect("a directory");
+    let path = directory.path().join("trace.jsonl");
+    std::fs::write(&path, "{\"Persisted\":{\"before_st").expect("writes");
+    let mut writer = TraceWriter::open(&path).expect("opens");
+    writer
+        .write(&TraceLine::Persisted { before_step: 1 })
+        .expect("writes");
+    writer.flush().expect("flushes");
+    let text = std::fs::read_to_string(&path).expect("reads");
+    assert_eq!(
+        text,
+        "{\"Persisted\":{\"before_st\n{\"Persisted\":{\"before_step\":1}}\n"
+    );
+    drop(writer);
+    let mut writer = TraceWriter::open(&path).expect("opens again");
+    writer.flush().expect("flushes");
+    assert_eq!(std::fs::read_to_string(&path).expect("reads"), text);
 }

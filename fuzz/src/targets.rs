@@ -12,7 +12,8 @@ use zabkeeper::proto::message::Request;
 use zabkeeper::proto::opcode::OpCode;
 use zabkeeper::proto::records::ConnectRequest;
 use zabkeeper::proto::txn_entry::TxnEntry;
-use zabkeeper::quorum::frame::{encode, take_frame};
+use zabkeeper::quorum::frame::{encode, take_frame, FrameBody};
+use zabkeeper::quorum::sync_stream::{Decoded, SyncDecoder, SyncEncoder, Synchronisation};
 use zabkeeper::server::core::Outbound;
 use zabkeeper::server::in_process::InProcessServer;
 use zabkeeper::storage::snapshot::read_snapshot;
@@ -124,23 +125,66 @@ fn assert_reencodes(original: &[u8], encoded: &[u8], decoded: &dyn std::fmt::Deb
     }
 }
 
-/// Bytes from a peer: quorum frames (election notifications and ZAB messages). Whatever
-/// decodes encodes to a frame that decodes to the same message.
+/// Bytes from a peer: quorum frames (election notifications, ZAB messages and the chunks of a
+/// synchronisation stream). Whatever decodes encodes to a frame that decodes to the same frame;
+/// chunks go through the stream decoder as the link feeds them, which refuses a broken stream
+/// with an error, and a synchronisation it rebuilds streams again to the same one.
 pub fn quorum_frames(data: &[u8]) {
     let mut buffer = data.to_vec();
+    let mut stream: Option<SyncDecoder> = None;
     while let Ok(Some(frame)) = take_frame(&mut buffer, FRAME_BYTES_MAX) {
-        let Ok(bytes) = encode(&frame, FRAME_BYTES_MAX) else {
-            // Postcard's encoding of a decoded frame is never longer than the frame's bytes,
-            // but a varint may re-encode longer than a padded one was: only a refusal is fine.
+        if let Ok(bytes) = encode(&frame, FRAME_BYTES_MAX) {
+            let mut again = bytes;
+            let decoded = take_frame(&mut again, FRAME_BYTES_MAX)
+                .expect("an encoded frame decodes")
+                .expect("an encoded frame is whole");
+            assert_eq!(decoded, frame, "a quorum frame survives a round trip");
+            assert!(again.is_empty(), "an encoded frame is one frame");
+        }
+        // Otherwise postcard's encoding of the decoded frame is longer than its bytes (a varint
+        // may re-encode longer than a padded one was): only a refusal is fine then.
+        let FrameBody::SyncChunk(chunk) = frame.body else {
+            stream = None;
             continue;
         };
-        let mut again = bytes;
-        let decoded = take_frame(&mut again, FRAME_BYTES_MAX)
-            .expect("an encoded frame decodes")
-            .expect("an encoded frame is whole");
-        assert_eq!(decoded, frame, "a quorum frame survives a round trip");
-        assert!(again.is_empty(), "an encoded frame is one frame");
+        let decoder = stream
+            .take()
+            .unwrap_or_else(|| SyncDecoder::new(FRAME_BYTES_MAX));
+        match decoder.push(&chunk) {
+            Ok(Decoded::Incomplete(decoder)) => stream = Some(decoder),
+            Ok(Decoded::Complete(synchronisation)) => restream(&synchronisation),
+            Err(_) => {}
+        }
     }
+}
+
+/// Streams `synchronisation` in small chunks and checks that it decodes to itself.
+fn restream(synchronisation: &Synchronisation) {
+    let mut encoder = SyncEncoder::new(synchronisation.clone(), 97);
+    let mut decoder = SyncDecoder::new(usize::MAX);
+    while let Some(chunk) = encoder
+        .next_chunk()
+        .expect("a decoded synchronisation encodes")
+    {
+        decoder = match decoder
+            .push(&chunk)
+            .expect("a streamed synchronisation decodes")
+        {
+            Decoded::Incomplete(decoder) => decoder,
+            Decoded::Complete(again) => {
+                assert_eq!(
+                    &again, synchronisation,
+                    "a synchronisation survives a round trip"
+                );
+                assert!(
+                    encoder.next_chunk().expect("encodes").is_none(),
+                    "it ended at its end"
+                );
+                return;
+            }
+        };
+    }
+    panic!("a synchronisation streamed to its end decodes");
 }
 
 /// A txn log file of arbitrary bytes, read by recovery's reader. It never panics, never

@@ -1,13 +1,15 @@
 //! A quorum frame: a 4-byte big-endian length, then the postcard encoding of a [`PeerFrame`].
-//! Lengths past the limit are refused before anything is read or allocated.
+//! Lengths past the limit are refused before anything is read or allocated. A synchronisation,
+//! which can be as large as the database, never goes as one frame: it is a stream of chunk
+//! frames (see [`super::sync_stream`]).
 
 use serde::{Deserialize, Serialize};
 use zabkeeper_models::replica::Replica;
 use zabkeeper_models::zab::Message;
 use zabkeeper_models::ServerId;
 
-/// The largest frame by default: room for a SNAP of a large database, as ZooKeeper's
-/// `jute.maxbuffer` bounds its quorum packets.
+/// The largest frame by default, as ZooKeeper's `jute.maxbuffer` bounds its quorum packets: far
+/// above any one txn, while a SNAP of any size goes in chunks below it.
 pub const QUORUM_FRAME_BYTES_MAX_DEFAULT: usize = 64 * 1024 * 1024;
 
 /// One message between peers.
@@ -16,7 +18,17 @@ pub struct PeerFrame {
     pub from: ServerId,
     /// Bumped at every start of the sender (it is kept with its durable state).
     pub incarnation: u64,
-    pub message: Message<Replica>,
+    pub body: FrameBody,
+}
+
+/// What a frame carries.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FrameBody {
+    /// A whole message: any but a synchronisation (`NewLeader`).
+    Message(Message<Replica>),
+    /// The next piece of a synchronisation stream; the stream's last record ends it, and no
+    /// other frame comes between its chunks.
+    SyncChunk(serde_bytes::ByteBuf),
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -78,7 +90,7 @@ mod tests {
         PeerFrame {
             from: ServerId(2),
             incarnation: 7,
-            message,
+            body: FrameBody::Message(message),
         }
     }
 

@@ -8,13 +8,21 @@
 //! when a connection breaks are lost, and so are queued ones when the peer comes back as a new
 //! incarnation (they were meant for the one that died). That is a FIFO lossy link, the network
 //! the model checker explores, and a restarted peer never hears its previous life's messages.
+//!
+//! A synchronisation (`NewLeader`) goes as a stream of chunk frames ([`sync_stream`]), encoded
+//! as the socket drains and rebuilt by the reader as the chunks arrive; the core gets it as one
+//! message. A message that cannot be framed closes the connection (counted, logged): the
+//! peer's failure detection then starts over what waited for it, instead of both sides waiting
+//! for a message that never left.
 
-use super::frame::{encode, take_frame, PeerFrame};
+use super::incoming::read_frames;
+use super::outgoing::write_queue;
 use super::PeerEvent;
 use std::collections::VecDeque;
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
 use zabkeeper_models::replica::Replica;
@@ -84,6 +92,8 @@ pub struct LinkSetup {
     /// Whether the loss of this link is reported to the core (the quorum channel's is: a
     /// learner that loses its leader's connection elects at once).
     pub reports_disconnect: bool,
+    /// Counts the messages that could not be sent (shared by every link of the transport).
+    pub unsendable_messages: Arc<AtomicU64>,
 }
 
 /// A connection the acceptor handed over, the peer's hello read.
@@ -135,8 +145,8 @@ pub async fn run<E: From<PeerEvent> + Send + 'static>(
         ));
         let ended = loop {
             if !queue.is_empty() {
-                if let Err(error) = write_queue(&mut writer, &mut queue, &setup).await {
-                    break format!("write failed: {error}");
+                if let Err(reason) = write_queue(&mut writer, &mut queue, &setup).await {
+                    break reason;
                 }
             }
             tokio::select! {
@@ -175,28 +185,6 @@ fn enqueue(queue: &mut VecDeque<Message<Replica>>, message: Message<Replica>, pe
         tracing::warn!(%peer, limit = QUEUED_MESSAGES_MAX, "peer unreachable: dropping its oldest queued message");
     }
     queue.push_back(message);
-}
-
-/// Writes every queued message in one go. A message too large for a frame is dropped with
-/// an error in the log (the model tolerates a lost message; the peer resynchronises).
-async fn write_queue(
-    writer: &mut OwnedWriteHalf,
-    queue: &mut VecDeque<Message<Replica>>,
-    setup: &LinkSetup,
-) -> std::io::Result<()> {
-    let mut bytes = Vec::new();
-    for message in queue.drain(..) {
-        let frame = PeerFrame {
-            from: setup.me.server,
-            incarnation: setup.me.incarnation,
-            message,
-        };
-        match encode(&frame, setup.frame_bytes_max) {
-            Ok(encoded) => bytes.extend_from_slice(&encoded),
-            Err(error) => tracing::error!(peer = %setup.peer, %error, "dropped a quorum message"),
-        }
-    }
-    writer.write_all(&bytes).await
 }
 
 /// A connection: dialed with backoff when this side dials, otherwise the next one the
@@ -242,52 +230,6 @@ async fn dial(address: &super::PeerAddress, me: Hello) -> std::io::Result<Accept
     stream.set_nodelay(true)?;
     let hello = exchange_hello(&mut stream, me).await?;
     Ok(Accepted { stream, hello })
-}
-
-/// Reads frames until the connection ends, handing each message to the core. Says why it
-/// ended on `closed`.
-async fn read_frames<E: From<PeerEvent>>(
-    mut reader: OwnedReadHalf,
-    hello: Hello,
-    frame_bytes_max: usize,
-    events: mpsc::UnboundedSender<E>,
-    closed: oneshot::Sender<String>,
-) {
-    let mut buffer = Vec::with_capacity(64 * 1024);
-    let reason = loop {
-        loop {
-            match take_frame(&mut buffer, frame_bytes_max) {
-                Ok(Some(frame)) => {
-                    if frame.from != hello.server || frame.incarnation != hello.incarnation {
-                        let _ = closed.send(format!(
-                            "a frame from server {} incarnation {} on the connection of server {} incarnation {}",
-                            frame.from, frame.incarnation, hello.server, hello.incarnation
-                        ));
-                        return;
-                    }
-                    let event = PeerEvent::Message {
-                        from: frame.from,
-                        message: frame.message,
-                    };
-                    if events.send(E::from(event)).is_err() {
-                        return;
-                    }
-                }
-                Ok(None) => break,
-                Err(error) => {
-                    let _ = closed.send(error.to_string());
-                    return;
-                }
-            }
-        }
-        let mut chunk = [0u8; 64 * 1024];
-        match reader.read(&mut chunk).await {
-            Ok(0) => break "the peer closed the connection".to_string(),
-            Ok(read) => buffer.extend_from_slice(&chunk[..read]),
-            Err(error) => break error.to_string(),
-        }
-    };
-    let _ = closed.send(reason);
 }
 
 #[cfg(test)]

@@ -8,12 +8,17 @@
 //! connection per pair of servers ([`link`]).
 
 pub mod frame;
+mod incoming;
 pub mod link;
+mod outgoing;
+pub mod sync_stream;
 
 use crate::config::Host;
 use link::{Accepted, Hello, LinkSetup};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -83,6 +88,8 @@ pub struct Transport {
     election: BTreeMap<ServerId, mpsc::UnboundedSender<Message<Replica>>>,
     quorum: BTreeMap<ServerId, mpsc::UnboundedSender<Message<Replica>>>,
     tasks: Vec<JoinHandle<()>>,
+    /// Messages that could not be sent (each one closed its connection), for `mntr`.
+    unsendable_messages: Arc<AtomicU64>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -105,6 +112,7 @@ impl Transport {
             election: BTreeMap::new(),
             quorum: BTreeMap::new(),
             tasks: Vec::new(),
+            unsendable_messages: Arc::new(AtomicU64::new(0)),
         };
         for (channel, listener) in [
             (Channel::Election, config.election_listener),
@@ -127,6 +135,7 @@ impl Transport {
                         Channel::Quorum => config.quorum_frame_bytes_max,
                     },
                     reports_disconnect: channel == Channel::Quorum,
+                    unsendable_messages: transport.unsendable_messages.clone(),
                 };
                 transport.tasks.push(tokio::spawn(link::run(
                     setup,
@@ -147,6 +156,11 @@ impl Transport {
                 .push(tokio::spawn(accept(listener, me, handovers)));
         }
         transport
+    }
+
+    /// How many messages could not be sent since the start: each one closed its connection.
+    pub fn unsendable_messages(&self) -> u64 {
+        self.unsendable_messages.load(Ordering::Relaxed)
     }
 
     /// Sends `message` to `to` on the channel its kind travels on. A message to a server
@@ -181,7 +195,7 @@ async fn accept(
     me: Hello,
     handovers: BTreeMap<ServerId, mpsc::UnboundedSender<Accepted>>,
 ) {
-    let handovers = std::sync::Arc::new(handovers);
+    let handovers = Arc::new(handovers);
     loop {
         let (mut stream, address) = match listener.accept().await {
             Ok(accepted) => accepted,

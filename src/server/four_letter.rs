@@ -83,6 +83,9 @@ pub struct ServerReport {
     pub current_epoch: u32,
     /// On a leader, its learners.
     pub learners: Option<LearnerCounts>,
+    /// On an ensemble member: quorum messages that could not be sent (each one closed its
+    /// connection, so the peer started over).
+    pub unsendable_quorum_messages: Option<u64>,
 }
 
 /// A leader's learners for `mntr`.
@@ -248,6 +251,9 @@ fn monitor(report: &ServerReport) -> String {
             ("zk_synced_observers", learners.synced_observers.to_string()),
         ]);
     }
+    if let Some(unsendable) = report.unsendable_quorum_messages {
+        lines.push(("zk_quorum_unsendable_messages", unsendable.to_string()));
+    }
     let mut text = String::new();
     for (key, value) in lines {
         let _ = writeln!(text, "{key}\t{value}");
@@ -315,7 +321,14 @@ mod tests {
         assert!(text.contains("zk_learners\t3\n"));
         assert!(text.contains("zk_synced_followers\t2\n"));
         assert!(text.contains("zk_synced_observers\t1\n"));
-        let summary = answer(FourLetterWord::Srvr, &report).expect("implemented");
+        assert!(!text.contains("zk_quorum_unsendable_messages"));
+        let member = ServerReport {
+            unsendable_quorum_messages: Some(2),
+            ..report
+        };
+        let text = answer(FourLetterWord::Mntr, &member).expect("implemented");
+        assert!(text.contains("zk_quorum_unsendable_messages\t2\n"));
+        let summary = answer(FourLetterWord::Srvr, &member).expect("implemented");
         assert!(summary.contains("Mode: leader\n"));
     }
 }

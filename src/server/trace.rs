@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use stateright::actor::{Actor, Command, Id, Out};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::io::{BufRead, Write};
+use std::io::{BufRead, Read, Seek, Write};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -228,10 +228,22 @@ pub struct TraceWriter {
 
 impl TraceWriter {
     pub fn open(path: &Path) -> std::io::Result<TraceWriter> {
-        let file = std::fs::OpenOptions::new()
+        let mut file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
+            .read(true)
             .open(path)?;
+        // A process killed in the middle of a line (a SNAP's line is megabytes long, written
+        // in many pieces) leaves it torn: this run starts on a line of its own, so that replay
+        // sees the torn line end the run before it.
+        if file.metadata()?.len() > 0 {
+            let mut last = [0u8; 1];
+            file.seek(std::io::SeekFrom::End(-1))?;
+            file.read_exact(&mut last)?;
+            if last != *b"\n" {
+                file.write_all(b"\n")?;
+            }
+        }
         Ok(TraceWriter {
             file: std::io::BufWriter::new(file),
         })

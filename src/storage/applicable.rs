@@ -66,6 +66,15 @@ fn check_op(header: &TxnHeader, txn: &Txn) -> Result<(), String> {
     }
 }
 
+/// Whether the core can interpret `ephemeral_owner`: an owner whose top byte is 0xff is an
+/// extended type (`EphemeralType`), and the only extension is TTL (feature bytes zero).
+pub fn is_known_ephemeral_owner(ephemeral_owner: i64) -> bool {
+    let bits = ephemeral_owner as u64;
+    let extended = bits >> 56 == 0xff;
+    let feature = (bits >> 40) & 0xffff;
+    !extended || feature == 0
+}
+
 /// A znode path as ZooKeeper validates it.
 pub fn check_path(path: &str) -> Result<(), String> {
     validate_path(path, false).map_err(|error| format!("path {path:?} is invalid: {error:?}"))

@@ -15,7 +15,7 @@
 //! (often the same directory). Every format fact here was checked against ZooKeeper 3.8's
 //! sources; each module names the classes it follows.
 
-mod applicable;
+pub(crate) mod applicable;
 pub mod digest;
 mod durability;
 mod epoch;

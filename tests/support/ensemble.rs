@@ -177,6 +177,11 @@ impl Ensemble {
         Ensemble::launch(voters, 0, "", false, Some(driver_mutation))
     }
 
+    /// [`Ensemble::start_traced`] without a driver bug, with `extra_lines` in every zoo.cfg.
+    pub fn start_traced_with(voters: usize, extra_lines: &str) -> Ensemble {
+        Ensemble::launch(voters, 0, extra_lines, false, Some(None))
+    }
+
     /// [`Ensemble::start`] with a fault-injecting proxy on every connection between members
     /// (the higher id dials the lower: each member's zoo.cfg names the proxies as the lower
     /// members' ports), so that [`Ensemble::isolate`] can cut one off.

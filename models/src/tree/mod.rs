@@ -15,12 +15,14 @@ pub mod acl;
 mod apply;
 mod multi;
 pub mod path;
+mod rebuild;
 pub mod stat;
 pub mod txn;
 
 pub use acl::{perms, Acl, Id};
 pub use apply::{ApplyResult, OpResult};
 pub use path::{sequential_path, validate_path, PathError};
+pub use rebuild::TreeBuilder;
 pub use stat::{EphemeralType, Stat, StatPersisted, CONTAINER_EPHEMERAL_OWNER, TTL_MS_MAX};
 pub use txn::{
     op_code, CheckVersionTxn, CloseSessionTxn, CreateContainerTxn, CreateSessionTxn, CreateTtlTxn,
@@ -135,37 +137,11 @@ impl DataTree {
     pub fn from_snapshot(
         nodes: impl IntoIterator<Item = (String, NodeData, Vec<Acl>, StatPersisted)>,
     ) -> Result<DataTree, SnapshotError> {
-        let mut tree = DataTree::empty();
+        let mut builder = TreeBuilder::new();
         for (path, data, acl, persisted_stat) in nodes {
-            if tree.nodes.contains_key(&path) {
-                return Err(SnapshotError::DuplicatePath { path });
-            }
-            let has_parent = match path::parent_path(&path) {
-                None => true,
-                Some(parent) => tree.nodes.contains_key(parent),
-            };
-            if !has_parent {
-                return Err(SnapshotError::MissingParent { path });
-            }
-            let owner = persisted_stat.ephemeral_owner;
-            tree.nodes.insert(
-                path.clone(),
-                Node {
-                    data,
-                    acl,
-                    persisted_stat,
-                    children: BTreeSet::new(),
-                },
-            );
-            if path != "/" {
-                tree.link_child(&path);
-                tree.index_owner(&path, owner);
-            }
+            builder.push(path, data, acl, persisted_stat)?;
         }
-        if !tree.nodes.contains_key("/") {
-            return Err(SnapshotError::MissingRoot);
-        }
-        Ok(tree)
+        builder.finish()
     }
 
     fn link_child(&mut self, path: &str) {

@@ -135,11 +135,20 @@ impl From<PeerEvent> for Event {
 /// Carries the peer's messages to the other servers of the ensemble (the quorum transport).
 pub trait PeerSender: Send {
     fn send(&self, to: ServerId, message: Message<Replica>);
+
+    /// Messages that could not be sent so far (for `mntr`).
+    fn unsendable_messages(&self) -> u64 {
+        0
+    }
 }
 
 impl PeerSender for crate::quorum::Transport {
     fn send(&self, to: ServerId, message: Message<Replica>) {
         crate::quorum::Transport::send(self, to, message)
+    }
+
+    fn unsendable_messages(&self) -> u64 {
+        crate::quorum::Transport::unsendable_messages(self)
     }
 }
 

@@ -74,6 +74,10 @@ impl Core {
             mode: self.mode(),
             current_epoch: self.state.durable.current_epoch.0,
             learners: self.learner_counts(),
+            unsendable_quorum_messages: self
+                .peers
+                .as_ref()
+                .map(|peers| peers.unsendable_messages()),
         }
     }
 

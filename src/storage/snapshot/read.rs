@@ -5,7 +5,7 @@
 use super::{Snapshot, END_MARKER, OPEN_ACL_UNSAFE_REFERENCE};
 use crate::proto::jute;
 use crate::proto::records::{self as wire, FileHeader};
-use crate::storage::applicable::check_path;
+use crate::storage::applicable::{check_path, is_known_ephemeral_owner};
 use crate::storage::digest::RecordedDigest;
 use crate::storage::error::{io_error, StorageError};
 use std::collections::{BTreeMap, HashMap};
@@ -217,15 +217,6 @@ impl Iterator for NodeStream<'_> {
             }
         }
     }
-}
-
-/// Whether the core can interpret `ephemeral_owner`: an owner whose top byte is 0xff is an
-/// extended type (`EphemeralType`), and the only extension is TTL (feature bytes zero).
-fn is_known_ephemeral_owner(ephemeral_owner: i64) -> bool {
-    let bits = ephemeral_owner as u64;
-    let extended = bits >> 56 == 0xff;
-    let feature = (bits >> 40) & 0xffff;
-    !extended || feature == 0
 }
 
 fn read_digest(reader: &mut SnapshotReader) -> Result<Option<RecordedDigest>, StorageError> {
