@@ -4,7 +4,7 @@
 //! about 85 MB), a follower is killed, its `version-2` directory removed, and it is started
 //! again: it must come back as a follower holding every znode.
 //!
-//! zoo.cfg: snapCount=100, so that the leader's snapshot covers the whole fill and the follower
+//! zoo.cfg: snapCount=600, so that the leader's snapshot covers the whole fill and the follower
 //! is synchronised by SNAP rather than by replaying the log; initLimit=120 ticks (60 s), because
 //! a learner has initLimit to receive and load the snapshot, as in ZooKeeper, whose
 //! documentation asks for a larger initLimit as the database grows, and this test runs an

@@ -619,6 +619,8 @@ impl<'a> Walker<'a> {
             ActorModelAction::Drop(_) => None,
             ActorModelAction::Timeout(_, PeerTimer::Settle) => Some(Kind::Settle),
             ActorModelAction::Timeout(_, PeerTimer::Tick) => Some(Kind::Tick),
+            // A round for waiting syncs starts as soon as the batch they came in is handled.
+            ActorModelAction::Timeout(_, PeerTimer::ConfirmRound) => Some(Kind::Deliver),
             // The ZAB scenarios replicate a register: no sessions, no session clock.
             ActorModelAction::Timeout(_, PeerTimer::SessionClock) => None,
             // A crash with no restart left would shrink the ensemble for good.
@@ -704,6 +706,9 @@ fn describe(action: &Action) -> String {
         ActorModelAction::Timeout(id, PeerTimer::Tick) => format!("tick {id:?}"),
         ActorModelAction::Timeout(id, PeerTimer::Settle) => format!("settle {id:?}"),
         ActorModelAction::Timeout(id, PeerTimer::SessionClock) => format!("session clock {id:?}"),
+        ActorModelAction::Timeout(id, PeerTimer::ConfirmRound) => {
+            format!("confirmation round {id:?}")
+        }
         ActorModelAction::Crash(id) => format!("crash {id:?}"),
         ActorModelAction::Recover(id) => format!("recover {id:?}"),
         ActorModelAction::SelectRandom { actor, random, .. } => {

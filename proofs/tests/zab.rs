@@ -174,5 +174,5 @@ fn sync_and_read_at_a_deposed_leader() {
             SYNCED_READ_ANSWERED,
         ],
     );
-    assert_eq!(report.unique_states, 7_994_814);
+    assert_eq!(report.unique_states, 8_677_455);
 }

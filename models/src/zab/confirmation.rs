@@ -12,9 +12,10 @@
 //! that confirmed the round, so no newer leader was established when the round's pings went
 //! out, and every write acknowledged before the `sync` arrived is in this leader's state.
 //!
-//! Rounds batch: a `sync` that arrives while a round is in flight waits for the next round,
-//! which starts when the one in flight is confirmed, so one round serves every `sync` that
-//! arrived before it started. The leader's tick starts a round too (its pings), and a confirmed
+//! Rounds batch: a `sync` arms [`PeerTimer::ConfirmRound`] with no delay, and the round starts
+//! when it fires, which the server does once the batch of events the `sync` came in is handled;
+//! so one round serves every `sync` that arrived before it started, and rounds of successive
+//! batches overlap instead of queueing. The leader's tick starts a round too (its pings), and a confirmed
 //! round renews the lease: from the moment its pings left, for [`Peer::leader_lease_ms`], no
 //! follower that answered can have given up on this leader (see there). A leader whose lease
 //! ran out stops leading at the first clock reading that shows it, before it handles anything
@@ -22,12 +23,13 @@
 
 use super::machine::StateMachine;
 use super::message::PeerMessage;
-use super::peer::{id_of, Peer, PeerState};
+use super::peer::{id_of, Peer, PeerState, PeerTimer};
 use super::role::{LinkPhase, Role};
 use crate::ids::ServerId;
 use serde::{Deserialize, Serialize};
 use stateright::actor::{Id, Out};
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 /// Who waits for a `sync` the leader answers once a round confirmed its leadership.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -102,13 +104,35 @@ impl<M: StateMachine> Peer<M> {
             self.answer_sync(waiter, out);
             return;
         }
+        if self.quorum([&self.me]) {
+            // Alone, this peer is its own quorum: nobody else can lead.
+            self.answer_sync(waiter, out);
+            return;
+        }
         let confirmation = Self::confirmation_mut(state);
-        let in_flight = confirmation.started_round > confirmation.confirmed_round;
         confirmation
             .waiting
             .push((confirmation.started_round + 1, waiter));
-        if !in_flight {
-            self.start_round(state, false, out);
+        out.set_timer(PeerTimer::ConfirmRound, Duration::ZERO..Duration::ZERO);
+    }
+
+    /// [`PeerTimer::ConfirmRound`] fired: an established leader starts the round the syncs that
+    /// arrived since the last one wait for.
+    pub(crate) fn on_confirm_round_timeout(
+        &self,
+        state: &mut std::borrow::Cow<PeerState<M>>,
+        out: &mut Out<Self>,
+    ) {
+        let Role::Leading(leadership) = &state.role else {
+            return;
+        };
+        let confirmation = &leadership.confirmation;
+        let awaited = confirmation
+            .waiting
+            .iter()
+            .any(|(needed, _)| *needed > confirmation.started_round);
+        if awaited && state.established_epoch().is_some() {
+            self.start_round(state.to_mut(), false, out);
         }
     }
 
@@ -176,7 +200,7 @@ impl<M: StateMachine> Peer<M> {
     }
 
     /// Moves the confirmed round to the newest one a quorum echoed, renews the lease from when
-    /// it started, answers the syncs it serves, and starts the next round if syncs wait for it.
+    /// it started, and answers the syncs it serves.
     fn confirm_rounds(&self, state: &mut PeerState<M>, out: &mut Out<Self>) {
         let confirmation = Self::confirmation_mut(state);
         let newest_confirmed = (confirmation.confirmed_round + 1..=confirmation.started_round)
@@ -204,13 +228,8 @@ impl<M: StateMachine> Peer<M> {
             .into_iter()
             .partition(|(needed, _)| *needed <= round);
         confirmation.waiting = still_waiting;
-        let next_needed = !confirmation.waiting.is_empty()
-            && confirmation.started_round == confirmation.confirmed_round;
         for (_, waiter) in served {
             self.answer_sync(waiter, out);
-        }
-        if next_needed {
-            self.start_round(state, false, out);
         }
     }
 

@@ -1,6 +1,6 @@
 //! The leader's confirmation rounds and lease against the exact commands they emit: a `sync` is
-//! answered only after a quorum echoed a round that started after it arrived, rounds batch the
-//! syncs that arrive while one is in flight, a leader whose followers moved on answers none,
+//! answered only after a quorum echoed a round that started after it arrived, a round serves
+//! the syncs of one batch and rounds overlap, a leader whose followers moved on answers none,
 //! and a leader stops leading when its lease runs out or its links no longer make a quorum.
 
 use super::leader_tests::{
@@ -38,6 +38,19 @@ fn round_pings(round: u64) -> Vec<Effect> {
         .collect()
 }
 
+/// The server fires [`PeerTimer::ConfirmRound`] once the batch the syncs came in is handled.
+fn confirm_round(peer: &Peer<Machine>, state: &mut PeerState<Machine>) -> Vec<Effect> {
+    let mut cow = Cow::Borrowed(&*state);
+    let mut out = Out::new();
+    peer.on_timeout(Id::from(0), &mut cow, &PeerTimer::ConfirmRound, &mut out);
+    *state = cow.into_owned();
+    effects(out.into_iter().collect())
+}
+
+fn arms_the_round(effects: &[Effect]) -> bool {
+    matches!(effects, [Effect::Other(command)] if command.contains("ConfirmRound"))
+}
+
 fn clock(peer: &Peer<Machine>, state: &mut PeerState<Machine>, now_ms: u64) -> Vec<Effect> {
     let mut cow = Cow::Borrowed(&*state);
     let mut out = Out::new();
@@ -58,7 +71,8 @@ fn a_leader_answers_a_sync_once_a_quorum_echoed_a_round_that_started_after_it() 
     let peer = leader_peer(3);
     let mut state = established_leader(&peer);
     let client = CLIENT as u64;
-    assert_eq!(sync_from(&peer, &mut state, client), round_pings(1));
+    assert!(arms_the_round(&sync_from(&peer, &mut state, client)));
+    assert_eq!(confirm_round(&peer, &mut state), round_pings(1));
     // The observer's echo does not count; a voter's does, with the leader's own.
     assert!(effects(step(&peer, &mut state, OBSERVER, echo(1, 1))).is_empty());
     assert_eq!(
@@ -71,20 +85,39 @@ fn a_leader_answers_a_sync_once_a_quorum_echoed_a_round_that_started_after_it() 
 }
 
 #[test]
-fn syncs_that_arrive_during_a_round_share_the_next_one() {
+fn syncs_of_one_batch_share_a_round_and_rounds_overlap() {
     let peer = leader_peer(3);
     let mut state = established_leader(&peer);
     let (first, second, third) = (10, 11, 12);
-    assert_eq!(sync_from(&peer, &mut state, first), round_pings(1));
-    // Round 1 left before these arrived: it cannot serve them, and no round starts yet.
-    assert!(sync_from(&peer, &mut state, second).is_empty());
-    assert!(sync_from(&peer, &mut state, third).is_empty());
-    let mut expected = vec![synced(first)];
-    expected.extend(round_pings(2));
-    assert_eq!(effects(step(&peer, &mut state, 2, echo(1, 1))), expected);
+    sync_from(&peer, &mut state, first);
+    sync_from(&peer, &mut state, second);
+    assert_eq!(confirm_round(&peer, &mut state), round_pings(1));
+    // Round 1 left before this one arrived: the next round serves it, in flight beside round 1.
+    sync_from(&peer, &mut state, third);
+    assert_eq!(confirm_round(&peer, &mut state), round_pings(2));
+    // A timer that fires with no sync waiting starts nothing.
+    assert!(confirm_round(&peer, &mut state).is_empty());
+    assert_eq!(
+        effects(step(&peer, &mut state, 2, echo(1, 1))),
+        [synced(first), synced(second)]
+    );
     assert_eq!(
         effects(step(&peer, &mut state, 1, echo(1, 2))),
-        [synced(second), synced(third)]
+        [synced(third)]
+    );
+}
+
+#[test]
+fn a_newer_rounds_echo_confirms_the_older_rounds_too() {
+    let peer = leader_peer(3);
+    let mut state = established_leader(&peer);
+    sync_from(&peer, &mut state, 10);
+    confirm_round(&peer, &mut state);
+    sync_from(&peer, &mut state, 11);
+    confirm_round(&peer, &mut state);
+    assert_eq!(
+        effects(step(&peer, &mut state, 1, echo(1, 2))),
+        [synced(10), synced(11)]
     );
 }
 
@@ -96,12 +129,10 @@ fn a_heartbeat_round_that_left_before_a_sync_does_not_serve_it() {
     let mut state = established_leader(&peer);
     tick(&peer, &mut state);
     assert_eq!(leadership(&state).confirmation.started_round, 1);
-    assert!(sync_from(&peer, &mut state, CLIENT as u64).is_empty());
-    // Round 1's echo renews the lease but the sync waits for round 2, which starts now.
-    assert_eq!(
-        effects(step(&peer, &mut state, 1, echo(1, 1))),
-        round_pings(2)
-    );
+    assert!(arms_the_round(&sync_from(&peer, &mut state, CLIENT as u64)));
+    // Round 1's echo renews the lease but the sync waits for round 2.
+    assert!(effects(step(&peer, &mut state, 1, echo(1, 1))).is_empty());
+    assert_eq!(confirm_round(&peer, &mut state), round_pings(2));
     assert_eq!(
         effects(step(&peer, &mut state, 2, echo(1, 2))),
         [synced(CLIENT as u64)]
@@ -113,7 +144,10 @@ fn a_learners_sync_is_answered_on_its_link_after_the_round() {
     let peer = leader_peer(3);
     let mut state = established_leader(&peer);
     let request = PeerMessage::SyncRequest { token: 7 };
-    assert_eq!(effects(step(&peer, &mut state, 2, request)), round_pings(1));
+    assert!(arms_the_round(&effects(step(
+        &peer, &mut state, 2, request
+    ))));
+    assert_eq!(confirm_round(&peer, &mut state), round_pings(1));
     assert_eq!(
         effects(step(&peer, &mut state, 1, echo(1, 1))),
         [Effect::Send(2, PeerMessage::Sync { token: 7 })]
@@ -125,6 +159,7 @@ fn a_leader_whose_followers_moved_to_a_newer_epoch_answers_no_sync() {
     let peer = leader_peer(3);
     let mut state = established_leader(&peer);
     sync_from(&peer, &mut state, CLIENT as u64);
+    confirm_round(&peer, &mut state);
     // Followers of a newer leader answer nothing of epoch 1; anything else they send is ignored.
     for follower in [1, 2] {
         assert!(effects(step(&peer, &mut state, follower, echo(2, 1))).is_empty());

@@ -35,6 +35,11 @@ pub enum PeerTimer {
     Tick,
     /// FLE's `finalizeWait`: a quorum agreed; decide unless a better vote arrives first.
     Settle,
+    /// An established leader starts a confirmation round for the syncs that arrived since the
+    /// last one started (see `zab::confirmation`). Set with no delay: the server fires it after
+    /// the batch of events in which the syncs arrived, so a round serves them all and rounds of
+    /// successive batches overlap.
+    ConfirmRound,
     /// Model checking only: an established leader's session clock advances by a step (the
     /// server calls [`Peer::on_session_clock`] with its own clock instead). A checker that may
     /// fire it at any
@@ -948,6 +953,7 @@ impl<M: StateMachine> Actor for Peer<M> {
                 self.arm_tick(&state.role, out);
                 self.on_tick(state, out);
             }
+            PeerTimer::ConfirmRound => self.on_confirm_round_timeout(state, out),
         }
     }
 }

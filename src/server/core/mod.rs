@@ -649,6 +649,12 @@ impl Core {
         self.timers.values().min().copied()
     }
 
+    /// Whether a peer timer's deadline has passed.
+    pub fn timer_due(&self) -> bool {
+        self.next_timer()
+            .is_some_and(|deadline| deadline <= Instant::now())
+    }
+
     /// Hands the peer a reading of the monotonic clock. The server does this before every
     /// batch of events, so that a leader that was paused (or starved) finds its lease run out
     /// before it answers anything that queued up meanwhile.
