@@ -12,7 +12,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 use support::ensemble::{blocking, connect, open, Ensemble};
-use support::history::{HandWritten, Workload};
+use support::history::{progress, sessions_across, HandWritten, Workload};
 
 /// The fault a round puts on the leader, and takes away.
 #[derive(Clone, Copy)]
@@ -82,27 +82,6 @@ async fn probe_round(ensemble: &Ensemble, round: usize, fault: Fault) -> HandWri
     history
 }
 
-/// Sessions for a workload: two that move across the whole ensemble, one pinned per member.
-fn sessions(ensemble: &Ensemble) -> Vec<String> {
-    let mut sessions = vec![ensemble.connect_string(); 2];
-    sessions.extend(ensemble.members.iter().map(|member| member.address()));
-    sessions
-}
-
-/// Lets the workload run until `more` further operations returned.
-async fn progress(workload: &Workload, more: usize) {
-    let target = workload.returned() + more;
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while workload.returned() < target {
-        assert!(
-            Instant::now() < deadline,
-            "the workload made no progress: {} of {target} operations returned",
-            workload.returned()
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 /// Waits until a member other than `old_leader` leads, with a quorum serving beside it.
 async fn new_leader_elected(ensemble: &Ensemble, old_leader: usize) -> usize {
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -129,7 +108,7 @@ async fn new_leader_elected(ensemble: &Ensemble, old_leader: usize) -> usize {
 /// Runs `rounds` probe rounds of `fault` on `ensemble` while a workload runs, then checks the
 /// probes' histories and the workload's.
 async fn rounds_stay_linearizable(ensemble: &Ensemble, fault: Fault, rounds: usize) {
-    let workload = Workload::start("/registers", 3, &sessions(ensemble)).await;
+    let workload = Workload::start("/registers", 3, &sessions_across(ensemble)).await;
     progress(&workload, 100).await;
     for round in 0..rounds {
         let history = probe_round(ensemble, round, fault).await;

@@ -8,33 +8,12 @@ mod support;
 
 use std::time::{Duration, Instant};
 use support::ensemble::{blocking, Ensemble};
-use support::history::Workload;
-
-/// Sessions for a workload: two that move across the whole ensemble, one pinned per member.
-fn sessions(ensemble: &Ensemble) -> Vec<String> {
-    let mut sessions = vec![ensemble.connect_string(); 2];
-    sessions.extend(ensemble.members.iter().map(|member| member.address()));
-    sessions
-}
-
-/// Lets the workload run until `more` further operations returned.
-async fn progress(workload: &Workload, more: usize) {
-    let target = workload.returned() + more;
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while workload.returned() < target {
-        assert!(
-            Instant::now() < deadline,
-            "the workload made no progress: {} of {target} operations returned",
-            workload.returned()
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
+use support::history::{progress, sessions_across, Workload};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn histories_through_leader_and_follower_crashes_are_linearizable() {
     let mut ensemble = blocking(|| Ensemble::start(3, 1));
-    let workload = Workload::start("/registers", 3, &sessions(&ensemble)).await;
+    let workload = Workload::start("/registers", 3, &sessions_across(&ensemble)).await;
     progress(&workload, 200).await;
 
     let old_leader = ensemble.leader().expect("a leader");
@@ -63,7 +42,7 @@ async fn histories_through_leader_and_follower_crashes_are_linearizable() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn histories_through_a_partitioned_leader_are_linearizable() {
     let ensemble = blocking(|| Ensemble::start_partitionable(3));
-    let workload = Workload::start("/registers", 3, &sessions(&ensemble)).await;
+    let workload = Workload::start("/registers", 3, &sessions_across(&ensemble)).await;
     progress(&workload, 200).await;
 
     let old_leader = ensemble.leader().expect("a leader");

@@ -16,7 +16,7 @@
 //! - no acknowledged write is lost: a final sync+read after the test sees every acknowledged
 //!   version.
 
-use super::ensemble::{connect, open};
+use super::ensemble::{connect, open, Ensemble};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -67,6 +67,28 @@ impl Recorder {
             .lock()
             .expect("not poisoned")
             .push(operation);
+    }
+}
+
+/// Sessions for a workload on `ensemble`: two that move across the whole ensemble, one pinned
+/// per member.
+pub fn sessions_across(ensemble: &Ensemble) -> Vec<String> {
+    let mut sessions = vec![ensemble.connect_string(); 2];
+    sessions.extend(ensemble.members.iter().map(|member| member.address()));
+    sessions
+}
+
+/// Lets `workload` run until `more` further operations returned (at most a minute).
+pub async fn progress(workload: &Workload, more: usize) {
+    let target = workload.returned() + more;
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while workload.returned() < target {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the workload made no progress: {} of {target} operations returned",
+            workload.returned()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 

@@ -25,7 +25,7 @@ use super::machine::StateMachine;
 use super::message::PeerMessage;
 use super::peer::{id_of, Peer, PeerState, PeerTimer};
 use super::role::{LinkPhase, Role};
-use crate::ids::ServerId;
+use crate::ids::{ServerId, Zxid};
 use serde::{Deserialize, Serialize};
 use stateright::actor::{Id, Out};
 use std::collections::BTreeMap;
@@ -55,8 +55,13 @@ pub struct Confirmation {
     pub echoed: BTreeMap<ServerId, u64>,
     /// Syncs waiting for a round, each with the first round started after it arrived.
     pub waiting: Vec<(u64, SyncWaiter)>,
-    /// The lease runs from here: when the pings of the newest confirmed round left, or when
-    /// this peer started leading.
+    /// When each outstanding proposal left, by the peer's clock: a proposal a quorum
+    /// acknowledged renews the lease from then, as a confirmed round does (its voters received
+    /// it, so none gives up sooner than a follower timeout after), which keeps the lease fresh
+    /// under a write load that delays the ping answers behind the proposals.
+    pub proposed_ms: BTreeMap<Zxid, u64>,
+    /// The lease runs from here: when the pings of the newest confirmed round, or the newest
+    /// committed proposal, left; or when this peer was established.
     pub lease_from_ms: u64,
 }
 
@@ -230,6 +235,22 @@ impl<M: StateMachine> Peer<M> {
         confirmation.waiting = still_waiting;
         for (_, waiter) in served {
             self.answer_sync(waiter, out);
+        }
+    }
+
+    /// A proposal this leader sends now: remembered until it commits.
+    pub(crate) fn record_proposal_sent(&self, state: &mut PeerState<M>, zxid: Zxid) {
+        let clock_ms = state.clock_ms;
+        Self::confirmation_mut(state)
+            .proposed_ms
+            .insert(zxid, clock_ms);
+    }
+
+    /// A quorum acknowledged `zxid`: the lease runs from when it left, if that is newer.
+    pub(crate) fn renew_lease_by_commit(&self, state: &mut PeerState<M>, zxid: Zxid) {
+        let confirmation = Self::confirmation_mut(state);
+        if let Some(sent_ms) = confirmation.proposed_ms.remove(&zxid) {
+            confirmation.lease_from_ms = confirmation.lease_from_ms.max(sent_ms);
         }
     }
 

@@ -237,3 +237,27 @@ fn a_leader_left_without_a_quorum_of_links_stops_at_once() {
     disconnected(&peer, &mut state, 2);
     assert!(matches!(state.role, Role::Looking(_)));
 }
+
+#[test]
+fn a_proposal_a_quorum_acknowledged_renews_the_lease_from_when_it_left() {
+    let mut peer = leader_peer(3);
+    peer.tick = Some(Duration::from_millis(250)..Duration::from_millis(250));
+    peer.silent_ticks_max = 10;
+    let mut state = established_leader(&peer);
+    clock(&peer, &mut state, 1000);
+    step(
+        &peer,
+        &mut state,
+        CLIENT as u64,
+        PeerMessage::ClientWrite { request: 7 },
+    );
+    clock(&peer, &mut state, 1500);
+    let zxid = state.durable.last_zxid();
+    step(&peer, &mut state, 1, PeerMessage::Ack { zxid });
+    assert_eq!(state.committed_through, zxid);
+    // From when the proposal left (1000 ms), not from when the acknowledgement came.
+    assert_eq!(leadership(&state).confirmation.lease_from_ms, 1000);
+    assert!(leadership(&state).confirmation.proposed_ms.is_empty());
+    clock(&peer, &mut state, 2749);
+    assert!(matches!(state.role, Role::Leading(_)));
+}

@@ -418,6 +418,7 @@ impl<M: StateMachine> Peer<M> {
         let proposal = Proposal { zxid, payload };
         state.durable.append(proposal.clone());
         out.save(state.durable.clone());
+        self.record_proposal_sent(state, zxid);
         let leadership = Self::leadership_mut(state);
         leadership
             .outstanding
@@ -471,6 +472,8 @@ impl<M: StateMachine> Peer<M> {
                 return;
             }
             leadership.outstanding.remove(&zxid);
+            self.renew_lease_by_commit(state, zxid);
+            let leadership = Self::leadership_mut(state);
             let recipients: Vec<(ServerId, bool)> = leadership
                 .learners
                 .iter()
