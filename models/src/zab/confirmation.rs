@@ -238,8 +238,12 @@ impl<M: StateMachine> Peer<M> {
         }
     }
 
-    /// A proposal this leader sends now: remembered until it commits.
+    /// A proposal this leader sends now: remembered until it commits (only with a lease to
+    /// renew: the model configurations without one keep their states free of send times).
     pub(crate) fn record_proposal_sent(&self, state: &mut PeerState<M>, zxid: Zxid) {
+        if self.leader_lease_ms().is_none() {
+            return;
+        }
         let clock_ms = state.clock_ms;
         Self::confirmation_mut(state)
             .proposed_ms
