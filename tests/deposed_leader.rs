@@ -12,7 +12,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 use support::ensemble::{blocking, connect, open, Ensemble};
-use support::history::{progress, sessions_across, HandWritten, Workload};
+use support::history::{finish_and_check, progress, sessions_across, HandWritten, Workload};
 
 /// The fault a round puts on the leader, and takes away.
 #[derive(Clone, Copy)]
@@ -118,13 +118,7 @@ async fn rounds_stay_linearizable(ensemble: &Ensemble, fault: Fault, rounds: usi
         blocking(|| ensemble.wait_until_established());
         progress(&workload, 50).await;
     }
-    let leader = blocking(|| ensemble.wait_until_established());
-    let figures = workload
-        .finish(&ensemble.members[leader].address())
-        .await
-        .unwrap_or_else(|violation| panic!("{violation}"));
-    eprintln!("checked {figures:?}");
-    assert!(figures.acknowledged_writes > 100 && figures.reads > 100);
+    finish_and_check(workload, ensemble).await;
 }
 
 /// tickTime 500 ms and syncLimit 5: the followers give up after 2.5 s of silence; each pause

@@ -8,7 +8,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 use support::ensemble::{blocking, Ensemble};
-use support::history::{progress, sessions_across, Workload};
+use support::history::{finish_and_check, progress, sessions_across, Workload};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn histories_through_leader_and_follower_crashes_are_linearizable() {
@@ -28,15 +28,9 @@ async fn histories_through_leader_and_follower_crashes_are_linearizable() {
     ensemble.members[follower].kill();
     progress(&workload, 200).await;
     ensemble.members[follower].start();
-    let leader = blocking(|| ensemble.wait_until_established());
+    blocking(|| ensemble.wait_until_established());
     progress(&workload, 200).await;
-
-    let figures = workload
-        .finish(&ensemble.members[leader].address())
-        .await
-        .unwrap_or_else(|violation| panic!("{violation}"));
-    eprintln!("checked {figures:?}");
-    assert!(figures.acknowledged_writes > 100 && figures.reads > 100);
+    finish_and_check(workload, &ensemble).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -58,15 +52,9 @@ async fn histories_through_a_partitioned_leader_are_linearizable() {
     }
     progress(&workload, 200).await;
     ensemble.heal();
-    let leader = blocking(|| ensemble.wait_until_established());
+    blocking(|| ensemble.wait_until_established());
     progress(&workload, 200).await;
-
-    let figures = workload
-        .finish(&ensemble.members[leader].address())
-        .await
-        .unwrap_or_else(|violation| panic!("{violation}"));
-    eprintln!("checked {figures:?}");
-    assert!(figures.acknowledged_writes > 100 && figures.reads > 100);
+    finish_and_check(workload, &ensemble).await;
 }
 
 /// The checker itself: each history below breaks one promise and must be refused; the

@@ -92,6 +92,18 @@ pub async fn progress(workload: &Workload, more: usize) {
     }
 }
 
+/// Stops `workload`, checks its history through the member that leads `ensemble` now, and
+/// demands that it did something: over 100 acknowledged writes and 100 reads.
+pub async fn finish_and_check(workload: Workload, ensemble: &Ensemble) {
+    let leader = tokio::task::block_in_place(|| ensemble.wait_until_established());
+    let figures = workload
+        .finish(&ensemble.members[leader].address())
+        .await
+        .unwrap_or_else(|violation| panic!("{violation}"));
+    eprintln!("checked {figures:?}");
+    assert!(figures.acknowledged_writes > 100 && figures.reads > 100);
+}
+
 /// A running workload; [`Workload::finish`] stops it and checks what it recorded.
 pub struct Workload {
     root: String,

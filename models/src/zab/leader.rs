@@ -25,6 +25,19 @@ impl<M: StateMachine> Peer<M> {
         }
     }
 
+    /// Whether this peer is an established leader whose link to `learner` takes proposals:
+    /// the learner's SYNC and REVALIDATE are answered only then, on that link.
+    pub(crate) fn established_with_learner(state: &PeerState<M>, learner: ServerId) -> bool {
+        let Some(leadership) = Self::leadership(state) else {
+            return false;
+        };
+        let linked = leadership
+            .learners
+            .get(&learner)
+            .is_some_and(|link| matches!(link.phase, LinkPhase::Syncing | LinkPhase::Synced));
+        linked && state.established_epoch().is_some()
+    }
+
     pub(crate) fn on_follower_info(
         &self,
         state: &mut Cow<PeerState<M>>,

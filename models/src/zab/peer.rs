@@ -505,14 +505,7 @@ impl<M: StateMachine> Peer<M> {
         token: u64,
         out: &mut Out<Self>,
     ) {
-        let Role::Leading(leadership) = &state.role else {
-            return;
-        };
-        let linked = leadership
-            .learners
-            .get(&from)
-            .is_some_and(|link| matches!(link.phase, LinkPhase::Syncing | LinkPhase::Synced));
-        if state.established_epoch().is_some() && linked {
+        if Self::established_with_learner(state, from) {
             let waiter = SyncWaiter::Learner {
                 server: from,
                 token,

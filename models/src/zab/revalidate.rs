@@ -8,7 +8,7 @@
 use super::machine::StateMachine;
 use super::message::PeerMessage;
 use super::peer::{id_of, Peer, PeerState};
-use super::role::{LinkPhase, Role};
+use super::role::Role;
 use crate::ids::ServerId;
 use stateright::actor::{Id, Out};
 use std::borrow::Cow;
@@ -78,14 +78,7 @@ impl<M: StateMachine> Peer<M> {
         session: M::Session,
         out: &mut Out<Self>,
     ) {
-        let Role::Leading(leadership) = &state.role else {
-            return;
-        };
-        let linked = leadership
-            .learners
-            .get(&from)
-            .is_some_and(|link| matches!(link.phase, LinkPhase::Syncing | LinkPhase::Synced));
-        if state.established_epoch().is_none() || !linked {
+        if !Self::established_with_learner(state, from) {
             return;
         }
         let valid = self.revalidate_on_leader(state.to_mut(), &session, from);
