@@ -2,9 +2,10 @@
 //! from that server or another, plainly or after a `sync` there. Values are unique across
 //! clients so that every delivered txn names the write it came from.
 
+use crate::system::{ValueDurable, ValueMessage};
 use stateright::actor::{Actor, Id, Out};
 use std::borrow::Cow;
-use zabkeeper_models::zab::{DurableState, PeerMessage, PeerTimer};
+use zabkeeper_models::zab::{PeerMessage, PeerTimer};
 
 /// The replicated payload in the model: a client's written value.
 pub type Value = u8;
@@ -49,10 +50,10 @@ impl Client {
 }
 
 impl Actor for Client {
-    type Msg = PeerMessage<Value, Value>;
+    type Msg = ValueMessage;
     type Timer = PeerTimer;
     type State = ClientState;
-    type Storage = DurableState<Value>;
+    type Storage = ValueDurable;
     type Random = zabkeeper_models::ServerId;
 
     fn on_start(

@@ -5,6 +5,7 @@
 use crate::client::Value;
 use crate::model::ZabConfig;
 use crate::register::{RegisterOperation, RegisterReturn, VersionedRegister};
+use crate::system::ValueMessage;
 use stateright::actor::{Envelope, Id};
 use stateright::semantics::{
     ConsistencyTester, LinearizabilityTester, SequentialConsistencyTester,
@@ -58,7 +59,7 @@ fn tracks_client_histories(config: &ZabConfig) -> bool {
 pub fn record_out(
     config: &ZabConfig,
     history: &History,
-    envelope: Envelope<&PeerMessage<Value, Value>>,
+    envelope: Envelope<&ValueMessage>,
 ) -> Option<History> {
     let mut next = history.clone();
     match envelope.msg {
@@ -106,7 +107,7 @@ pub fn record_out(
 pub fn record_in(
     config: &ZabConfig,
     history: &History,
-    envelope: Envelope<&PeerMessage<Value, Value>>,
+    envelope: Envelope<&ValueMessage>,
 ) -> Option<History> {
     let mut next = history.clone();
     let tracks = tracks_client_histories(config);

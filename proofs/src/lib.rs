@@ -4,6 +4,7 @@
 
 pub mod check;
 pub mod client;
+pub mod driver;
 pub mod election_model;
 pub mod history;
 pub mod model;

@@ -2,16 +2,18 @@
 //! bounds that keep the search finite, and attaches every property.
 
 use crate::client::{Client, Value};
+use crate::driver::{DriverActions, APPLY_SINK};
 use crate::history::{record_in, record_out, History};
 use crate::properties;
 use crate::system::{Node, NodeState};
+use crate::system::{ValueDurable, ValueRegister};
 use stateright::actor::{
     model_timeout, Actor, ActorModel, ActorModelState, Id, LossyNetwork, Network,
 };
 use zabkeeper_models::election::Membership;
 use zabkeeper_models::mutation::Mutations;
 use zabkeeper_models::zab::{
-    DurableState, ElectionMode, FailureDetection, Peer, PeerState, Register, StateMachine,
+    ElectionMode, FailureDetection, Peer, PeerState, Proposal, Register, StateMachine,
 };
 use zabkeeper_models::ServerId;
 
@@ -49,7 +51,9 @@ pub struct ZabConfig {
     pub failure_detection: Option<FailureDetection>,
     pub election_mode: ElectionMode,
     /// What each server's disk holds at the start (missing entries: empty).
-    pub initial_disks: Vec<Option<DurableState<Value>>>,
+    pub initial_disks: Vec<Option<ValueDurable>>,
+    /// What the checker may make every server's driver do (compact, report a lost link).
+    pub driver: DriverActions<()>,
     pub mutations: Mutations,
 }
 
@@ -92,8 +96,9 @@ impl ZabConfig {
             peer.diff_window = self.diff_window;
             peer.election_mode = self.election_mode;
             peer.mutations = self.mutations;
+            peer.apply_sink = Some(Id::from(APPLY_SINK));
             let initial_disk = self.initial_disks.get(index).cloned().flatten();
-            model = model.actor(Node::Server(peer, initial_disk));
+            model = model.actor(Node::Server(peer, initial_disk, self.driver.clone()));
         }
         for plan in &self.clients {
             model = model.actor(Node::Client(Client {
@@ -162,6 +167,26 @@ fn within_boundary(config: &ZabConfig, state: &ActorModelState<Node, History>) -
         .actor_states
         .iter()
         .zip(&state.crashed)
-        .all(|(actor, crashed)| !crashed || matches!(**actor, NodeState::Server(_)));
+        .all(|(actor, crashed)| !crashed || matches!(**actor, NodeState::Server(..)));
     restarts <= config.max_restarts && clients_up && state.network.len() <= config.max_in_flight
+}
+
+/// Every txn a server of the ZAB configurations delivered, from the first: the ones its
+/// snapshot folded (the register's applied state lists them) and the delivered ones after.
+pub fn delivered_from_first(server: &PeerState<ValueRegister>) -> Vec<Proposal<Value>> {
+    let folded = server
+        .durable
+        .snapshot
+        .as_ref()
+        .map_or(&[][..], |snapshot| &snapshot.applied[..]);
+    folded.iter().chain(server.delivered()).cloned().collect()
+}
+
+/// Whether a disk of the ZAB configurations holds `proposal`, in its log or in its snapshot.
+pub fn disk_holds(durable: &ValueDurable, proposal: &Proposal<Value>) -> bool {
+    durable.history.contains(proposal)
+        || durable
+            .snapshot
+            .as_ref()
+            .is_some_and(|snapshot| snapshot.applied.contains(proposal))
 }

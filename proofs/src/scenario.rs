@@ -2,7 +2,9 @@
 //! whose disks may start in the aftermath of earlier epochs.
 
 use crate::client::Value;
+use crate::driver::DriverActions;
 use crate::model::{ClientPlan, ZabConfig};
+use crate::system::ValueDurable;
 
 use zabkeeper_models::mutation::Mutations;
 use zabkeeper_models::zab::{DurableState, ElectionMode, FailureDetection, Proposal};
@@ -25,6 +27,7 @@ pub fn three_voters(clients: Vec<ClientPlan>) -> ZabConfig {
         failure_detection: None,
         election_mode: ElectionMode::Oracle,
         initial_disks: Vec::new(),
+        driver: DriverActions::default(),
         mutations: Mutations::NONE,
     }
 }
@@ -53,7 +56,7 @@ pub fn synced_reader(server: usize, writes: &[Value], read_server: usize) -> Cli
 
 /// A disk after epoch 1 ended: epoch 1 accepted and current, holding `values` as epoch-1 txns
 /// 1, 2, ... (committed or not: the disk does not say).
-pub fn epoch_one_disk(values: &[Value]) -> DurableState<Value> {
+pub fn epoch_one_disk(values: &[Value]) -> ValueDurable {
     DurableState {
         accepted_epoch: Epoch(1),
         current_epoch: Epoch(1),

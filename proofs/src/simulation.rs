@@ -19,9 +19,11 @@
 //! dropped (a `Drop` action of the lossy model) until the partition heals.
 
 use crate::client::Value;
+use crate::driver::{DriverAction, DriverActions, NodeTimer};
 use crate::model::{servers, ClientPlan, ZabConfig};
 use crate::properties::{client_histories, ZabModel};
 use crate::system::Node;
+use crate::system::ValueMessage;
 use stateright::actor::{ActorModelAction, ActorModelState, Id};
 use stateright::{Expectation, Model};
 use std::collections::BTreeMap;
@@ -30,10 +32,10 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 use zabkeeper_models::mutation::Mutations;
-use zabkeeper_models::zab::{ElectionMode, FailureDetection, PeerMessage, PeerTimer, Role};
+use zabkeeper_models::zab::{ElectionMode, FailureDetection, PeerTimer, Role};
 
 type State = ActorModelState<Node, crate::history::History>;
-type Action = ActorModelAction<PeerMessage<Value, Value>, PeerTimer, zabkeeper_models::ServerId>;
+type Action = ActorModelAction<ValueMessage, NodeTimer, zabkeeper_models::ServerId>;
 
 /// SplitMix64 (Steele, Lea and Flood 2014): tiny, fast, and its output for a seed never changes
 /// with a dependency upgrade, so printed seeds replay forever.
@@ -152,6 +154,13 @@ impl Scenario {
             failure_detection: Some(FailureDetection::Heartbeat),
             election_mode: ElectionMode::Fast,
             initial_disks: Vec::new(),
+            // The server's driver compacts and loses links on its own schedule; walks do both
+            // at random moments.
+            driver: DriverActions {
+                compaction: true,
+                disconnects: true,
+                ..DriverActions::default()
+            },
             mutations: self
                 .mutant
                 .as_deref()
@@ -245,6 +254,10 @@ pub struct Weights {
     pub crash: u32,
     pub recover: u32,
     pub random: u32,
+    /// The driver folds the committed history into a snapshot.
+    pub compact: u32,
+    /// The driver reports a lost quorum connection.
+    pub disconnect: u32,
     /// Per step, the chance (in 1/10,000) that a partition starts when none is in force.
     pub partition_per_10k: u64,
 }
@@ -260,6 +273,8 @@ impl Default for Weights {
             crash: 3,
             recover: 10,
             random: 100,
+            compact: 20,
+            disconnect: 4,
             partition_per_10k: 30,
         }
     }
@@ -277,6 +292,8 @@ enum Kind {
     Crash,
     Recover,
     Random,
+    Compact,
+    Disconnect,
 }
 
 impl Weights {
@@ -291,6 +308,8 @@ impl Weights {
             Kind::Crash => self.crash,
             Kind::Recover => self.recover,
             Kind::Random => self.random,
+            Kind::Compact => self.compact,
+            Kind::Disconnect => self.disconnect,
         }
     }
 }
@@ -617,12 +636,22 @@ impl<'a> Walker<'a> {
                 Some(Kind::Loss)
             }
             ActorModelAction::Drop(_) => None,
-            ActorModelAction::Timeout(_, PeerTimer::Settle) => Some(Kind::Settle),
-            ActorModelAction::Timeout(_, PeerTimer::Tick) => Some(Kind::Tick),
+            ActorModelAction::Timeout(_, NodeTimer::Peer(PeerTimer::Settle)) => Some(Kind::Settle),
+            ActorModelAction::Timeout(_, NodeTimer::Peer(PeerTimer::Tick)) => Some(Kind::Tick),
             // A round for waiting syncs starts as soon as the batch they came in is handled.
-            ActorModelAction::Timeout(_, PeerTimer::ConfirmRound) => Some(Kind::Deliver),
+            ActorModelAction::Timeout(_, NodeTimer::Peer(PeerTimer::ConfirmRound)) => {
+                Some(Kind::Deliver)
+            }
             // The ZAB scenarios replicate a register: no sessions, no session clock.
-            ActorModelAction::Timeout(_, PeerTimer::SessionClock) => None,
+            ActorModelAction::Timeout(_, NodeTimer::Peer(PeerTimer::SessionClock)) => None,
+            ActorModelAction::Timeout(_, NodeTimer::Driver(DriverAction::Compact)) => {
+                Some(Kind::Compact)
+            }
+            ActorModelAction::Timeout(_, NodeTimer::Driver(DriverAction::Disconnect(_))) => {
+                Some(Kind::Disconnect)
+            }
+            // The register has no sessions and no housekeeping.
+            ActorModelAction::Timeout(_, NodeTimer::Driver(_)) => None,
             // A crash with no restart left would shrink the ensemble for good.
             ActorModelAction::Crash(id)
                 if is_server(id) && self.report.recoveries < self.restarts_max =>
@@ -703,11 +732,18 @@ fn describe(action: &Action) -> String {
             "drop {:?}→{:?} {:?}",
             envelope.src, envelope.dst, envelope.msg
         ),
-        ActorModelAction::Timeout(id, PeerTimer::Tick) => format!("tick {id:?}"),
-        ActorModelAction::Timeout(id, PeerTimer::Settle) => format!("settle {id:?}"),
-        ActorModelAction::Timeout(id, PeerTimer::SessionClock) => format!("session clock {id:?}"),
-        ActorModelAction::Timeout(id, PeerTimer::ConfirmRound) => {
+        ActorModelAction::Timeout(id, NodeTimer::Peer(PeerTimer::Tick)) => format!("tick {id:?}"),
+        ActorModelAction::Timeout(id, NodeTimer::Peer(PeerTimer::Settle)) => {
+            format!("settle {id:?}")
+        }
+        ActorModelAction::Timeout(id, NodeTimer::Peer(PeerTimer::SessionClock)) => {
+            format!("session clock {id:?}")
+        }
+        ActorModelAction::Timeout(id, NodeTimer::Peer(PeerTimer::ConfirmRound)) => {
             format!("confirmation round {id:?}")
+        }
+        ActorModelAction::Timeout(id, NodeTimer::Driver(action)) => {
+            format!("driver {id:?}: {action:?}")
         }
         ActorModelAction::Crash(id) => format!("crash {id:?}"),
         ActorModelAction::Recover(id) => format!("recover {id:?}"),

@@ -2,15 +2,28 @@
 //! a stateright model has one actor type.
 
 use crate::client::{Client, ClientState, Value};
-use stateright::actor::{Actor, Id, Out};
+use crate::driver::{
+    driver_timer_commands, sink_contract_holds, DriverActions, DriverRecord, NodeTimer, APPLY_SINK,
+};
+use stateright::actor::{Actor, Command, Id, Out};
 use std::borrow::Cow;
 use std::fmt::Debug;
 use std::hash::Hash;
-use zabkeeper_models::zab::{Durable, Message, Peer, PeerState, PeerTimer, Register, StateMachine};
+use std::ops::Range;
+use std::time::Duration;
+use zabkeeper_models::zab::{
+    Durable, Input, Message, Peer, PeerState, PeerTimer, Register, StateMachine,
+};
 use zabkeeper_models::ServerId;
 
 /// The ZAB configurations' state machine: a register of small values.
 pub type ValueRegister = Register<Value>;
+
+/// The messages of the ZAB configurations.
+pub type ValueMessage = Message<ValueRegister>;
+
+/// What a server of the ZAB configurations saves.
+pub type ValueDurable = Durable<ValueRegister>;
 
 /// A model client of peers replicating `M`.
 pub trait ModelClient<M: StateMachine>:
@@ -27,10 +40,11 @@ impl<M: StateMachine, C> ModelClient<M> for C where
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Node<M: StateMachine = ValueRegister, C = Client> {
-    /// A server, and what its disk holds when the model starts (`None`: an empty data dir).
-    /// A preset disk starts a configuration in the aftermath of earlier epochs, so a focused
-    /// check reaches deep scenarios without exploring how they arose.
-    Server(Peer<M>, Option<Durable<M>>),
+    /// A server, what its disk holds when the model starts (`None`: an empty data dir), and
+    /// what the checker may make its driver do. A preset disk starts a configuration in the
+    /// aftermath of earlier epochs, so a focused check reaches deep scenarios without
+    /// exploring how they arose.
+    Server(Peer<M>, Option<Durable<M>>, DriverActions<M::Session>),
     Client(C),
 }
 
@@ -39,50 +53,101 @@ pub enum Node<M: StateMachine = ValueRegister, C = Client> {
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum NodeState<M: StateMachine = ValueRegister, S = ClientState> {
-    Server(PeerState<M>),
+    Server(PeerState<M>, DriverRecord),
     Client(S),
 }
 
 impl<M: StateMachine, S> NodeState<M, S> {
     pub fn server(&self) -> Option<&PeerState<M>> {
         match self {
-            NodeState::Server(state) => Some(state),
+            NodeState::Server(state, _) => Some(state),
+            NodeState::Client(_) => None,
+        }
+    }
+
+    /// What the server's driver recorded, if this is a server.
+    pub fn driver(&self) -> Option<&DriverRecord> {
+        match self {
+            NodeState::Server(_, record) => Some(record),
             NodeState::Client(_) => None,
         }
     }
 }
 
-/// Runs an inner actor's handler on the inner state, lifting its state and commands.
-fn lift<A, S, N: Clone>(
-    state: &mut Cow<N>,
-    inner: impl FnOnce(&mut Cow<A::State>, &mut Out<A>),
-    project: impl Fn(&N) -> &A::State,
-    wrap: impl Fn(A::State) -> N,
-    out: &mut Out<S>,
-) where
-    A: Actor,
-    S: Actor<Msg = A::Msg, Timer = A::Timer, Random = A::Random, Storage = A::Storage>,
+type PeerCommand<M> = Command<Message<M>, PeerTimer, ServerId, Durable<M>>;
+
+/// Re-issues a peer's or client's commands as the node's, its timers wrapped.
+fn lift_commands<M: StateMachine, N>(commands: Vec<PeerCommand<M>>, out: &mut Out<N>)
+where
+    N: Actor<Msg = Message<M>, Timer = NodeTimer, Random = ServerId, Storage = Durable<M>>,
 {
-    let mut inner_state = Cow::Borrowed(project(state));
-    let mut inner_out = Out::new();
-    inner(&mut inner_state, &mut inner_out);
-    if let Cow::Owned(next) = inner_state {
-        *state = Cow::Owned(wrap(next));
+    for command in commands {
+        match command {
+            Command::Send(to, message) => out.send(to, message),
+            Command::SetTimer(timer, range) => out.set_timer(NodeTimer::Peer(timer), range),
+            Command::CancelTimer(timer) => out.cancel_timer(NodeTimer::Peer(timer)),
+            Command::ChooseRandom(key, choices) => out.choose_random(key, choices),
+            Command::Save(durable) => out.save(durable),
+        }
     }
-    out.append(&mut inner_out);
 }
 
-fn server_state<M: StateMachine, S>(state: &NodeState<M, S>) -> &PeerState<M> {
-    match state {
-        NodeState::Server(state) => state,
+/// One step of a server: hands `input` to the peer through [`Peer::step`] (the call the
+/// server's driver makes), takes what the peer sent its apply sink off the network while
+/// checking the sink's contract, and re-arms the driver actions the new state allows.
+fn server_step<M, S, N>(
+    peer: &Peer<M>,
+    actions: &DriverActions<M::Session>,
+    state: &mut Cow<NodeState<M, S>>,
+    input: Input<M>,
+    out: &mut Out<N>,
+) where
+    M: StateMachine,
+    S: Clone,
+    N: Actor<Msg = Message<M>, Timer = NodeTimer, Random = ServerId, Storage = Durable<M>>,
+{
+    let (before, record) = match state.as_ref() {
+        NodeState::Server(before, record) => (before, record),
         NodeState::Client(_) => unreachable!("a server's state"),
+    };
+    let mut peer_state = Cow::Borrowed(before);
+    let mut peer_out = Out::new();
+    peer.step(&mut peer_state, input, &mut peer_out);
+    let commands: Vec<PeerCommand<M>> = peer_out.into_iter().collect();
+    let next = match peer_state {
+        Cow::Owned(next) => Some(next),
+        Cow::Borrowed(_) => None,
+    };
+    let after = next.as_ref().unwrap_or(before);
+    let broken = !record.sink_contract_broken && !sink_contract_holds(before, after, &commands);
+    let timers = driver_timer_commands(actions, peer, after);
+    if next.is_some() || broken {
+        let mut record = record.clone();
+        record.sink_contract_broken |= broken;
+        let peer_state = next.unwrap_or_else(|| before.clone());
+        *state = Cow::Owned(NodeState::Server(peer_state, record));
     }
+    finish_server_step::<M, N>(commands, timers, out);
 }
 
-fn client_state<M: StateMachine, S>(state: &NodeState<M, S>) -> &S {
-    match state {
-        NodeState::Client(state) => state,
-        NodeState::Server(_) => unreachable!("a client's state"),
+fn finish_server_step<M: StateMachine, N>(
+    commands: Vec<PeerCommand<M>>,
+    timers: Vec<(NodeTimer, Option<Range<Duration>>)>,
+    out: &mut Out<N>,
+) where
+    N: Actor<Msg = Message<M>, Timer = NodeTimer, Random = ServerId, Storage = Durable<M>>,
+{
+    let sink = Id::from(APPLY_SINK);
+    let commands = commands
+        .into_iter()
+        .filter(|command| !matches!(command, Command::Send(to, _) if *to == sink))
+        .collect();
+    lift_commands::<M, N>(commands, out);
+    for (timer, armed) in timers {
+        match armed {
+            Some(range) => out.set_timer(timer, range),
+            None => out.cancel_timer(timer),
+        }
     }
 }
 
@@ -93,7 +158,7 @@ where
     C::State: Clone + Debug + Eq + Hash,
 {
     type Msg = Message<M>;
-    type Timer = PeerTimer;
+    type Timer = NodeTimer;
     type State = NodeState<M, C::State>;
     type Storage = Durable<M>;
     type Random = ServerId;
@@ -104,21 +169,22 @@ where
         storage: &Option<Self::Storage>,
         out: &mut Out<Self>,
     ) -> Self::State {
-        let mut inner_out = Out::new();
-        let state = match self {
-            Node::Server(peer, initial_disk) => {
+        match self {
+            Node::Server(peer, initial_disk, actions) => {
                 let storage = storage.as_ref().or(initial_disk.as_ref()).cloned();
-                NodeState::Server(peer.on_start(id, &storage, &mut inner_out))
+                let mut peer_out = Out::new();
+                let state = peer.on_start(id, &storage, &mut peer_out);
+                let timers = driver_timer_commands(actions, peer, &state);
+                finish_server_step::<M, Self>(peer_out.into_iter().collect(), timers, out);
+                NodeState::Server(state, DriverRecord::default())
             }
             Node::Client(client) => {
                 let mut client_out = Out::new();
                 let state = NodeState::Client(client.on_start(id, storage, &mut client_out));
-                out.append(&mut client_out);
+                lift_commands::<M, Self>(client_out.into_iter().collect(), out);
                 state
             }
-        };
-        out.append(&mut inner_out);
-        state
+        }
     }
 
     fn on_msg(
@@ -130,20 +196,16 @@ where
         out: &mut Out<Self>,
     ) {
         match self {
-            Node::Server(peer, _) => lift(
-                state,
-                |inner, inner_out| peer.on_msg(id, inner, src, msg, inner_out),
-                server_state,
-                NodeState::Server,
-                out,
-            ),
-            Node::Client(client) => lift(
-                state,
-                |inner, inner_out| client.on_msg(id, inner, src, msg, inner_out),
-                client_state,
-                NodeState::Client,
-                out,
-            ),
+            Node::Server(peer, _, actions) => {
+                let input = Input::Message {
+                    from: usize::from(src),
+                    message: msg,
+                };
+                server_step(peer, actions, state, input, out);
+            }
+            Node::Client(client) => lift_client(state, out, |inner, inner_out| {
+                client.on_msg(id, inner, src, msg, inner_out)
+            }),
         }
     }
 
@@ -154,32 +216,64 @@ where
         random: &Self::Random,
         out: &mut Out<Self>,
     ) {
-        if let Node::Server(peer, _) = self {
-            lift(
-                state,
-                |inner, inner_out| peer.on_random(id, inner, random, inner_out),
-                server_state,
-                NodeState::Server,
-                out,
-            );
+        // Only the election oracle chooses at random, a choice the server never makes.
+        if let Node::Server(peer, _, actions) = self {
+            let NodeState::Server(before, record) = state.as_ref() else {
+                unreachable!("a server's state")
+            };
+            let mut peer_state = Cow::Borrowed(before);
+            let mut peer_out = Out::new();
+            peer.on_random(id, &mut peer_state, random, &mut peer_out);
+            let after = peer_state.as_ref();
+            let timers = driver_timer_commands(actions, peer, after);
+            if let Cow::Owned(next) = peer_state {
+                *state = Cow::Owned(NodeState::Server(next, record.clone()));
+            }
+            finish_server_step::<M, Self>(peer_out.into_iter().collect(), timers, out);
         }
     }
 
     fn on_timeout(
         &self,
-        id: Id,
+        _id: Id,
         state: &mut Cow<Self::State>,
         timer: &Self::Timer,
         out: &mut Out<Self>,
     ) {
-        if let Node::Server(peer, _) = self {
-            lift(
-                state,
-                |inner, inner_out| peer.on_timeout(id, inner, timer, inner_out),
-                server_state,
-                NodeState::Server,
-                out,
-            );
+        if let Node::Server(peer, _, actions) = self {
+            let input = match timer {
+                NodeTimer::Peer(timer) => Input::Timeout { timer: *timer },
+                NodeTimer::Driver(action) => {
+                    let NodeState::Server(peer_state, _) = state.as_ref() else {
+                        unreachable!("a server's state")
+                    };
+                    actions.input(*action, peer_state)
+                }
+            };
+            server_step(peer, actions, state, input, out);
         }
     }
+}
+
+/// Runs a client's handler on its state, lifting its state and commands.
+fn lift_client<M, C, N>(
+    state: &mut Cow<NodeState<M, C::State>>,
+    out: &mut Out<N>,
+    inner: impl FnOnce(&mut Cow<C::State>, &mut Out<C>),
+) where
+    M: StateMachine,
+    C: ModelClient<M>,
+    C::State: Clone,
+    N: Actor<Msg = Message<M>, Timer = NodeTimer, Random = ServerId, Storage = Durable<M>>,
+{
+    let NodeState::Client(client_state) = state.as_ref() else {
+        unreachable!("a client's state")
+    };
+    let mut inner_state = Cow::Borrowed(client_state);
+    let mut inner_out = Out::new();
+    inner(&mut inner_state, &mut inner_out);
+    if let Cow::Owned(next) = inner_state {
+        *state = Cow::Owned(NodeState::Client(next));
+    }
+    lift_commands::<M, N>(inner_out.into_iter().collect(), out);
 }

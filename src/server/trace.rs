@@ -12,16 +12,15 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::{BufRead, Read, Seek, Write};
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 use zabkeeper_models::election::Membership;
 use zabkeeper_models::replica::{Database, Replica};
 use zabkeeper_models::request::PrepareConfig;
 use zabkeeper_models::session::SessionConfig;
 use zabkeeper_models::zab::{
-    id_of, Durable, Message, Peer, PeerMessage, PeerState, PeerTimer, Snapshot,
+    id_of, Durable, Input, Message, Peer, PeerMessage, PeerState, PeerTimer, StepAnswer,
 };
-use zabkeeper_models::{ServerId, SessionId};
+use zabkeeper_models::ServerId;
 
 /// Where a peer sends the outcome of every applied txn (its driver).
 pub const APPLY_SINK: usize = usize::MAX;
@@ -64,41 +63,12 @@ impl PeerSettings {
     }
 }
 
-/// What the driver asked of its peer in one step.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub enum TraceEvent {
-    Message {
-        from: usize,
-        message: Message<Replica>,
-    },
-    Timeout {
-        timer: PeerTimer,
-    },
-    SessionClock {
-        now_ms: u64,
-    },
-    Housekeeping {
-        wall_time_ms: i64,
-    },
-    PeerDisconnected {
-        server: ServerId,
-    },
-    /// `touch_session`, which answers whether the session lives, without commands.
-    TouchSession {
-        session: SessionId,
-        now_ms: u64,
-    },
-    /// `compact`: the committed history folded into a snapshot.
-    Compact,
-}
+/// What the driver asked of its peer in one step: the models' typed input, so that the driver,
+/// replay and the model checker hand the peer the very same events.
+pub type TraceEvent = Input<Replica>;
 
 /// What a step returned besides its commands.
-#[derive(Clone, Debug)]
-pub enum Answer {
-    Nothing,
-    Alive(bool),
-    Compacted(Option<Arc<Snapshot<Database>>>),
-}
+pub type Answer = StepAnswer<Database>;
 
 /// An [`Answer`] as the trace records it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -109,43 +79,26 @@ pub enum TracedAnswer {
     Compacted(Option<u64>),
 }
 
-impl Answer {
-    pub fn traced(&self) -> TracedAnswer {
-        match self {
-            Answer::Nothing => TracedAnswer::Nothing,
-            Answer::Alive(alive) => TracedAnswer::Alive(*alive),
-            Answer::Compacted(snapshot) => {
-                TracedAnswer::Compacted(snapshot.as_ref().map(|snapshot| snapshot.zxid.0))
-            }
+/// How the trace records what a step returned.
+pub fn traced(answer: &Answer) -> TracedAnswer {
+    match answer {
+        StepAnswer::Nothing => TracedAnswer::Nothing,
+        StepAnswer::Alive(alive) => TracedAnswer::Alive(*alive),
+        StepAnswer::Compacted(snapshot) => {
+            TracedAnswer::Compacted(snapshot.as_ref().map(|snapshot| snapshot.zxid.0))
         }
     }
 }
 
 /// Hands `event` to the peer: the one place both the driver and replay turn an event into a
-/// call of the model, so that they cannot differ in how.
+/// call of the model ([`Peer::step`], which the model checker calls too).
 pub fn dispatch(
     peer: &Peer<Replica>,
     state: &mut Cow<PeerState<Replica>>,
     event: TraceEvent,
     out: &mut Out<Peer<Replica>>,
 ) -> Answer {
-    let me = id_of(peer.me);
-    match event {
-        TraceEvent::Message { from, message } => {
-            peer.on_msg(me, state, Id::from(from), message, out)
-        }
-        TraceEvent::Timeout { timer } => peer.on_timeout(me, state, &timer, out),
-        TraceEvent::SessionClock { now_ms } => peer.on_session_clock(state, now_ms, out),
-        TraceEvent::Housekeeping { wall_time_ms } => {
-            peer.on_housekeeping_clock(state, wall_time_ms, out)
-        }
-        TraceEvent::PeerDisconnected { server } => peer.on_peer_disconnected(state, server, out),
-        TraceEvent::TouchSession { session, now_ms } => {
-            return Answer::Alive(peer.touch_session(state.to_mut(), &session, now_ms));
-        }
-        TraceEvent::Compact => return Answer::Compacted(peer.compact(state.to_mut())),
-    }
-    Answer::Nothing
+    peer.step(state, event, out)
 }
 
 /// A command as the trace records it. A save is recorded by what it makes durable, not by
@@ -390,7 +343,7 @@ impl Replay {
                 }
                 let mut out = Out::new();
                 let replayed_answer =
-                    dispatch(&self.peer, &mut self.state, event, &mut out).traced();
+                    traced(&dispatch(&self.peer, &mut self.state, event, &mut out));
                 if replayed_answer != answer {
                     return Err(format!(
                         "step {step}: the server answered {answer:?}, the model {replayed_answer:?}"

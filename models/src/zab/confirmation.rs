@@ -106,12 +106,12 @@ impl<M: StateMachine> Peer<M> {
     ) {
         if self.mutations.leader_answers_sync_at_once {
             // Seeded bug: the leader answers from its own state, as if it surely still led.
-            self.answer_sync(waiter, out);
+            self.answer_sync(state.committed_through, waiter, out);
             return;
         }
         if self.quorum([&self.me]) {
             // Alone, this peer is its own quorum: nobody else can lead.
-            self.answer_sync(waiter, out);
+            self.answer_sync(state.committed_through, waiter, out);
             return;
         }
         let confirmation = Self::confirmation_mut(state);
@@ -234,7 +234,7 @@ impl<M: StateMachine> Peer<M> {
             .partition(|(needed, _)| *needed <= round);
         confirmation.waiting = still_waiting;
         for (_, waiter) in served {
-            self.answer_sync(waiter, out);
+            self.answer_sync(state.committed_through, waiter, out);
         }
     }
 
@@ -258,12 +258,19 @@ impl<M: StateMachine> Peer<M> {
         }
     }
 
-    fn answer_sync(&self, waiter: SyncWaiter, out: &mut Out<Self>) {
+    /// Answers a confirmed sync. A learner's SYNC carries the leader's commit point: every
+    /// COMMIT up to it went down the same link first, so a learner that has not committed
+    /// through it lost messages (see `Peer::on_sync`).
+    fn answer_sync(&self, committed_through: Zxid, waiter: SyncWaiter, out: &mut Out<Self>) {
         match waiter {
             SyncWaiter::Client(client) => out.send(client, PeerMessage::Synced),
-            SyncWaiter::Learner { server, token } => {
-                out.send(id_of(server), PeerMessage::Sync { token })
-            }
+            SyncWaiter::Learner { server, token } => out.send(
+                id_of(server),
+                PeerMessage::Sync {
+                    token,
+                    committed_through,
+                },
+            ),
         }
     }
 

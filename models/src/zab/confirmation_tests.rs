@@ -148,9 +148,16 @@ fn a_learners_sync_is_answered_on_its_link_after_the_round() {
         &peer, &mut state, 2, request
     ))));
     assert_eq!(confirm_round(&peer, &mut state), round_pings(1));
+    let committed_through = state.committed_through;
     assert_eq!(
         effects(step(&peer, &mut state, 1, echo(1, 1))),
-        [Effect::Send(2, PeerMessage::Sync { token: 7 })]
+        [Effect::Send(
+            2,
+            PeerMessage::Sync {
+                token: 7,
+                committed_through
+            }
+        )]
     );
 }
 

@@ -12,12 +12,12 @@ use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub(super) type Message = PeerMessage<Value, Value>;
+pub(super) type Message = super::peer::Message<Machine>;
 
 /// A command in a form tests can compare whole.
 #[derive(Debug, PartialEq)]
 pub(super) enum Effect {
-    Save(DurableState<Value>),
+    Save(super::peer::Durable<Machine>),
     Send(usize, Message),
     Other(String),
 }
@@ -54,7 +54,10 @@ pub(super) fn leader_peer(voters: u64) -> Peer<Machine> {
 }
 
 /// Server 0 started from `disk` and chosen as leader: a prospective leader in discovery.
-fn prospective_leader(peer: &Peer<Machine>, disk: DurableState<Value>) -> PeerState<Machine> {
+fn prospective_leader(
+    peer: &Peer<Machine>,
+    disk: super::peer::Durable<Machine>,
+) -> PeerState<Machine> {
     let mut out = Out::new();
     let state = peer.on_start(Id::from(0), &Some(disk), &mut out);
     let mut state = Cow::Owned(state);
@@ -67,7 +70,7 @@ fn prospective_leader(peer: &Peer<Machine>, disk: DurableState<Value>) -> PeerSt
     state
 }
 
-fn disk(epoch: u32, proposals: &[Proposal<Value>]) -> DurableState<Value> {
+fn disk(epoch: u32, proposals: &[Proposal<Value>]) -> super::peer::Durable<Machine> {
     DurableState {
         accepted_epoch: Epoch(epoch),
         current_epoch: Epoch(epoch),

@@ -248,8 +248,17 @@ impl<M: StateMachine> Peer<M> {
         if !matches!(
             learner.phase,
             LearnerPhase::Synced | LearnerPhase::Broadcast
-        ) || !state.durable.contains(zxid)
-        {
+        ) {
+            return;
+        }
+        if learner.epoch == Some(zxid.epoch()) && zxid > state.durable.last_zxid() {
+            // The leader committed a txn of its epoch this learner never logged: its PROPOSAL
+            // was lost, which a TCP link only does by breaking. Resynchronise, as ZooKeeper's
+            // follower does on a COMMIT it cannot match, rather than serve without it.
+            self.start_looking(state.to_mut(), out);
+            return;
+        }
+        if !state.durable.contains(zxid) {
             return;
         }
         let state = state.to_mut();

@@ -104,9 +104,10 @@ pub trait StateMachine: Clone + Debug + Eq + Hash {
     fn answers(&self, request: &Self::Request, txn: &Self::Txn) -> bool;
 }
 
-/// The simplest replicated state: the txn is the request, nothing is applied. The model
-/// checker's ZAB configurations use it with small values, so their client histories are read
-/// straight off the delivered txns.
+/// The simplest replicated state: the txn is the request, and the applied state is the sequence
+/// of txns applied. The model checker's ZAB configurations use it with small values, so their
+/// client histories are read straight off the delivered txns, and a snapshot still says which
+/// txns it folded (the properties read them back after a compaction).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Register<T>(std::marker::PhantomData<fn() -> T>);
 
@@ -119,18 +120,28 @@ impl<T> Register<T> {
 impl<T: Payload> StateMachine for Register<T> {
     type Request = T;
     type Txn = T;
-    type Applied = ();
+    type Applied = Vec<Proposal<T>>;
     type Outcome = ();
     type Preparation = ();
     type Session = ();
 
-    fn initial(&self) {}
+    fn initial(&self) -> Vec<Proposal<T>> {
+        Vec::new()
+    }
 
-    fn apply(&self, _applied: &mut (), _proposal: &Proposal<T>) {}
+    fn apply(&self, applied: &mut Vec<Proposal<T>>, proposal: &Proposal<T>) {
+        applied.push(proposal.clone());
+    }
 
-    fn start_preparing(&self, _applied: &(), _now_ms: u64) {}
+    fn start_preparing(&self, _applied: &Vec<Proposal<T>>, _now_ms: u64) {}
 
-    fn prepare(&self, _applied: &(), _preparation: &mut (), request: &T, _zxid: Zxid) -> T {
+    fn prepare(
+        &self,
+        _applied: &Vec<Proposal<T>>,
+        _preparation: &mut (),
+        request: &T,
+        _zxid: Zxid,
+    ) -> T {
         request.clone()
     }
 

@@ -119,10 +119,12 @@ pub enum PeerMessage<R, T, O = (), A = (), S = ()> {
     /// Broadcast, learner → leader (ZooKeeper's REQUEST of type sync): a client asked this
     /// learner to catch up with the leader. `token` names the client's request at the learner.
     SyncRequest { token: u64 },
-    /// Broadcast, leader → learner (ZooKeeper's SYNC): the answer to `SyncRequest`. Every
-    /// COMMIT the leader sent before it went down the same FIFO link, so once the learner has
-    /// handled it, it has applied everything the leader had committed when the sync arrived.
-    Sync { token: u64 },
+    /// Broadcast, leader → learner (ZooKeeper's SYNC): the answer to `SyncRequest`, with the
+    /// leader's commit point when it answered. Every COMMIT the leader sent before it went down
+    /// the same FIFO link, so once the learner has handled it, it has applied everything the
+    /// leader had committed when the sync arrived; a learner that has not committed through
+    /// `committed_through` by then lost messages on the link and resynchronises instead.
+    Sync { token: u64, committed_through: Zxid },
 
     /// Client → any server: a write request.
     ClientWrite { request: R },

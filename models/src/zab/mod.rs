@@ -10,6 +10,7 @@ mod message;
 mod peer;
 mod revalidate;
 mod role;
+mod step;
 
 pub use confirmation::{Confirmation, SyncWaiter};
 pub use durable::{DurableState, Snapshot};
@@ -21,6 +22,7 @@ pub use peer::{
 };
 pub use revalidate::Revalidations;
 pub use role::{LeaderPhase, Leadership, Learner, LearnerLink, LearnerPhase, LinkPhase, Role};
+pub use step::{Input, StepAnswer};
 
 #[cfg(test)]
 mod confirmation_tests;

@@ -514,26 +514,37 @@ impl<M: StateMachine> Peer<M> {
         }
     }
 
-    /// The leader's SYNC: the learner has applied what the leader had committed; the client
-    /// that asked is answered.
+    /// The leader's SYNC: once the learner has applied what the leader had committed, the
+    /// client that asked is answered. On a TCP link every COMMIT before the SYNC has arrived,
+    /// so a learner behind `committed_through` lost messages: it commits through it if it
+    /// logged the txns (a lost COMMIT), and resynchronises if it did not (a lost PROPOSAL),
+    /// rather than answer from a state that misses committed writes.
     fn on_sync(
         &self,
         state: &mut Cow<PeerState<M>>,
         from: ServerId,
         token: u64,
+        committed_through: Zxid,
         out: &mut Out<Self>,
     ) {
         let Role::Learning(learner) = &state.role else {
             return;
         };
-        if learner.leader != from || !state.waiting_syncs.contains_key(&token) {
+        if learner.leader != from
+            || learner.phase != LearnerPhase::Broadcast
+            || !state.waiting_syncs.contains_key(&token)
+        {
             return;
         }
-        let client = state
-            .to_mut()
-            .waiting_syncs
-            .remove(&token)
-            .expect("checked above");
+        let state = state.to_mut();
+        if committed_through > state.committed_through {
+            if committed_through > state.durable.last_zxid() {
+                self.start_looking(state, out);
+                return;
+            }
+            self.commit_through(state, committed_through, out);
+        }
+        let client = state.waiting_syncs.remove(&token).expect("checked above");
         out.send(client, PeerMessage::Synced);
     }
 
@@ -874,7 +885,10 @@ impl<M: StateMachine> Actor for Peer<M> {
             PeerMessage::ClientRead => self.on_client_read(state, src, out),
             PeerMessage::ClientSync => self.on_client_sync(state, src, out),
             PeerMessage::SyncRequest { token } => self.on_sync_request(state, from, token, out),
-            PeerMessage::Sync { token } => self.on_sync(state, from, token, out),
+            PeerMessage::Sync {
+                token,
+                committed_through,
+            } => self.on_sync(state, from, token, committed_through, out),
             PeerMessage::ClientRevalidate { session } => {
                 self.on_client_revalidate(state, src, session, out)
             }

@@ -10,7 +10,7 @@ use std::borrow::Cow;
 
 const CLIENT: u64 = 1000;
 
-fn sends(commands: &[PeerCommand]) -> Vec<(usize, PeerMessage<u8, u8>)> {
+fn sends(commands: &[PeerCommand]) -> Vec<(usize, super::peer::Message<super::tests::Machine>)> {
     commands
         .iter()
         .map(|command| match command {

@@ -10,7 +10,7 @@ use std::borrow::Cow;
 pub(super) type Value = u8;
 pub(super) type Machine = Register<Value>;
 pub(super) type PeerCommand =
-    Command<PeerMessage<Value, Value>, PeerTimer, ServerId, DurableState<Value>>;
+    Command<super::peer::Message<Machine>, PeerTimer, ServerId, super::peer::Durable<Machine>>;
 
 fn peer(me: u64) -> Peer<Machine> {
     let mut peer = Peer::new(
@@ -31,7 +31,7 @@ pub(super) fn proposal(epoch: u32, counter: u32, payload: Value) -> Proposal<Val
 }
 
 /// A learner of server 0 in discovery, with `disk` as its durable state.
-fn learner_of_zero(disk: DurableState<Value>) -> (Peer<Machine>, PeerState<Machine>) {
+fn learner_of_zero(disk: super::peer::Durable<Machine>) -> (Peer<Machine>, PeerState<Machine>) {
     let peer = peer(1);
     let mut out = Out::new();
     let state = peer.on_start(Id::from(1), &Some(disk), &mut out);
@@ -45,7 +45,7 @@ pub(super) fn step(
     peer: &Peer<Machine>,
     state: &mut PeerState<Machine>,
     from: u64,
-    message: PeerMessage<Value, Value>,
+    message: super::peer::Message<Machine>,
 ) -> Vec<PeerCommand> {
     let mut cow = Cow::Borrowed(&*state);
     let mut out = Out::new();
@@ -401,16 +401,72 @@ fn a_learner_answers_a_sync_only_when_its_leader_answers_it() {
     };
     assert_eq!(*to, Id::from(0));
     let token = *token;
+    let sync = |token| PeerMessage::Sync {
+        token,
+        committed_through: Zxid::ZERO,
+    };
     // Another server's SYNC, or an unknown token, answers nobody.
-    assert!(step(&peer, &mut state, 2, PeerMessage::Sync { token }).is_empty());
-    assert!(step(&peer, &mut state, 0, PeerMessage::Sync { token: token + 1 }).is_empty());
-    let commands = step(&peer, &mut state, 0, PeerMessage::Sync { token });
+    assert!(step(&peer, &mut state, 2, sync(token)).is_empty());
+    assert!(step(&peer, &mut state, 0, sync(token + 1)).is_empty());
+    let commands = step(&peer, &mut state, 0, sync(token));
     assert_eq!(commands.len(), 1);
     assert!(
         matches!(&commands[0], Command::Send(to, PeerMessage::Synced) if *to == Id::from(client as usize))
     );
     // Answered once.
-    assert!(step(&peer, &mut state, 0, PeerMessage::Sync { token }).is_empty());
+    assert!(step(&peer, &mut state, 0, sync(token)).is_empty());
+}
+
+/// The token of the SyncRequest a serving learner sends its leader for a client's sync.
+fn client_sync(peer: &Peer<Machine>, state: &mut PeerState<Machine>, client: u64) -> u64 {
+    let commands = step(peer, state, client, PeerMessage::ClientSync);
+    let [Command::Send(_, PeerMessage::SyncRequest { token })] = &commands[..] else {
+        panic!("expected a SyncRequest to the leader, got {commands:?}");
+    };
+    *token
+}
+
+#[test]
+fn a_learner_whose_commit_was_lost_commits_through_the_syncs_commit_point_before_answering() {
+    let (peer, mut state) = serving_learner();
+    let zxid = Zxid::new(Epoch(1), 1);
+    let proposal = Proposal { zxid, payload: 7 };
+    step(&peer, &mut state, 0, PeerMessage::Propose { proposal });
+    let token = client_sync(&peer, &mut state, 1000);
+    let sync = PeerMessage::Sync {
+        token,
+        committed_through: zxid,
+    };
+    let commands = step(&peer, &mut state, 0, sync);
+    assert_eq!(state.committed_through, zxid);
+    assert!(
+        matches!(commands.last(), Some(Command::Send(to, PeerMessage::Synced)) if *to == Id::from(1000))
+    );
+}
+
+#[test]
+fn a_learner_whose_proposal_was_lost_resynchronises_instead_of_answering_a_sync() {
+    let (peer, mut state) = serving_learner();
+    let token = client_sync(&peer, &mut state, 1000);
+    let sync = PeerMessage::Sync {
+        token,
+        committed_through: Zxid::new(Epoch(1), 1),
+    };
+    let commands = step(&peer, &mut state, 0, sync);
+    assert!(!state.is_serving());
+    assert!(!commands
+        .iter()
+        .any(|command| matches!(command, Command::Send(_, PeerMessage::Synced))));
+}
+
+#[test]
+fn a_learner_resynchronises_on_a_commit_of_its_epoch_it_never_logged() {
+    let (peer, mut state) = serving_learner();
+    let commit = PeerMessage::Commit {
+        zxid: Zxid::new(Epoch(1), 2),
+    };
+    step(&peer, &mut state, 0, commit);
+    assert!(!state.is_serving());
 }
 
 #[test]

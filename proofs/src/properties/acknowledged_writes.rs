@@ -7,7 +7,7 @@
 //! for committed txns.
 
 use crate::history::History;
-use crate::model::servers;
+use crate::model::{delivered_from_first, disk_holds, servers};
 use crate::system::Node;
 use stateright::actor::ActorModelState;
 use zabkeeper_models::zab::Proposal;
@@ -26,12 +26,10 @@ pub fn holds(state: &ActorModelState<Node, History>) -> bool {
             };
             servers(state).all(|(_, server)| {
                 let leader_keeps = match server.established_epoch() {
-                    Some(epoch) if epoch > zxid.epoch() => {
-                        server.durable.history.contains(&proposal)
-                    }
+                    Some(epoch) if epoch > zxid.epoch() => disk_holds(&server.durable, &proposal),
                     _ => true,
                 };
-                let delivered = server.delivered();
+                let delivered = delivered_from_first(server);
                 let delivered_keeps = delivered
                     .iter()
                     .find(|other| other.zxid == *zxid)

@@ -20,7 +20,7 @@ where
     C: Actor,
 {
     servers(state).all(|(index, server)| {
-        let Node::Server(peer, _) = &actors[index] else {
+        let Node::Server(peer, ..) = &actors[index] else {
             unreachable!("servers() yields servers only");
         };
         // The fold starts where the history does: at the snapshot, if the server has one.

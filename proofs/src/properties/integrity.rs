@@ -4,7 +4,7 @@
 //! in turn only broadcasts what clients submitted); the Zab paper's Integrity property (§III).
 
 use crate::history::History;
-use crate::model::{servers, ZabConfig};
+use crate::model::{delivered_from_first, servers, ZabConfig};
 use crate::system::Node;
 use stateright::actor::ActorModelState;
 use std::collections::BTreeSet;
@@ -27,8 +27,7 @@ pub fn holds(config: &ZabConfig, state: &ActorModelState<Node, History>) -> bool
         .collect();
     servers(state).all(|(_, server)| {
         let mut seen = BTreeSet::new();
-        server
-            .delivered()
+        delivered_from_first(server)
             .iter()
             .all(|proposal| written.contains(&proposal.payload) && seen.insert(proposal.payload))
     })

@@ -3,6 +3,7 @@
 
 pub mod acknowledged_writes;
 pub mod applied_state;
+pub mod apply_sink;
 pub mod client_histories;
 pub mod ephemerals;
 pub mod integrity;
@@ -30,6 +31,7 @@ pub const SAFETY: &[&str] = &[
     client_histories::LINEARIZABLE_WRITES,
     client_histories::SEQUENTIAL_READS,
     client_histories::SYNCED_READS_LINEARIZABLE,
+    apply_sink::NAME,
 ];
 
 pub fn attach(model: ZabModel) -> ZabModel {
@@ -60,6 +62,9 @@ pub fn attach(model: ZabModel) -> ZabModel {
             client_histories::SYNCED_READS_LINEARIZABLE,
             |_, state| client_histories::synced_reads_linearizable(state),
         )
+        .property(Always, apply_sink::NAME, |_, state| {
+            apply_sink::holds(state)
+        })
         .property(Sometimes, reachability::SYNCED_READ_ANSWERED, |_, state| {
             reachability::synced_read_answered(state)
         })

@@ -7,7 +7,7 @@
 //! `PrimaryIntegrity`; the Zab paper's primary order properties (§III).
 
 use crate::history::History;
-use crate::model::servers;
+use crate::model::{delivered_from_first, disk_holds, servers};
 use crate::system::Node;
 use stateright::actor::ActorModelState;
 
@@ -15,8 +15,7 @@ pub const NAME: &str = "PrimaryOrder: zxids increase and leaders hold earlier de
 
 pub fn holds(state: &ActorModelState<Node, History>) -> bool {
     let ordered = servers(state).all(|(_, server)| {
-        server
-            .delivered()
+        delivered_from_first(server)
             .windows(2)
             .all(|pair| pair[0].zxid < pair[1].zxid)
     });
@@ -28,11 +27,10 @@ pub fn holds(state: &ActorModelState<Node, History>) -> bool {
             return true;
         };
         servers(state).all(|(_, other)| {
-            other
-                .delivered()
+            delivered_from_first(other)
                 .iter()
                 .filter(|proposal| proposal.zxid.epoch() < epoch)
-                .all(|proposal| leader.durable.history.contains(proposal))
+                .all(|proposal| disk_holds(&leader.durable, proposal))
         })
     })
 }

@@ -2,7 +2,7 @@
 //! properties are not vacuously true of a model that never elects or commits anything.
 
 use crate::history::History;
-use crate::model::servers;
+use crate::model::{disk_holds, servers};
 use crate::register::RegisterOperation;
 use crate::system::Node;
 use stateright::actor::ActorModelState;
@@ -52,10 +52,13 @@ pub fn failover_keeps_writes(state: &ActorModelState<Node, History>) -> bool {
                     .iter()
                     .all(|(value, zxid)| {
                         zxid.epoch() < epoch
-                            && server.durable.history.contains(&Proposal {
-                                zxid: *zxid,
-                                payload: *value,
-                            })
+                            && disk_holds(
+                                &server.durable,
+                                &Proposal {
+                                    zxid: *zxid,
+                                    payload: *value,
+                                },
+                            )
                     })
         })
 }

@@ -8,8 +8,11 @@
 
 pub mod client;
 
+use crate::driver::{DriverActions, APPLY_SINK};
 use crate::model::servers;
-use crate::properties::{applied_state, ephemerals, leadership, prefix_consistency, session_owner};
+use crate::properties::{
+    applied_state, apply_sink, ephemerals, leadership, prefix_consistency, session_owner,
+};
 use crate::system::{Node, NodeState};
 use client::{
     SessionClient, SessionClientState, EPHEMERAL_CXID, EPHEMERAL_PATH, LATE_CXID, SESSION,
@@ -27,7 +30,7 @@ use zabkeeper_models::zab::{
     Durable, DurableState, ElectionMode, FailureDetection, Peer, Proposal, SessionClockModel,
     Snapshot, StateMachine,
 };
-use zabkeeper_models::{Epoch, ErrorCode, ServerId, Zxid};
+use zabkeeper_models::{Epoch, ErrorCode, ServerId, SessionId, Zxid};
 
 pub type SessionNode = Node<Replica, SessionClient>;
 pub type SessionNodeState = NodeState<Replica, SessionClientState>;
@@ -63,6 +66,9 @@ pub struct SessionModelConfig {
     pub snapshot_disks: bool,
     /// How many steps of a session timeout each leader's clock may advance.
     pub clock_steps: u64,
+    /// What the checker may make the drivers do: every server may compact, report lost links
+    /// and run housekeeping as configured, and the client's servers touch its session.
+    pub driver: DriverActions<SessionId>,
     pub mutations: Mutations,
 }
 
@@ -84,6 +90,7 @@ impl SessionModelConfig {
             close_in_flight: false,
             snapshot_disks: false,
             clock_steps: 1,
+            driver: DriverActions::default(),
             mutations: Mutations::NONE,
         }
     }
@@ -125,7 +132,13 @@ impl SessionModelConfig {
             } else {
                 (self.session_exists || self.close_in_flight).then(|| session_disk(&peer.machine))
             };
-            model = model.actor(Node::Server(peer, disk));
+            peer.apply_sink = Some(Id::from(APPLY_SINK));
+            let mut driver = self.driver.clone();
+            let client_servers = [Some(self.client_server), self.client_moves_to];
+            if !client_servers.contains(&Some(index)) {
+                driver.touched_session = None;
+            }
+            model = model.actor(Node::Server(peer, disk, driver));
         }
         model = model.actor(Node::Client(SessionClient {
             server: Id::from(self.client_server),
@@ -155,6 +168,9 @@ impl SessionModelConfig {
             })
             .property(Always, session_owner::NAME, |_, state| {
                 session_owner::holds(state)
+            })
+            .property(Always, apply_sink::NAME, |_, state| {
+                apply_sink::holds(state)
             })
             .property(Sometimes, EPHEMERAL_CREATED, |_, state| {
                 servers(state).any(|(_, server)| server.applied.tree.contains(EPHEMERAL_PATH))
@@ -311,6 +327,6 @@ fn within_boundary(config: &SessionModelConfig, state: &SessionModelState) -> bo
         .actor_states
         .iter()
         .zip(&state.crashed)
-        .all(|(actor, crashed)| !crashed || matches!(**actor, NodeState::Server(_)));
+        .all(|(actor, crashed)| !crashed || matches!(**actor, NodeState::Server(..)));
     restarts <= config.max_restarts && clients_up && state.network.len() <= config.max_in_flight
 }

@@ -397,7 +397,7 @@ impl Core {
                 step: self.steps,
                 event,
                 commands: commands.iter().map(TracedCommand::of).collect(),
-                answer: answer.traced(),
+                answer: trace::traced(&answer),
                 leading_epoch: self.state.established_epoch().map(|epoch| epoch.0),
             });
         }

@@ -1,0 +1,186 @@
+//! The model's stand-in for the server's driver: the entry points `src/server` calls on its own
+//! schedule (compaction every snapCount txns, a quorum socket closing, the housekeeping round,
+//! a client's request or ping touching its session) become timers the checker may fire at any
+//! moment, and each goes to the peer through [`Peer::step`], the call the server makes. The
+//! driver also consumes what the peer sends to its apply sink, and records whether the sink's
+//! contract held: every txn the peer applies is reported once, in zxid order, before any reply
+//! that depends on it.
+
+use stateright::actor::{model_timeout, Command, Id};
+use zabkeeper_models::zab::{
+    Input, Message, Peer, PeerMessage, PeerState, PeerTimer, Role, StateMachine,
+};
+use zabkeeper_models::{ServerId, Zxid};
+
+/// Where a peer of the model sends the outcome of every applied txn: its own driver, which
+/// takes the messages off before they reach the network (no actor has this id).
+pub const APPLY_SINK: usize = usize::MAX;
+
+/// A timer of a model server: one the peer set, or one of its driver's actions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum NodeTimer {
+    Peer(PeerTimer),
+    Driver(DriverAction),
+}
+
+/// What the checker may make a server's driver do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum DriverAction {
+    /// Fold the committed history into a snapshot (`Input::Compact`); armed while there is
+    /// a committed txn the snapshot does not hold yet.
+    Compact,
+    /// The quorum connection to this server broke (`Input::PeerDisconnected`); armed while
+    /// the peer is linked to it (a learner to its leader, a leader to each learner).
+    Disconnect(ServerId),
+    /// The leader's housekeeping round (`Input::Housekeeping`); armed on an established leader.
+    Housekeeping,
+    /// A client's request or ping touches its session (`Input::TouchSession`); armed while the
+    /// server serves clients.
+    Touch,
+}
+
+/// Which driver actions a server's checker may take.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct DriverActions<S> {
+    pub compaction: bool,
+    pub disconnects: bool,
+    pub housekeeping: bool,
+    /// The session a client of this server touches, if one does.
+    pub touched_session: Option<S>,
+}
+
+impl<S> Default for DriverActions<S> {
+    fn default() -> Self {
+        DriverActions {
+            compaction: false,
+            disconnects: false,
+            housekeeping: false,
+            touched_session: None,
+        }
+    }
+}
+
+impl<S: Clone> DriverActions<S> {
+    fn any(&self) -> bool {
+        self.compaction || self.disconnects || self.housekeeping || self.touched_session.is_some()
+    }
+
+    /// The input the action hands the peer. The model's clock is the peer's own reading: the
+    /// driver acts "now", and the session clock moves time on.
+    pub fn input<M: StateMachine<Session = S>>(
+        &self,
+        action: DriverAction,
+        state: &PeerState<M>,
+    ) -> Input<M> {
+        match action {
+            DriverAction::Compact => Input::Compact,
+            DriverAction::Disconnect(server) => Input::PeerDisconnected { server },
+            DriverAction::Housekeeping => Input::Housekeeping {
+                wall_time_ms: i64::try_from(state.clock_ms).expect("the model's clock is small"),
+            },
+            DriverAction::Touch => Input::TouchSession {
+                session: self
+                    .touched_session
+                    .clone()
+                    .expect("armed only with a session to touch"),
+                now_ms: state.clock_ms,
+            },
+        }
+    }
+
+    /// The driver actions that are possible in `state`, as set and cancelled timers: the
+    /// commands that make the timer set say exactly that. Nothing when no action is enabled,
+    /// so configurations without driver actions have the same states as before.
+    pub fn timers<M: StateMachine<Session = S>>(
+        &self,
+        peer: &Peer<M>,
+        state: &PeerState<M>,
+    ) -> Vec<(DriverAction, bool)> {
+        if !self.any() {
+            return Vec::new();
+        }
+        let mut timers = Vec::new();
+        if self.compaction {
+            let uncompacted = state.committed_through > state.durable.base_zxid();
+            timers.push((DriverAction::Compact, uncompacted));
+        }
+        if self.disconnects {
+            for server in peer.membership.servers() {
+                let linked = match &state.role {
+                    Role::Learning(learner) => learner.leader == server,
+                    Role::Leading(leadership) => leadership.learners.contains_key(&server),
+                    Role::Looking(_) => false,
+                };
+                timers.push((DriverAction::Disconnect(server), linked));
+            }
+        }
+        if self.housekeeping {
+            let established = state.established_epoch().is_some();
+            timers.push((DriverAction::Housekeeping, established));
+        }
+        if self.touched_session.is_some() {
+            timers.push((DriverAction::Touch, state.is_serving()));
+        }
+        timers
+    }
+}
+
+/// What a server's driver has seen of its peer, kept with the peer's state.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct DriverRecord {
+    /// Some step broke the apply sink's contract (see [`sink_contract_holds`]).
+    pub sink_contract_broken: bool,
+}
+
+/// Whether one step kept the apply sink's contract: the txns it reported applied are exactly
+/// those its commit point newly covers, in zxid order (unless the step resynchronised, which
+/// rebuilds the applied state without reports: the server reloads its database then and its
+/// clients reconnect), and every `WriteCommitted` follows the report of its txn.
+pub fn sink_contract_holds<M: StateMachine>(
+    before: &PeerState<M>,
+    after: &PeerState<M>,
+    commands: &[Command<Message<M>, PeerTimer, ServerId, zabkeeper_models::zab::Durable<M>>],
+) -> bool {
+    let sink = Id::from(APPLY_SINK);
+    let mut reported: Vec<Zxid> = Vec::new();
+    for command in commands {
+        match command {
+            Command::Send(to, PeerMessage::Applied { zxid, .. }) if *to == sink => {
+                reported.push(*zxid);
+            }
+            Command::Send(_, PeerMessage::WriteCommitted { zxid, .. }) => {
+                if !reported.contains(zxid) && *zxid > before.committed_through {
+                    return false;
+                }
+            }
+            _ => {}
+        }
+    }
+    let base_changed = after.durable.base_zxid() != before.durable.base_zxid();
+    let history_rewritten = !after.delivered().starts_with(before.delivered());
+    if base_changed || history_rewritten {
+        // A compaction (which applies nothing) or a SNAP, TRUNC or DIFF that rebuilt the
+        // applied state: whatever is reported still comes in zxid order.
+        return reported.windows(2).all(|pair| pair[0] < pair[1]);
+    }
+    let newly_delivered: Vec<Zxid> = after
+        .delivered()
+        .iter()
+        .map(|proposal| proposal.zxid)
+        .filter(|zxid| *zxid > before.committed_through)
+        .collect();
+    reported == newly_delivered
+}
+
+/// The timer commands that arm the driver actions possible in `state`.
+pub fn driver_timer_commands<M: StateMachine>(
+    actions: &DriverActions<M::Session>,
+    peer: &Peer<M>,
+    state: &PeerState<M>,
+) -> Vec<(NodeTimer, Option<std::ops::Range<std::time::Duration>>)> {
+    actions
+        .timers(peer, state)
+        .into_iter()
+        .map(|(action, armed)| (NodeTimer::Driver(action), armed.then(model_timeout)))
+        .collect()
+}

@@ -1,0 +1,108 @@
+//! The driver's own entry points under the checker: every server may, at any moment, fold its
+//! committed history into a snapshot, lose a quorum connection, run the leader's housekeeping
+//! round, and have a client touch its session, each through `Peer::step` as the server's
+//! driver calls it (see `zabkeeper_proofs::driver`). Every safety property, the apply sink's
+//! contract included, holds through them.
+
+use zabkeeper_proofs::check::{explore, SearchReport};
+use zabkeeper_proofs::driver::DriverActions;
+use zabkeeper_proofs::model::ZabConfig;
+use zabkeeper_proofs::properties::reachability::{
+    FAILOVER_KEEPS_WRITES, LEADER_ESTABLISHED, SYNCED_BY_DIFF, SYNCED_BY_SNAP, WRITE_COMMITTED,
+};
+use zabkeeper_proofs::scenario::{client, three_voters};
+use zabkeeper_proofs::sessions::client::SESSION;
+use zabkeeper_proofs::sessions::{
+    SessionModelConfig, CREATE_AFTER_EXPIRY_REFUSED, EPHEMERAL_CREATED, EXPIRY_REMOVED_EPHEMERAL,
+    LATE_WRITE_REFUSED, MOVED_WRITE_ACCEPTED, SNAPSHOT_SENT,
+};
+
+const THREADS: usize = 2;
+
+fn check<M>(model: M, expected: &[&str]) -> SearchReport
+where
+    M: stateright::Model + Send + Sync + 'static,
+    M::State: Clone + PartialEq + Send + Sync + std::hash::Hash + std::fmt::Debug,
+    M::Action: Clone + PartialEq + std::fmt::Debug,
+{
+    let report = explore(model, THREADS);
+    println!("{report:?}");
+    let mut expected = expected.to_vec();
+    expected.sort();
+    assert_eq!(report.discoveries, expected);
+    report
+}
+
+/// A write and a read while any server may compact after any commit and any linked pair may
+/// lose its connection on either side: a leader left without a linked quorum steps down, and a
+/// learner that lost its leader elects again.
+#[test]
+fn compaction_and_lost_links() {
+    let config = ZabConfig {
+        driver: DriverActions {
+            compaction: true,
+            disconnects: true,
+            ..DriverActions::default()
+        },
+        ..three_voters(vec![client(0, &[1], false)])
+    };
+    let report = check(
+        config.into_model(),
+        &[LEADER_ESTABLISHED, WRITE_COMMITTED, SYNCED_BY_DIFF],
+    );
+    assert_eq!(report.unique_states, 0);
+}
+
+/// One crash and restart and a write while any server may compact after any commit: a
+/// restarted server behind the leader's snapshot is synced by SNAP.
+#[test]
+fn compaction_with_a_crash() {
+    let config = ZabConfig {
+        max_crashes: 1,
+        max_restarts: 1,
+        driver: DriverActions {
+            compaction: true,
+            ..DriverActions::default()
+        },
+        ..three_voters(vec![client(0, &[1], false)])
+    };
+    let report = check(
+        config.into_model(),
+        &[
+            LEADER_ESTABLISHED,
+            WRITE_COMMITTED,
+            SYNCED_BY_DIFF,
+            SYNCED_BY_SNAP,
+            FAILOVER_KEEPS_WRITES,
+        ],
+    );
+    assert_eq!(report.unique_states, 365_552);
+}
+
+/// The session configuration with the driver actions of the client path: the client's server
+/// touches its session whenever it serves, and the leader runs its housekeeping round, at any
+/// moment of the race between the session's expiry and its ephemeral create. (Compaction and
+/// lost links are checked on the register configurations above, whose properties read
+/// snapshots back.)
+#[test]
+fn session_touches_and_housekeeping() {
+    let config = SessionModelConfig {
+        driver: DriverActions {
+            housekeeping: true,
+            touched_session: Some(SESSION),
+            ..DriverActions::default()
+        },
+        ..SessionModelConfig::three_voters()
+    };
+    let mut expected = vec![
+        CREATE_AFTER_EXPIRY_REFUSED,
+        EPHEMERAL_CREATED,
+        EXPIRY_REMOVED_EPHEMERAL,
+        LATE_WRITE_REFUSED,
+        MOVED_WRITE_ACCEPTED,
+        SNAPSHOT_SENT,
+    ];
+    expected.sort();
+    let report = check(config.into_model(), &expected);
+    assert_eq!(report.unique_states, 40_363);
+}
