@@ -43,7 +43,10 @@ pub enum DriverAction {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct DriverActions<S> {
     pub compaction: bool,
-    pub disconnects: bool,
+    /// How many lost connections each server's driver may report over a run (each one sends
+    /// a learner back to election or makes a leader drop a learner, whose rejoining is a new
+    /// round of synchronisation: the bound keeps the search finite and small).
+    pub disconnects: u8,
     pub housekeeping: bool,
     /// The session a client of this server touches, if one does.
     pub touched_session: Option<S>,
@@ -53,7 +56,7 @@ impl<S> Default for DriverActions<S> {
     fn default() -> Self {
         DriverActions {
             compaction: false,
-            disconnects: false,
+            disconnects: 0,
             housekeeping: false,
             touched_session: None,
         }
@@ -62,7 +65,10 @@ impl<S> Default for DriverActions<S> {
 
 impl<S: Clone> DriverActions<S> {
     fn any(&self) -> bool {
-        self.compaction || self.disconnects || self.housekeeping || self.touched_session.is_some()
+        self.compaction
+            || self.disconnects > 0
+            || self.housekeeping
+            || self.touched_session.is_some()
     }
 
     /// The input the action hands the peer. The model's clock is the peer's own reading: the
@@ -95,6 +101,7 @@ impl<S: Clone> DriverActions<S> {
         &self,
         peer: &Peer<M>,
         state: &PeerState<M>,
+        record: &DriverRecord,
     ) -> Vec<(DriverAction, bool)> {
         if !self.any() {
             return Vec::new();
@@ -104,13 +111,15 @@ impl<S: Clone> DriverActions<S> {
             let uncompacted = state.committed_through > state.durable.base_zxid();
             timers.push((DriverAction::Compact, uncompacted));
         }
-        if self.disconnects {
+        if self.disconnects > 0 {
+            let more_allowed = record.disconnects < self.disconnects;
             for server in peer.membership.servers() {
-                let linked = match &state.role {
-                    Role::Learning(learner) => learner.leader == server,
-                    Role::Leading(leadership) => leadership.learners.contains_key(&server),
-                    Role::Looking(_) => false,
-                };
+                let linked = more_allowed
+                    && match &state.role {
+                        Role::Learning(learner) => learner.leader == server,
+                        Role::Leading(leadership) => leadership.learners.contains_key(&server),
+                        Role::Looking(_) => false,
+                    };
                 timers.push((DriverAction::Disconnect(server), linked));
             }
         }
@@ -130,6 +139,8 @@ impl<S: Clone> DriverActions<S> {
 pub struct DriverRecord {
     /// Some step broke the apply sink's contract (see [`sink_contract_holds`]).
     pub sink_contract_broken: bool,
+    /// Lost connections reported to the peer since this server started.
+    pub disconnects: u8,
 }
 
 /// Whether one step kept the apply sink's contract: the txns it reported applied are exactly
@@ -177,9 +188,10 @@ pub fn driver_timer_commands<M: StateMachine>(
     actions: &DriverActions<M::Session>,
     peer: &Peer<M>,
     state: &PeerState<M>,
+    record: &DriverRecord,
 ) -> Vec<(NodeTimer, Option<std::ops::Range<std::time::Duration>>)> {
     actions
-        .timers(peer, state)
+        .timers(peer, state, record)
         .into_iter()
         .map(|(action, armed)| (NodeTimer::Driver(action), armed.then(model_timeout)))
         .collect()

@@ -158,7 +158,7 @@ impl Scenario {
             // at random moments.
             driver: DriverActions {
                 compaction: true,
-                disconnects: true,
+                disconnects: u8::MAX,
                 ..DriverActions::default()
             },
             mutations: self

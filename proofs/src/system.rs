@@ -110,6 +110,7 @@ fn server_step<M, S, N>(
         NodeState::Server(before, record) => (before, record),
         NodeState::Client(_) => unreachable!("a server's state"),
     };
+    let disconnect = matches!(input, Input::PeerDisconnected { .. });
     let mut peer_state = Cow::Borrowed(before);
     let mut peer_out = Out::new();
     peer.step(&mut peer_state, input, &mut peer_out);
@@ -120,10 +121,14 @@ fn server_step<M, S, N>(
     };
     let after = next.as_ref().unwrap_or(before);
     let broken = !record.sink_contract_broken && !sink_contract_holds(before, after, &commands);
-    let timers = driver_timer_commands(actions, peer, after);
-    if next.is_some() || broken {
-        let mut record = record.clone();
-        record.sink_contract_broken |= broken;
+    let record_changed = broken || disconnect;
+    let mut record = record.clone();
+    record.sink_contract_broken |= broken;
+    if disconnect {
+        record.disconnects = record.disconnects.saturating_add(1);
+    }
+    let timers = driver_timer_commands(actions, peer, after, &record);
+    if next.is_some() || record_changed {
         let peer_state = next.unwrap_or_else(|| before.clone());
         *state = Cow::Owned(NodeState::Server(peer_state, record));
     }
@@ -174,9 +179,10 @@ where
                 let storage = storage.as_ref().or(initial_disk.as_ref()).cloned();
                 let mut peer_out = Out::new();
                 let state = peer.on_start(id, &storage, &mut peer_out);
-                let timers = driver_timer_commands(actions, peer, &state);
+                let record = DriverRecord::default();
+                let timers = driver_timer_commands(actions, peer, &state, &record);
                 finish_server_step::<M, Self>(peer_out.into_iter().collect(), timers, out);
-                NodeState::Server(state, DriverRecord::default())
+                NodeState::Server(state, record)
             }
             Node::Client(client) => {
                 let mut client_out = Out::new();
@@ -225,7 +231,7 @@ where
             let mut peer_out = Out::new();
             peer.on_random(id, &mut peer_state, random, &mut peer_out);
             let after = peer_state.as_ref();
-            let timers = driver_timer_commands(actions, peer, after);
+            let timers = driver_timer_commands(actions, peer, after, record);
             if let Cow::Owned(next) = peer_state {
                 *state = Cow::Owned(NodeState::Server(next, record.clone()));
             }
