@@ -293,6 +293,8 @@ async fn serve(
     } else {
         recovered.standalone_durable_state(0)
     };
+    // Autopurge's thread and the core's truncations take turns at deleting files.
+    let directory_guard = storage.directory_guard();
     let durability: Box<dyn server::core::Durability> = Box::new(storage);
     let address = resolve(&config.client_address).await?;
     let listener = TcpListener::bind(address)
@@ -320,6 +322,7 @@ async fn serve(
             data_log_dir: config.data_log_dir.clone(),
             snapshots_retained: config.autopurge_snapshots_retained as usize,
             interval: Duration::from_secs(u64::from(hours) * 3600),
+            directory_guard,
         };
         tracing::info!(
             hours,

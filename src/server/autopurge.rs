@@ -1,9 +1,14 @@
 //! Autopurge (ZooKeeper's `DatadirCleanupManager`): every `autopurge.purgeInterval` hours,
 //! starting at once, keep the newest `autopurge.snapRetainCount` snapshots and the logs they
 //! need, and delete the older rest.
+//!
+//! The purge runs on a blocking thread while the core goes on appending, snapshotting and
+//! truncating: it holds the storage's [`DirectoryGuard`] so that it never deletes on the
+//! strength of a listing a truncation made stale.
 
-use crate::storage::purge;
+use crate::storage::{purge, DirectoryGuard};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// What autopurge works on, and how often.
@@ -13,6 +18,8 @@ pub struct AutopurgeConfig {
     pub data_log_dir: PathBuf,
     pub snapshots_retained: usize,
     pub interval: Duration,
+    /// The guard of the `Storage` open on these directories ([`crate::storage::Storage::directory_guard`]).
+    pub directory_guard: Arc<DirectoryGuard>,
 }
 
 /// Purges on a fixed period until the task is dropped. A failed purge is logged and retried at
@@ -23,8 +30,10 @@ pub async fn run(config: AutopurgeConfig) {
         period.tick().await;
         let (data_dir, data_log_dir) = (config.data_dir.clone(), config.data_log_dir.clone());
         let retained = config.snapshots_retained;
+        let guard = Arc::clone(&config.directory_guard);
         let purged =
-            tokio::task::spawn_blocking(move || purge(&data_dir, &data_log_dir, retained)).await;
+            tokio::task::spawn_blocking(move || purge(&data_dir, &data_log_dir, retained, &guard))
+                .await;
         match purged {
             Ok(Ok(report)) => tracing::info!(
                 removed = report.removed.len(),
@@ -41,7 +50,6 @@ pub async fn run(config: AutopurgeConfig) {
 mod tests {
     use super::*;
     use crate::storage::{Storage, StorageOptions, VERSION_DIRECTORY};
-    use std::sync::Arc;
     use zabkeeper_models::zab::Snapshot;
     use zabkeeper_models::{Epoch, Zxid};
 
@@ -90,6 +98,7 @@ mod tests {
             data_log_dir: directory.path().to_path_buf(),
             snapshots_retained: 3,
             interval: Duration::from_secs(3600),
+            directory_guard: storage.directory_guard(),
         }));
         let deadline = std::time::Instant::now() + Duration::from_secs(20);
         while snapshot_names(directory.path()).len() != 3 {

@@ -8,6 +8,8 @@
 //! - [`load`]: recovery, the newest valid snapshot with the log replayed over it through the
 //!   core; torn tails cut, corruption reported with file and offset, never skipped.
 //! - [`purge`]: autopurge, ZooKeeper's rules.
+//! - [`DirectoryGuard`]: what autopurge's thread and truncation hold so that neither deletes
+//!   files on the strength of a listing the other made stale.
 //! - [`Storage`]: all of it for one server, with the write order of a core `Save`
 //!   ([`Storage::persist`]: txns synced, then `acceptedEpoch`, then `currentEpoch`).
 //!
@@ -17,6 +19,7 @@
 
 pub(crate) mod applicable;
 pub mod digest;
+mod directory_guard;
 mod durability;
 mod epoch;
 mod error;
@@ -29,6 +32,7 @@ mod store;
 pub mod txn_log;
 
 pub use digest::DigestCheck;
+pub use directory_guard::{DirectoryGuard, DirectoryLock};
 pub use epoch::{EpochFiles, ACCEPTED_EPOCH_FILE, CURRENT_EPOCH_FILE};
 pub use error::StorageError;
 pub use files::{log_file_name, snapshot_file_name, VERSION_DIRECTORY};

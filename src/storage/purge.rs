@@ -6,9 +6,11 @@
 //! one starts with its format's magic), not a full read. The logs kept are the newest one that
 //! starts at or before the oldest kept snapshot and every later one (`FileTxnLog.getLogFiles`).
 
+use super::directory_guard::{DirectoryGuard, DirectoryLock};
 use super::error::{io_error, StorageError};
 use super::files::{
-    list_named, remove_file, NamedFile, LOG_PREFIX, SNAPSHOT_PREFIX, VERSION_DIRECTORY,
+    list_named, remove_file, NamedFile, LOG_PREFIX, SNAPSHOT_PREFIX, TEMPORARY_EXTENSION,
+    VERSION_DIRECTORY,
 };
 use super::snapshot::compression_of;
 use std::fs::File;
@@ -32,54 +34,92 @@ pub struct PurgeReport {
 }
 
 /// Deletes the snapshots (from `data_dir`) and txn logs (from `data_log_dir`) that the newest
-/// `retain_count` valid snapshots do not need.
-pub fn purge(
+/// `retain_count` valid snapshots do not need. Holds `guard` from the listing to the last
+/// deletion: a truncation in between would make the listing stale (see [`DirectoryGuard`]).
+pub fn purge<Lock: DirectoryLock>(
     data_dir: &Path,
     data_log_dir: &Path,
     retain_count: usize,
+    guard: &DirectoryGuard<Lock>,
 ) -> Result<PurgeReport, StorageError> {
     if retain_count < RETAIN_COUNT_MIN {
         return Err(StorageError::RetainCountTooSmall {
             count: retain_count,
         });
     }
-    let snapshot_directory = data_dir.join(VERSION_DIRECTORY);
-    let log_directory = data_log_dir.join(VERSION_DIRECTORY);
-    let snapshots = list_named(&snapshot_directory, SNAPSHOT_PREFIX)?;
-    let mut retained: Vec<&NamedFile> = Vec::new();
-    for snapshot in snapshots.iter().rev() {
-        if retained.len() == retain_count {
+    let _held = guard.hold();
+    let snapshots = list_named(&data_dir.join(VERSION_DIRECTORY), SNAPSHOT_PREFIX)?;
+    let logs = list_named(&data_log_dir.join(VERSION_DIRECTORY), LOG_PREFIX)?;
+    let plan = plan_purge(&snapshots, &logs, retain_count, looks_valid)?;
+    let mut report = PurgeReport {
+        retained_snapshots: plan
+            .retained_snapshots
+            .iter()
+            .map(|file| file.path.clone())
+            .collect(),
+        removed: Vec::new(),
+    };
+    for file in plan.doomed {
+        tracing::info!(file = %file.path.display(), "autopurge removes a file no retained snapshot needs");
+        remove_file(&file.path)?;
+        report.removed.push(file.path.clone());
+    }
+    Ok(report)
+}
+
+/// What a purge keeps and deletes, decided from one listing of each directory.
+#[derive(Debug)]
+pub(crate) struct PurgePlan<'listing> {
+    /// Newest first.
+    pub retained_snapshots: Vec<&'listing NamedFile>,
+    pub doomed: Vec<&'listing NamedFile>,
+}
+
+/// The purge decision, without IO but for `looks_valid`, which is asked about the snapshots
+/// newest first until `retain_count` have passed. Listings are sorted by zxid, as
+/// [`list_named`] returns them.
+pub(crate) fn plan_purge<'listing>(
+    snapshots: &'listing [NamedFile],
+    logs: &'listing [NamedFile],
+    retain_count: usize,
+    mut looks_valid: impl FnMut(&NamedFile) -> Result<bool, StorageError>,
+) -> Result<PurgePlan<'listing>, StorageError> {
+    // A `.tmp` is a snapshot still being written (or cut short by a crash, and removed at the
+    // next start): whatever its bytes, it is not a snapshot yet, so it neither counts towards
+    // the number kept nor is deleted under the snapshot writer's feet.
+    let finished = || {
+        snapshots
+            .iter()
+            .filter(|file| file.extension.as_deref() != Some(TEMPORARY_EXTENSION))
+    };
+    let mut plan = PurgePlan {
+        retained_snapshots: Vec::new(),
+        doomed: Vec::new(),
+    };
+    for snapshot in finished().rev() {
+        if plan.retained_snapshots.len() == retain_count {
             break;
         }
         if looks_valid(snapshot)? {
-            retained.push(snapshot);
+            plan.retained_snapshots.push(snapshot);
         }
     }
-    let mut report = PurgeReport {
-        retained_snapshots: retained.iter().map(|file| file.path.clone()).collect(),
-        removed: Vec::new(),
+    let Some(oldest_retained) = plan.retained_snapshots.last().map(|file| file.zxid) else {
+        return Ok(plan);
     };
-    let Some(oldest_retained) = retained.last().map(|file| file.zxid) else {
-        return Ok(report);
-    };
-    let logs = list_named(&log_directory, LOG_PREFIX)?;
     // The log that holds the txns right after the oldest kept snapshot starts at or before it.
     let first_log_needed = logs
         .iter()
         .map(|file| file.zxid)
         .filter(|zxid| *zxid <= oldest_retained)
         .max();
-    let mut doomed: Vec<&NamedFile> = Vec::new();
     if let Some(first_log_needed) = first_log_needed {
-        doomed.extend(logs.iter().filter(|file| file.zxid < first_log_needed));
+        plan.doomed
+            .extend(logs.iter().filter(|file| file.zxid < first_log_needed));
     }
-    doomed.extend(snapshots.iter().filter(|file| file.zxid < oldest_retained));
-    for file in doomed {
-        tracing::info!(file = %file.path.display(), "autopurge removes a file no retained snapshot needs");
-        remove_file(&file.path)?;
-        report.removed.push(file.path.clone());
-    }
-    Ok(report)
+    plan.doomed
+        .extend(finished().filter(|file| file.zxid < oldest_retained));
+    Ok(plan)
 }
 
 /// `SnapStream.isValidSnapshot`: the magic of a compressed snapshot, or the seal at the end of

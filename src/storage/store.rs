@@ -1,10 +1,11 @@
 //! The data directories of one server, open for writing: the txn log writer, snapshots, epoch
 //! files, truncation and autopurge, with the write order of a `Save` in one place.
 
+use super::directory_guard::DirectoryGuard;
 use super::epoch::EpochFiles;
 use super::error::StorageError;
 use super::files::{
-    list_named, remove_file, sync_directory, SNAPSHOT_PREFIX, TEMPORARY_EXTENSION,
+    list_named, remove_file, sync_directory, NamedFile, SNAPSHOT_PREFIX, TEMPORARY_EXTENSION,
     VERSION_DIRECTORY,
 };
 use super::options::StorageOptions;
@@ -44,6 +45,8 @@ pub struct Storage {
     epochs: EpochFiles,
     /// The background snapshot being written, if one was started and not yet joined.
     snapshot_writer: Option<JoinHandle<Result<PathBuf, StorageError>>>,
+    /// Shared with autopurge, which runs on a thread of its own.
+    directory_guard: Arc<DirectoryGuard>,
 }
 
 impl Storage {
@@ -81,8 +84,14 @@ impl Storage {
             options,
             log,
             snapshot_writer: None,
+            directory_guard: Arc::new(DirectoryGuard::new()),
         };
         Ok((storage, recovered))
+    }
+
+    /// The guard autopurge must hold while it purges these directories from another thread.
+    pub fn directory_guard(&self) -> Arc<DirectoryGuard> {
+        Arc::clone(&self.directory_guard)
     }
 
     /// The txn log writer: batches, syncs and rolls.
@@ -172,11 +181,13 @@ impl Storage {
         self.log.check_usable()?;
         // A snapshot still being written could land after the truncation and hold dropped txns.
         self.finish_snapshot();
+        // A purge listing alongside would keep the snapshots removed here and delete the base
+        // left here (see `DirectoryGuard`).
+        let guard = Arc::clone(&self.directory_guard);
+        let _held = guard.hold();
         let snapshots = list_named(&self.snapshot_directory, SNAPSHOT_PREFIX)?;
-        let base_remains = snapshots
-            .iter()
-            .any(|file| file.extension.is_none() && file.zxid <= zxid);
-        if !base_remains {
+        let plan = plan_truncation(&snapshots, zxid);
+        if !plan.base_remains {
             if zxid != Zxid::ZERO {
                 return Err(StorageError::TruncateBeforeSnapshots {
                     directory: self.snapshot_directory.clone(),
@@ -186,7 +197,7 @@ impl Storage {
             }
             self.write_snapshot(&initial_database(), Zxid::ZERO)?;
         }
-        for newer in snapshots.iter().rev().filter(|file| file.zxid > zxid) {
+        for newer in plan.newer_snapshots {
             tracing::info!(file = %newer.path.display(), %zxid, "removing a snapshot after the truncation point");
             remove_file(&newer.path)?;
         }
@@ -196,7 +207,12 @@ impl Storage {
 
     /// Autopurge: keeps the newest `retain_count` snapshots and the logs they need.
     pub fn purge(&self, retain_count: usize) -> Result<PurgeReport, StorageError> {
-        purge(&self.data_dir, &self.data_log_dir, retain_count)
+        purge(
+            &self.data_dir,
+            &self.data_log_dir,
+            retain_count,
+            &self.directory_guard,
+        )
     }
 
     /// Does the disk work of a `Save` in the order `DurableState` requires: truncate, append
@@ -229,6 +245,29 @@ impl Drop for Storage {
     /// A shutdown lets the snapshot in flight complete rather than leave a `.tmp` behind.
     fn drop(&mut self) {
         self.finish_snapshot();
+    }
+}
+
+/// What a truncation after a zxid does to the snapshots, decided from one listing.
+#[derive(Debug)]
+pub(crate) struct TruncationPlan<'listing> {
+    /// A complete snapshot at or before the truncation point remains to rebuild its state from.
+    pub base_remains: bool,
+    /// The snapshots that hold txns after the truncation point, newest first.
+    pub newer_snapshots: Vec<&'listing NamedFile>,
+}
+
+/// Plans a truncation after `zxid` over a listing of the snapshots sorted by zxid.
+pub(crate) fn plan_truncation(snapshots: &[NamedFile], zxid: Zxid) -> TruncationPlan<'_> {
+    TruncationPlan {
+        base_remains: snapshots
+            .iter()
+            .any(|file| file.extension.is_none() && file.zxid <= zxid),
+        newer_snapshots: snapshots
+            .iter()
+            .rev()
+            .filter(|file| file.zxid > zxid)
+            .collect(),
     }
 }
 

@@ -1,7 +1,10 @@
 //! Tests of the storage layer: formats byte by byte, the writer and reader, torn and corrupt
-//! logs, snapshots, recovery, purge, and round-trip proptests.
+//! logs, snapshots, recovery, purge, the threads that share the directories (loom and real),
+//! and round-trip proptests.
 
+mod directory_interleavings;
 mod log_damage;
+mod purge_alongside;
 mod purging;
 mod recovery;
 mod round_trips;

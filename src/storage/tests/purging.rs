@@ -1,7 +1,7 @@
 //! Autopurge keeps the newest snapshots and exactly the logs they need.
 
 use super::{options, save, version_directory, Script};
-use crate::storage::{load_with, purge, Storage, StorageError};
+use crate::storage::{load_with, purge, DirectoryGuard, Storage, StorageError};
 use std::fs;
 
 /// Five rounds of (txns in a new log file, snapshot): snapshots 0 and after each round.
@@ -38,7 +38,13 @@ fn names(directory: &std::path::Path) -> Vec<String> {
 fn purge_keeps_the_newest_snapshots_and_the_logs_from_the_oldest_kept_on() {
     let (directory, script) = rounds();
     // Logs start at 1, 3, 5, 7, 9; snapshots at 0, 2, 4, 6, 8.
-    let report = purge(directory.path(), directory.path(), 3).unwrap();
+    let report = purge(
+        directory.path(),
+        directory.path(),
+        3,
+        &DirectoryGuard::new(),
+    )
+    .unwrap();
     assert_eq!(report.retained_snapshots.len(), 3);
     assert_eq!(
         names(directory.path()),
@@ -67,7 +73,13 @@ fn snapshots_that_fail_the_cheap_check_do_not_count() {
         .unwrap()
         .set_len(length - 1)
         .unwrap();
-    let report = purge(directory.path(), directory.path(), 3).unwrap();
+    let report = purge(
+        directory.path(),
+        directory.path(),
+        3,
+        &DirectoryGuard::new(),
+    )
+    .unwrap();
     assert_eq!(report.retained_snapshots.len(), 3);
     assert!(names(directory.path()).contains(&"snapshot.100000002".to_string()));
     assert!(!names(directory.path()).contains(&"snapshot.0".to_string()));
@@ -77,7 +89,31 @@ fn snapshots_that_fail_the_cheap_check_do_not_count() {
 fn fewer_than_three_snapshots_cannot_be_retained() {
     let (directory, _) = rounds();
     assert!(matches!(
-        purge(directory.path(), directory.path(), 2),
+        purge(
+            directory.path(),
+            directory.path(),
+            2,
+            &DirectoryGuard::new()
+        ),
         Err(StorageError::RetainCountTooSmall { count: 2 })
     ));
+}
+
+#[test]
+fn a_snapshot_still_being_written_neither_counts_nor_goes() {
+    let (directory, _) = rounds();
+    let version = version_directory(directory.path());
+    // A finished write not yet renamed: its bytes end with the seal, as a snapshot's do.
+    let unfinished = version.join("snapshot.10000000a.tmp");
+    fs::copy(version.join("snapshot.100000008"), &unfinished).unwrap();
+    let report = purge(
+        directory.path(),
+        directory.path(),
+        3,
+        &DirectoryGuard::new(),
+    )
+    .unwrap();
+    assert!(!report.retained_snapshots.contains(&unfinished));
+    assert!(names(directory.path()).contains(&"snapshot.100000004".to_string()));
+    assert!(unfinished.exists());
 }
