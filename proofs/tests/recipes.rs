@@ -154,11 +154,13 @@ fn double_barrier() {
     assert_eq!(report.unique_states, 304_031);
 }
 
-/// Three members join and stay; one may expire.
+/// Three members join and stay; one may expire. (An expiring member's child watch on the
+/// directory fires on its own node's deletion before it hears SessionExpired, as the server
+/// notifies a closing session's connection before closing it.)
 #[test]
 fn group_membership() {
     let report = check(RecipeConfig::group(), vec![EXPIRED_MEMBER_DROPPED]);
-    assert_eq!(report.unique_states, 235_780);
+    assert_eq!(report.unique_states, 295_732);
 }
 
 #[test]
