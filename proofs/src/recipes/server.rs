@@ -33,6 +33,9 @@ use zabkeeper_models::{Epoch, ErrorCode, ServerId, SessionId, Zxid};
 /// The directory every recipe of a configuration works in.
 pub const DIRECTORY: &str = "/lock";
 const SESSION_TIMEOUT_MS: i32 = 4000;
+/// The leader clock of every touch and of the preparation: expiry is the checker's choice,
+/// not a clock's (txns carry time 0 too).
+const CLOCK_MS: u64 = 0;
 /// The server's ACL settings: no super user, only the digest scheme (recipe nodes are open).
 static OPEN_ACCESS: AccessControl = AccessControl {
     super_digest: None,
@@ -167,7 +170,13 @@ impl RecipeServer {
         out: &mut Out<Self>,
     ) -> Input {
         let session = session_of(client);
-        if !state.database.sessions.contains_key(&session) {
+        // The server's session check: a request touches its session at the leader, and one of
+        // a session it does not know (or is closing) is answered SessionExpired. The model's
+        // clock stands still, so the touch postpones no expiry (the checker expires sessions).
+        if !self
+            .replica
+            .touch(&mut state.preparation, &session, CLOCK_MS)
+        {
             return Input::SessionExpired;
         }
         match operation {
@@ -273,7 +282,7 @@ impl Actor for RecipeServer {
 
     fn on_start(&self, _id: Id, _storage: &Option<()>, out: &mut Out<Self>) -> RecipeServerState {
         let database = self.replica.initial();
-        let preparation = self.replica.start_preparing(&database, 0);
+        let preparation = self.replica.start_preparing(&database, CLOCK_MS);
         let mut state = RecipeServerState {
             database,
             preparation,
