@@ -400,6 +400,24 @@ impl<W: Ord + Clone + Hash + Debug> WatchRegistry<W> {
         notifications
     }
 
+    /// The notifications one applied txn sends, in the order the server sends them: every
+    /// watch its events fire, including those of the session it closes (ZooKeeper's
+    /// `FinalRequestProcessor` applies a closeSession, whose deletions notify on the session's
+    /// still open connections, before it closes them), and then the watchers of the closed
+    /// session (`closed_watchers`, none unless the txn is a closeSession) lose every watch they
+    /// still hold.
+    pub fn applied(
+        &mut self,
+        events: &[(EventType, String)],
+        closed_watchers: &[W],
+    ) -> Vec<(W, WatchedEvent)> {
+        let notifications = self.trigger(events);
+        for watcher in closed_watchers {
+            self.remove_watcher(watcher);
+        }
+        notifications
+    }
+
     /// setWatches (after a reconnect): re-registers the client's watches against the tree,
     /// answering at once for the ones that would already have fired since `relative_zxid` (the
     /// last zxid the client saw), exactly as `DataTree.setWatches` does.
@@ -488,6 +506,23 @@ mod tests {
     use super::*;
 
     type Registry = WatchRegistry<u8>;
+
+    #[test]
+    fn a_closed_session_hears_its_own_deletions_and_then_watches_nothing() {
+        let mut registry = Registry::new();
+        registry.add_child_watch("/lock", &1);
+        registry.add_data_watch("/other", &1);
+        registry.add_child_watch("/lock", &2);
+        let events = [(EventType::NodeChildrenChanged, "/lock".to_string())];
+        let notified: Vec<u8> = registry
+            .applied(&events, &[1])
+            .into_iter()
+            .map(|(watcher, _)| watcher)
+            .collect();
+        assert_eq!(notified, vec![1, 2]);
+        assert!(registry.paths_of(&1).is_empty());
+        assert_eq!(registry.watch_count(), 0);
+    }
 
     fn fire(registry: &mut Registry, event_type: EventType, path: &str) -> Vec<(u8, EventType)> {
         registry

@@ -2,6 +2,7 @@
 //! `zabkeeper_models` state machines; this crate adds model clients, the auxiliary history, the
 //! properties and the bounds. See README.md for what each configuration covers.
 
+pub mod acyclic;
 pub mod check;
 pub mod client;
 pub mod driver;

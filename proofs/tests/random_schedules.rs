@@ -2,7 +2,9 @@
 //! servers, tens of writes, crashes, restarts, loss and partitions, with every safety property
 //! checked after every step.
 //!
-//! A failing walk prints a token that fixes every choice it made. Replay it with
+//! A failing walk prints a token that fixes every choice it made, and appends it to
+//! `random_schedules.seeds`, whose every walk `stored_walks_are_safe` replays on every run:
+//! commit the line with the fix of the bug it found. Replay one token by hand with
 //!
 //! ```text
 //! ZAB_SEED='voters=5,clients=3,writes=7,crashes=1,loss=0,partitions=1,steps=2000,faults=1,seed=0x2a' \
@@ -12,7 +14,11 @@
 //! (`ZAB_TRACE=all` prints the whole trace instead of its tail.) The proptest cases draw fresh
 //! seeds on every run, so CI keeps exploring new schedules; `PROPTEST_RNG_SEED` fixes them.
 
+#[path = "random_schedules/seed_file.rs"]
+mod seed_file;
+
 use proptest::prelude::*;
+use proptest::test_runner::{TestCaseError, TestError, TestRunner};
 use std::collections::BTreeMap;
 use std::time::Instant;
 use zabkeeper_proofs::properties::{reachability, SAFETY};
@@ -49,33 +55,95 @@ fn scenario_strategy(network_faults: bool) -> impl Strategy<Value = Scenario> {
         )
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig {
+/// Walks `cases` random scenarios (32 unless `PROPTEST_CASES` says otherwise); a failure is
+/// shrunk a little, stored in the seeds file and reported with its token.
+fn random_walks_are_safe(test: &str, network_faults: bool) {
+    let config = ProptestConfig {
         cases: 32,
-        // The printed token replays a failure; a regressions file would only repeat it.
+        // The seeds file keeps failures as tokens, which stay valid when the strategy changes;
+        // proptest's own file would keep its RNG seed, which does not.
         failure_persistence: None,
         // Every shrink step is a whole new walk; a few tries may find a shorter scenario.
         max_shrink_iters: 8,
         ..ProptestConfig::default()
-    })]
+    };
+    let mut runner = TestRunner::new(config);
+    let result = runner.run(&scenario_strategy(network_faults), |scenario| {
+        match walk(&scenario) {
+            Ok(_) => Ok(()),
+            // A short reason: proptest keeps one for every failing shrink step.
+            Err(violation) => Err(TestCaseError::fail(format!(
+                "`{}` at step {} of {}",
+                violation.property, violation.step, violation.scenario
+            ))),
+        }
+    });
+    match result {
+        Ok(()) => {}
+        Err(TestError::Fail(_, scenario)) => {
+            // The shrunk scenario fails too (that is what shrinking keeps); walk it again for
+            // its violation, the one stored.
+            let violation = walk(&scenario).expect_err("the minimal failing scenario fails");
+            let line = seed_file::store(&violation, test);
+            panic!(
+                "{violation}\nstored in {} as\n{line}",
+                seed_file::path().display()
+            );
+        }
+        Err(TestError::Abort(reason)) => panic!("{test}: proptest aborted: {reason}"),
+    }
+}
 
-    /// Crashes and restarts on a reliable network.
-    #[test]
-    fn random_schedules_are_safe(scenario in scenario_strategy(false)) {
-        if let Err(violation) = walk(&scenario) {
-            prop_assert!(false, "{violation}");
+/// Crashes and restarts on a reliable network.
+#[test]
+fn random_schedules_are_safe() {
+    random_walks_are_safe("random_schedules_are_safe", false);
+}
+
+/// Message loss and partitions too. (These walks found the follower that logged a PROPOSAL
+/// after a lost one: see the seeds file.)
+#[test]
+fn random_schedules_with_network_faults_are_safe() {
+    random_walks_are_safe("random_schedules_with_network_faults_are_safe", true);
+}
+
+/// Every walk of the seeds file: each found a bug that is fixed now, or reaches a path worth
+/// walking on every run; an `open` one found a bug not fixed yet and must still fail. All are
+/// walked, and every surprise is reported, before the test fails.
+#[test]
+fn stored_walks_are_safe() {
+    let stored = seed_file::stored_walks();
+    assert!(
+        !stored.is_empty(),
+        "{} lists no walk",
+        seed_file::path().display()
+    );
+    let mut surprises = Vec::new();
+    for walk_to_replay in &stored {
+        let line = walk_to_replay.line;
+        match (walk(&walk_to_replay.scenario), walk_to_replay.open) {
+            (Ok(report), false) => println!("line {line}: {}", summary(&report)),
+            (Err(violation), true) => println!(
+                "line {line} (open): still `{}` at step {}",
+                violation.property, violation.step
+            ),
+            (Err(violation), false) => surprises.push(format!(
+                "line {line} ({}): {violation}",
+                walk_to_replay.found
+            )),
+            (Ok(report), true) => surprises.push(format!(
+                "line {line} is open but passes now: drop its `open` and say what fixed it: {}",
+                summary(&report)
+            )),
         }
     }
-
-    /// Message loss and partitions too. (These walks found the follower that logged a PROPOSAL
-    /// after a lost one: `voters=3,clients=2,writes=5,crashes=0,loss=1,partitions=0,steps=2000,
-    /// faults=1,seed=0x8305f67c14a8f871` replays it.)
-    #[test]
-    fn random_schedules_with_network_faults_are_safe(scenario in scenario_strategy(true)) {
-        if let Err(violation) = walk(&scenario) {
-            prop_assert!(false, "{violation}");
-        }
-    }
+    assert!(
+        surprises.is_empty(),
+        "{} of {} stored walks surprise:\n{}",
+        surprises.len(),
+        stored.len(),
+        surprises.join("\n")
+    );
 }
 
 /// The scenario of the fixed walks below: seeds mix 3 and 5 voters, 2 and 3 clients, 3 to 10

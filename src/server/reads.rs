@@ -1,7 +1,7 @@
 //! Client reads and the session-local ops (watches, sync, whoAmI), answered from the applied
-//! database by the core's task, in order with the session's writes. Permission rules and watch
-//! semantics are the core's (`request::check_read`, `watch::WatchRegistry`); this file only
-//! translates.
+//! database by the core's task, in order with the session's writes. Permission rules, the reads
+//! that leave watches and watch semantics are the core's (`request::check_read`,
+//! `request::Reader`, `watch::WatchRegistry`); this file only translates.
 
 use crate::proto::message::{RequestBody, ResponseBody};
 use crate::proto::records::{
@@ -10,7 +10,9 @@ use crate::proto::records::{
     MultiOpResult, MultiResponse, WhoAmIResponse,
 };
 use zabkeeper_models::replica::Database;
-use zabkeeper_models::request::{check_read, get_acl, read_node_path, AccessControl, ReadOp};
+use zabkeeper_models::request::{
+    check_read, get_acl, read_node_path, AccessControl, ReadOp, Reader,
+};
 use zabkeeper_models::tree::Id;
 use zabkeeper_models::watch::{AddWatchMode, WatchRegistry, WatchedEvent, WatcherType};
 use zabkeeper_models::{ErrorCode, SessionId, Zxid};
@@ -55,30 +57,22 @@ impl ReadReply {
 }
 
 impl ReadScope<'_> {
-    fn node_stat(&self, path: &str) -> Option<wire::Stat> {
-        self.database
-            .tree
-            .stat(path)
-            .map(|stat| wire::Stat::from(&stat))
+    /// The core's reader for this request: every read that can leave a watch is its decision.
+    fn reader(&mut self) -> Reader<'_, Watcher> {
+        Reader {
+            tree: &self.database.tree,
+            access: self.access,
+            auth: self.auth,
+            watches: self.watches,
+            watcher: &self.watcher,
+        }
     }
 
     fn get_data(&mut self, path: &str, watch: bool) -> Result<GetDataResponse, ErrorCode> {
-        let node_path = read_node_path(ReadOp::GetData, path)?;
-        check_read(
-            &self.database.tree,
-            self.access,
-            self.auth,
-            ReadOp::GetData,
-            node_path,
-        )?;
-        let node = self.database.tree.node(node_path).expect("checked above");
-        // Watches stay under the path as sent, as ZooKeeper files them: one on "" never fires.
-        if watch {
-            self.watches.add_data_watch(path, &self.watcher);
-        }
+        let (data, stat) = self.reader().get_data(path, watch)?;
         Ok(GetDataResponse {
-            data: node.data.clone(),
-            stat: wire::Stat::from(&node.stat()),
+            data,
+            stat: wire::Stat::from(&stat),
         })
     }
 
@@ -87,37 +81,16 @@ impl ReadScope<'_> {
         path: &str,
         watch: bool,
     ) -> Result<(Vec<String>, wire::Stat), ErrorCode> {
-        let node_path = read_node_path(ReadOp::GetChildren, path)?;
-        check_read(
-            &self.database.tree,
-            self.access,
-            self.auth,
-            ReadOp::GetChildren,
-            node_path,
-        )?;
-        let node = self.database.tree.node(node_path).expect("checked above");
-        if watch {
-            self.watches.add_child_watch(path, &self.watcher);
-        }
-        Ok((
-            node.children.iter().cloned().collect(),
-            wire::Stat::from(&node.stat()),
-        ))
+        let (children, stat) = self.reader().get_children(path, watch)?;
+        Ok((children, wire::Stat::from(&stat)))
     }
 
     fn exists(&mut self, path: &str, watch: bool) -> ReadReply {
-        let node_path = match read_node_path(ReadOp::Exists, path) {
-            Ok(node_path) => node_path,
-            Err(err) => return ReadReply::error(err),
-        };
-        // A watch is left whether or not the node exists: on a missing node it fires when the
-        // node is created.
-        if watch {
-            self.watches.add_data_watch(path, &self.watcher);
-        }
-        match self.node_stat(node_path) {
-            Some(stat) => ReadReply::ok(ResponseBody::Exists(ExistsResponse { stat })),
-            None => ReadReply::error(ErrorCode::NoNode),
+        match self.reader().exists(path, watch) {
+            Ok(stat) => ReadReply::ok(ResponseBody::Exists(ExistsResponse {
+                stat: wire::Stat::from(&stat),
+            })),
+            Err(err) => ReadReply::error(err),
         }
     }
 

@@ -18,7 +18,8 @@
 //! 3. When leadership ends, [`Preparer::reset`].
 //!
 //! Reads are served from the committed tree by the server; [`read_node_path`] says which node a
-//! read's path names, [`check_read`] and [`get_acl`] hold their permission rules.
+//! read's path names, [`check_read`] and [`get_acl`] hold their permission rules, and
+//! [`Reader`] answers the reads that can leave a watch.
 
 mod access;
 mod changes;
@@ -26,6 +27,7 @@ mod create_mode;
 mod node_ops;
 mod prepare;
 mod read;
+mod reader;
 mod session_order;
 
 pub use access::AccessControl;
@@ -33,6 +35,7 @@ pub use changes::{ChangeRecord, OutstandingChanges, PendingNode};
 pub use create_mode::CreateMode;
 pub use prepare::Preparer;
 pub use read::{check_read, get_acl, read_node_path, ReadOp};
+pub use reader::Reader;
 pub use session_order::{Passage, SessionOrder};
 
 use crate::error::ErrorCode;

@@ -1,26 +1,31 @@
-//! A model ZooKeeper server for the recipe checks: one standalone server whose every write goes
-//! through the core's real pipeline (`Replica`: request preparation with the session table,
-//! `DataTree::apply`) and whose watches are the core's `WatchRegistry`, one-time and fired by
-//! the txn's events. Standalone, a write is prepared, committed and applied in one step; ZAB's
-//! replication is checked elsewhere, and a recipe sees only the order the server serves in.
+//! A model ZooKeeper server for the recipe checks: one standalone server that runs the core's
+//! code the production server runs. Every write goes through the real pipeline (`Replica`:
+//! request preparation with the session table, `DataTree::apply`); every read is the core's
+//! `Reader` (answers, NoNode, which reads leave a watch); watches are the core's
+//! `WatchRegistry`, fired by each applied txn as `WatchRegistry::applied` says. Standalone, a
+//! write is prepared, committed and applied in one step; ZAB's replication is checked
+//! elsewhere, and a recipe sees only the order the server serves in. Each client actor is one
+//! connection: its watcher id is its actor id.
 //!
 //! The checker may expire a session whose client owns an ephemeral node at any moment (a
 //! client kill -9, a long pause, a partition): its close goes through the same pipeline, its
-//! ephemerals vanish, their watches fire, and its client hears `SessionExpired` later, on its
-//! own channel. The server also keeps two auxiliary records for the herd properties.
+//! ephemerals vanish, their watches fire (the closing client's own too, as the server notifies
+//! a session's connection before it closes it), and its client hears `SessionExpired` after,
+//! on its own channel. The server also keeps two auxiliary records for the herd properties.
 
 use stateright::actor::{model_timeout, Actor, Id, Out};
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use zabkeeper_models::recipes::actor::{RecipeMessage, RecipeTimer};
 use zabkeeper_models::recipes::lock::{decide, LockDecision};
 use zabkeeper_models::recipes::{Input, Operation};
 use zabkeeper_models::replica::{ClientRequest, Database, LeaderPreparation, Replica};
 use zabkeeper_models::request::{
-    CreateMode, CreateOp, CreateRequest, DeleteRequest, PrepareConfig, WriteRequest,
+    AccessControl, CreateMode, CreateOp, CreateRequest, DeleteRequest, PrepareConfig, Reader,
+    WriteRequest,
 };
 use zabkeeper_models::session::SessionConfig;
-use zabkeeper_models::tree::{Acl, ApplyResult};
+use zabkeeper_models::tree::{Acl, ApplyResult, Txn};
 use zabkeeper_models::watch::{EventType, WatchRegistry};
 use zabkeeper_models::zab::{Proposal, StateMachine};
 use zabkeeper_models::{Epoch, ErrorCode, ServerId, SessionId, Zxid};
@@ -28,6 +33,14 @@ use zabkeeper_models::{Epoch, ErrorCode, ServerId, SessionId, Zxid};
 /// The directory every recipe of a configuration works in.
 pub const DIRECTORY: &str = "/lock";
 const SESSION_TIMEOUT_MS: i32 = 4000;
+/// The leader clock of every touch and of the preparation: expiry is the checker's choice,
+/// not a clock's (txns carry time 0 too).
+const CLOCK_MS: u64 = 0;
+/// The server's ACL settings: no super user, only the digest scheme (recipe nodes are open).
+static OPEN_ACCESS: AccessControl = AccessControl {
+    super_digest: None,
+    extra_authenticated_schemes: BTreeSet::new(),
+};
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct RecipeServer {
@@ -98,9 +111,21 @@ impl RecipeServer {
             zxid,
             payload: prepared,
         };
+        let closes_session = matches!(proposal.payload.txn, Txn::CloseSession(_));
         let outcome = self.replica.apply(&mut state.database, &proposal);
         self.replica.retire(&mut state.preparation, zxid);
-        let notifications = state.watches.trigger(&outcome.events);
+        // The closed session's client is its one connection, as the server's
+        // `connections_of` finds it.
+        let closed_watchers: Vec<Id> = if closes_session {
+            self.clients
+                .iter()
+                .copied()
+                .filter(|client| session_of(*client) == session)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let notifications = state.watches.applied(&outcome.events, &closed_watchers);
         let mut woken = Vec::new();
         for (watcher, event) in notifications {
             if let Some(blocker) = blockers.get(&watcher) {
@@ -145,7 +170,13 @@ impl RecipeServer {
         out: &mut Out<Self>,
     ) -> Input {
         let session = session_of(client);
-        if !state.database.sessions.contains_key(&session) {
+        // The server's session check: a request touches its session at the leader, and one of
+        // a session it does not know (or is closing) is answered SessionExpired. The model's
+        // clock stands still, so the touch postpones no expiry (the checker expires sessions).
+        if !self
+            .replica
+            .touch(&mut state.preparation, &session, CLOCK_MS)
+        {
             return Input::SessionExpired;
         }
         match operation {
@@ -176,45 +207,68 @@ impl RecipeServer {
                         .unwrap_or_else(|| panic!("a recipe's create failed with {code:?}")),
                 }
             }
+            // The answers as the client library (`src/client/driver.rs`) reads the server's
+            // replies; the replies themselves are the server's, from the core's `Reader`.
             Operation::GetChildren { path, watch } => {
-                let children = state.database.tree.children(&path).unwrap_or_default();
-                if watch {
-                    state.watches.add_child_watch(&path, &client);
+                match Self::reader(state, &client).get_children(&path, watch) {
+                    Ok((children, _)) => Input::Children(children),
+                    // The directory is gone: nobody is in it (and no watch was left).
+                    Err(ErrorCode::NoNode) => Input::Children(Vec::new()),
+                    Err(code) => panic!("a recipe's getChildren failed with {code:?}"),
                 }
-                Input::Children(children)
             }
             Operation::WatchNode { path } => {
-                if state.database.tree.contains(&path) {
-                    state.watches.add_data_watch(&path, &client);
-                    Input::Watching
-                } else {
-                    Input::NoNode
+                match Self::reader(state, &client).get_data(&path, true) {
+                    Ok(_) => Input::Watching,
+                    Err(ErrorCode::NoNode) => Input::NoNode,
+                    Err(code) => panic!("a recipe's getData failed with {code:?}"),
                 }
             }
             Operation::Exists { path, watch } => {
-                if watch {
-                    state.watches.add_data_watch(&path, &client);
+                match Self::reader(state, &client).exists(&path, watch) {
+                    Ok(_) => Input::Exists(true),
+                    Err(ErrorCode::NoNode) => Input::Exists(false),
+                    Err(code) => panic!("a recipe's exists failed with {code:?}"),
                 }
-                Input::Exists(state.database.tree.contains(&path))
             }
             Operation::DeleteIfOwned { path } => {
-                let owned = state
-                    .database
-                    .tree
-                    .node(&path)
-                    .is_some_and(|node| node.persisted_stat.ephemeral_owner == session.0);
-                if !owned {
-                    return Input::Deleted;
-                }
-                self.answer(state, client, Operation::Delete { path }, out)
+                let stat = match Self::reader(state, &client).exists(&path, false) {
+                    Ok(stat) if stat.ephemeral_owner == session.0 => stat,
+                    Ok(_) | Err(ErrorCode::NoNode) => return Input::Deleted,
+                    Err(code) => panic!("a recipe's exists failed with {code:?}"),
+                };
+                // Only this session could have changed its own node since: the version holds.
+                self.delete(state, session, path, stat.version, out)
             }
-            Operation::Delete { path } => {
-                let request = WriteRequest::Delete(DeleteRequest { path, version: -1 });
-                match self.submit(state, session, request, out).err {
-                    ErrorCode::Ok | ErrorCode::NoNode => Input::Deleted,
-                    code => panic!("a recipe's delete failed with {code:?}"),
-                }
-            }
+            Operation::Delete { path } => self.delete(state, session, path, -1, out),
+        }
+    }
+
+    /// A delete of `path` at `version` (-1: any).
+    fn delete(
+        &self,
+        state: &mut RecipeServerState,
+        session: SessionId,
+        path: String,
+        version: i32,
+        out: &mut Out<Self>,
+    ) -> Input {
+        let request = WriteRequest::Delete(DeleteRequest { path, version });
+        match self.submit(state, session, request, out).err {
+            ErrorCode::Ok | ErrorCode::NoNode => Input::Deleted,
+            code => panic!("a recipe's delete failed with {code:?}"),
+        }
+    }
+
+    /// The core's reader, as the server answers a read of `client`'s session: no credentials
+    /// (every recipe node is open to all), the server's watches.
+    fn reader<'a>(state: &'a mut RecipeServerState, client: &'a Id) -> Reader<'a, Id> {
+        Reader {
+            tree: &state.database.tree,
+            access: &OPEN_ACCESS,
+            auth: &[],
+            watches: &mut state.watches,
+            watcher: client,
         }
     }
 }
@@ -228,7 +282,7 @@ impl Actor for RecipeServer {
 
     fn on_start(&self, _id: Id, _storage: &Option<()>, out: &mut Out<Self>) -> RecipeServerState {
         let database = self.replica.initial();
-        let preparation = self.replica.start_preparing(&database, 0);
+        let preparation = self.replica.start_preparing(&database, CLOCK_MS);
         let mut state = RecipeServerState {
             database,
             preparation,
@@ -297,7 +351,6 @@ impl Actor for RecipeServer {
             .iter()
             .find(|client| session_of(**client) == *session)
             .expect("a client's session");
-        state.watches.remove_watcher(&client);
         let outcome = self.submit(state, *session, WriteRequest::CloseSession, out);
         assert_eq!(outcome.err, ErrorCode::Ok);
         out.send(client, RecipeMessage::Reply(Input::SessionExpired));

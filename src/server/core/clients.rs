@@ -5,21 +5,24 @@
 use super::*;
 
 impl Core {
-    /// A closeSession was applied: the session's connection closes (after its reply, if the
-    /// client asked for the close) and its watches go.
-    pub(super) fn session_closed(&mut self, session: SessionId) {
-        let connections: Vec<ConnectionId> = self
-            .connections
+    /// The connections bound to `session`.
+    pub(super) fn connections_of(&self, session: SessionId) -> Vec<ConnectionId> {
+        self.connections
             .iter()
             .filter(|(_, connection)| connection.session.as_ref().is_some_and(|s| s.id == session))
             .map(|(id, _)| *id)
-            .collect();
+            .collect()
+    }
+
+    /// A closeSession was applied (and its watches are gone, `WatchRegistry::applied`): the
+    /// session's connection closes, after its reply if the client asked for the close.
+    pub(super) fn session_closed(&mut self, session: SessionId) {
+        let connections = self.connections_of(session);
         let closed_by_client = self
             .pending_writes
             .iter()
             .any(|((pending, _), write)| *pending == session && write.op == op_code::CLOSE_SESSION);
         for connection in connections {
-            self.watches.remove_watcher(&connection);
             // A client that closed its session gets the reply first; the close follows it.
             if !closed_by_client {
                 self.batch_outbound.push((

@@ -492,7 +492,16 @@ impl Core {
     fn deliver(&mut self, destination: Id, message: Message<Replica>) {
         match message {
             PeerMessage::Applied { zxid, outcome } => {
-                for (watcher, event) in self.watches.trigger(&outcome.events) {
+                let closes_session = matches!(
+                    self.txn_at(zxid),
+                    zabkeeper_models::tree::Txn::CloseSession(_)
+                );
+                let closed_watchers = if closes_session {
+                    self.connections_of(outcome.client_id)
+                } else {
+                    Vec::new()
+                };
+                for (watcher, event) in self.watches.applied(&outcome.events, &closed_watchers) {
                     let notification = notification(
                         event.event_type.code(),
                         event.keeper_state.code(),
@@ -501,7 +510,7 @@ impl Core {
                     self.batch_outbound
                         .push((watcher, Outbound::Reply(notification)));
                 }
-                if let zabkeeper_models::tree::Txn::CloseSession(_) = self.txn_at(zxid) {
+                if closes_session {
                     self.session_closed(outcome.client_id);
                 }
                 self.batch_outcomes.insert(zxid, outcome);
