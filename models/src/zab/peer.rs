@@ -460,7 +460,10 @@ impl<M: StateMachine> Peer<M> {
         self.perform_election_actions(state, actions, out);
     }
 
-    /// Answers a client read with the latest txn this server applied, if it serves.
+    /// Answers a client read with the latest txn this server applied, if it serves, and how
+    /// many it applied (its snapshot's included). The latest txn is read off the log: a server
+    /// whose snapshot folded every txn it applied answers none, so the model configurations that
+    /// read do not compact (the server reads its DataTree instead).
     fn on_client_read(&self, state: &PeerState<M>, client: Id, out: &mut Out<Self>) {
         if state.is_serving() {
             let delivered = state.delivered();
@@ -468,7 +471,7 @@ impl<M: StateMachine> Peer<M> {
                 client,
                 PeerMessage::ReadResult {
                     last: delivered.last().cloned(),
-                    position: delivered.len() as u64,
+                    position: state.durable.base_txn_count() + delivered.len() as u64,
                 },
             );
         }
