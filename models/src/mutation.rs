@@ -10,6 +10,10 @@ pub struct Mutations {
     /// FLE compares votes by epoch and server id only, ignoring the zxid, so a server missing
     /// committed txns can win.
     pub election_ignores_zxid: bool,
+    /// FLE counts half of the voters as a quorum (`>= n/2` where a majority needs `> n/2`): with
+    /// three voters a server's own vote elects it, so a server missing committed txns can lead
+    /// without any other voter having compared its history with its own.
+    pub election_quorum_of_half: bool,
     /// A follower acknowledges NEWLEADER before the synced txns are durable; it logs them only
     /// when UPTODATE arrives (ZOOKEEPER-3911).
     pub ack_new_leader_before_durable: bool,
@@ -54,6 +58,7 @@ pub struct Mutations {
 impl Mutations {
     pub const NONE: Mutations = Mutations {
         election_ignores_zxid: false,
+        election_quorum_of_half: false,
         ack_new_leader_before_durable: false,
         current_epoch_before_txns: false,
         diff_marked_applied_before_applied: false,
