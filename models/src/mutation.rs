@@ -10,6 +10,10 @@ pub struct Mutations {
     /// FLE compares votes by epoch and server id only, ignoring the zxid, so a server missing
     /// committed txns can win.
     pub election_ignores_zxid: bool,
+    /// FLE counts half of the voters as a quorum (`>= n/2` where a majority needs `> n/2`): with
+    /// three voters a server's own vote elects it, so a server missing committed txns can lead
+    /// without any other voter having compared its history with its own.
+    pub election_quorum_of_half: bool,
     /// A follower acknowledges NEWLEADER before the synced txns are durable; it logs them only
     /// when UPTODATE arrives (ZOOKEEPER-3911).
     pub ack_new_leader_before_durable: bool,
@@ -29,6 +33,14 @@ pub struct Mutations {
     /// The leader counts an ACKEPOCH from a learner that had accepted the epoch before (and so
     /// may have promised it to another leader) toward the epoch's quorum.
     pub count_repeated_epoch_acks: bool,
+    /// A prospective leader proposes the highest epoch its quorum accepted as the new epoch,
+    /// instead of one above it: an epoch another prospective leader may already have chosen,
+    /// so two leaders can be established in one epoch.
+    pub leader_reuses_accepted_epoch: bool,
+    /// A prospective leader starts serving as soon as it wrote the new epoch, before a quorum
+    /// acknowledged NEWLEADER: it commits its initial history (txns only it may hold), proposes
+    /// client writes and answers syncs while no quorum has confirmed it.
+    pub serve_before_new_leader_quorum: bool,
     /// A learner forwards each client write to the leader twice, and the leader proposes both.
     pub forward_requests_twice: bool,
     /// The leader forgets that a session is closing once it prepared its closeSession, so an
@@ -54,6 +66,7 @@ pub struct Mutations {
 impl Mutations {
     pub const NONE: Mutations = Mutations {
         election_ignores_zxid: false,
+        election_quorum_of_half: false,
         ack_new_leader_before_durable: false,
         current_epoch_before_txns: false,
         diff_marked_applied_before_applied: false,
@@ -61,6 +74,8 @@ impl Mutations {
         leader_skips_truncation: false,
         quorum_of_one: false,
         count_repeated_epoch_acks: false,
+        leader_reuses_accepted_epoch: false,
+        serve_before_new_leader_quorum: false,
         forward_requests_twice: false,
         close_leaves_session_open: false,
         apply_only_newest_commit: false,

@@ -27,6 +27,7 @@ use std::sync::Arc;
 use zabkeeper_models::election::{
     answer_when_established, Election, ElectionAction, Membership, Notification, ServerState, Vote,
 };
+use zabkeeper_models::mutation::Mutations;
 use zabkeeper_models::{Epoch, ServerId, Zxid};
 
 /// One configuration of the election model.
@@ -46,8 +47,9 @@ pub struct ElectionConfig {
     pub restart_round: RestartRound,
     /// No server starts or adopts a round above this.
     pub max_round: u64,
-    /// Seeded bug: compare votes without their zxid (`Mutations::election_ignores_zxid`).
-    pub ignore_zxid: bool,
+    /// Seeded bugs; only the election's switches (`election_ignores_zxid`,
+    /// `election_quorum_of_half`) matter here.
+    pub mutations: Mutations,
 }
 
 impl ElectionConfig {
@@ -79,7 +81,7 @@ impl ElectionConfig {
                 me: ServerId(index as u64),
                 membership: Arc::clone(&membership),
                 own_vote: self.own_vote(index),
-                ignore_zxid: self.ignore_zxid,
+                mutations: self.mutations,
                 restart_round: self.restart_round,
             });
         }
@@ -92,6 +94,9 @@ impl ElectionConfig {
             })
             .property(Always, LEADER_CONFIRMED, |_, state| {
                 joined_only_confirmed_leaders(state)
+            })
+            .property(Always, QUORUM_BEHIND_SETTLED_VOTE, |model, state| {
+                settled_vote_is_ahead_of_a_quorum(&model.cfg, state)
             })
             .property(Sometimes, ALL_VOTERS_AGREE, |model, state| {
                 all_voters_agree(&model.cfg, state)
@@ -126,7 +131,7 @@ pub struct ElectionServer {
     pub membership: Arc<Membership>,
     /// `None` for an observer.
     pub own_vote: Option<Vote>,
-    pub ignore_zxid: bool,
+    pub mutations: Mutations,
     pub restart_round: RestartRound,
 }
 
@@ -258,7 +263,7 @@ impl Actor for ElectionServer {
                 RestartRound::First => 0,
                 RestartRound::Next => durable.round,
             },
-            self.ignore_zxid,
+            self.mutations,
         );
         durable.incarnation += 1;
         durable.round = election.election_epoch;
@@ -392,6 +397,32 @@ pub fn elected_leader_is_up_to_date(state: &State) -> bool {
         let own = state.actor_states[index].durable.own_vote;
         let up_to_date = how != Decision::Settled || own.is_none_or(|own| vote >= own);
         genuine && up_to_date
+    })
+}
+
+/// Always: a vote a server settled on is at least the own votes of a quorum of voters, so the
+/// leader it names has every txn a quorum of voters logged (and, by quorum intersection, every
+/// txn a quorum acknowledged: what ZAB relies on, since a new leader syncs everyone to its own
+/// history).
+///
+/// Source: `lookForLeader` settles only when the round's votes of a quorum of voters
+/// (`recvset`, its own proposal included) equal its proposal (`termPredicate` over a
+/// `QuorumVerifier` majority), and a voter's proposal is never below its own vote
+/// (`totalOrderPredicate` only replaces it with a higher one). Own votes never change in this
+/// model, so the quorum that was counted stays behind the vote; the property reads only the
+/// current state (no auxiliary history).
+pub const QUORUM_BEHIND_SETTLED_VOTE: &str =
+    "FLE: a settled vote is at least the own votes of a quorum of voters";
+
+pub fn settled_vote_is_ahead_of_a_quorum(config: &ElectionConfig, state: &State) -> bool {
+    decided(state).all(|(_, _, vote, _, how)| {
+        // Observers have no own vote, so this counts voters only: a majority of them is a quorum.
+        let voters_behind = state
+            .actor_states
+            .iter()
+            .filter(|status| status.durable.own_vote.is_some_and(|own| own <= vote))
+            .count();
+        how != Decision::Settled || voters_behind > config.voters.len() / 2
     })
 }
 

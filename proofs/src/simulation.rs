@@ -78,6 +78,9 @@ pub const MUTANTS: &[&str] = &[
     "quorum_of_one",
     "count_repeated_epoch_acks",
     "forward_requests_twice",
+    "election_quorum_of_half",
+    "leader_reuses_accepted_epoch",
+    "serve_before_new_leader_quorum",
 ];
 
 /// The mutations with the one named switched on.
@@ -93,6 +96,9 @@ pub fn mutant(name: &str) -> Option<Mutations> {
         "quorum_of_one" => &mut mutations.quorum_of_one,
         "count_repeated_epoch_acks" => &mut mutations.count_repeated_epoch_acks,
         "forward_requests_twice" => &mut mutations.forward_requests_twice,
+        "election_quorum_of_half" => &mut mutations.election_quorum_of_half,
+        "leader_reuses_accepted_epoch" => &mut mutations.leader_reuses_accepted_epoch,
+        "serve_before_new_leader_quorum" => &mut mutations.serve_before_new_leader_quorum,
         _ => return None,
     };
     *switch = true;

@@ -1,10 +1,11 @@
 //! Exhaustive checks of Fast Leader Election on its own (see `election_model`), the checkLeader
 //! divergence they found, and the seeded bug the checker must catch.
 
+use zabkeeper_models::mutation::Mutations;
 use zabkeeper_proofs::check::{explore, finds, SearchReport};
 use zabkeeper_proofs::election_model::{
-    ElectionConfig, RestartRound, ALL_VOTERS_AGREE, OBSERVER_JOINED, RESTARTED_JOINED,
-    UP_TO_DATE_LEADER,
+    ElectionConfig, RestartRound, ALL_VOTERS_AGREE, OBSERVER_JOINED, QUORUM_BEHIND_SETTLED_VOTE,
+    RESTARTED_JOINED, UP_TO_DATE_LEADER,
 };
 
 const THREADS: usize = 2;
@@ -20,7 +21,7 @@ fn config() -> ElectionConfig {
         crashable: None,
         restart_round: RestartRound::First,
         max_round: 1,
-        ignore_zxid: false,
+        mutations: Mutations::NONE,
     }
 }
 
@@ -97,8 +98,30 @@ fn restart_into_the_next_round_needs_this_rounds_leader() {
 fn mutant_ignoring_the_zxid_elects_a_stale_leader() {
     let mutant = ElectionConfig {
         voters: vec![(1, 3), (1, 2), (1, 1)],
-        ignore_zxid: true,
+        mutations: Mutations {
+            election_ignores_zxid: true,
+            ..Mutations::NONE
+        },
         ..config()
     };
     assert!(finds(mutant.into_model(), UP_TO_DATE_LEADER, THREADS));
+}
+
+/// `Mutations::election_quorum_of_half`: with `>= n/2` one of three votes is a quorum, so a
+/// server settles on its own vote before hearing anyone (server 2, whose vote is the lowest,
+/// leads alone). No other property sees it: every vote a server settles on is still at least its
+/// own, and the leader is genuine. The checker must find it.
+#[test]
+fn mutant_counting_half_the_voters_settles_on_a_vote_no_quorum_is_behind() {
+    let mutant = ElectionConfig {
+        mutations: Mutations {
+            election_quorum_of_half: true,
+            ..Mutations::NONE
+        },
+        ..config()
+    };
+    let report = explore(mutant.into_model(), THREADS);
+    println!("{report:?}");
+    assert!(report.discoveries.contains(&QUORUM_BEHIND_SETTLED_VOTE));
+    assert!(!report.discoveries.contains(&UP_TO_DATE_LEADER));
 }

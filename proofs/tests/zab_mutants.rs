@@ -2,14 +2,19 @@
 //! `zabkeeper_models::mutation::Mutations`, most of them bugs Apache ZooKeeper shipped) that the
 //! checker must catch. A property that no mutant breaks would prove nothing.
 
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::{Mutex, Once};
 use zabkeeper_models::mutation::Mutations;
 use zabkeeper_models::zab::FailureDetection;
+use zabkeeper_models::Epoch;
 use zabkeeper_proofs::check::finds;
 use zabkeeper_proofs::model::ZabConfig;
 use zabkeeper_proofs::properties::{
     acknowledged_writes, client_histories, integrity, leadership, prefix_consistency, primary_order,
 };
-use zabkeeper_proofs::scenario::{after_epoch_one, client, synced_reader, three_voters};
+use zabkeeper_proofs::scenario::{
+    after_epoch_one, client, epoch_one_disk, synced_reader, three_voters,
+};
 
 const THREADS: usize = 2;
 
@@ -38,6 +43,25 @@ fn leftover_with_two_restarts(leftover: &[u8]) -> ZabConfig {
         max_restarts: 2,
         failure_detection: None,
         ..after_epoch_one(leftover, vec![client(0, &[1], false)])
+    }
+}
+
+/// Epoch 1 ended with nothing logged, after which server 0 chose epoch 2 as a prospective
+/// leader and gave up before anyone acknowledged it: its accepted epoch is one ahead of the
+/// others'. Leaders and learners give up at any tick; no clients, no crashes.
+fn epoch_two_chosen_by_server_zero_alone() -> ZabConfig {
+    let mut ahead = epoch_one_disk(&[]);
+    ahead.accepted_epoch = Epoch(2);
+    ZabConfig {
+        max_epoch: 3,
+        max_election_epoch: 3,
+        failure_detection: Some(FailureDetection::Oracle),
+        initial_disks: vec![
+            Some(ahead),
+            Some(epoch_one_disk(&[])),
+            Some(epoch_one_disk(&[])),
+        ],
+        ..three_voters(Vec::new())
     }
 }
 
@@ -183,3 +207,83 @@ fn a_sync_answered_without_confirmation_breaks_synced_reads() {
         client_histories::SYNCED_READS_LINEARIZABLE
     ));
 }
+
+/// A new leader that proposes the highest accepted epoch instead of one above it. Server 0
+/// proposes epoch 2 again and server 1 promises it. Two ways on from there, and the checker
+/// takes the shorter: server 1 is synced (its current epoch becomes 2), gives up on server 0,
+/// leads, and gets server 2's promise for epoch 2 once more, which trips the core's own
+/// postcondition that a leader's new epoch is above its current one
+/// (`maybe_finish_discovery`). The longer way breaks Leadership: server 1 gives up before
+/// NEWLEADER, establishes epoch 2 with server 2, and server 2 then gives up on it and is synced
+/// by server 0, still in epoch 2's synchronisation. Breadth-first search reaches the assertion
+/// first, so this test asserts that the search stopped on it.
+#[test]
+fn a_reused_epoch_trips_the_new_epoch_assertion() {
+    let mutations = Mutations {
+        leader_reuses_accepted_epoch: true,
+        ..Mutations::NONE
+    };
+    let failure = core_assertion_failure(|| {
+        caught(
+            epoch_two_chosen_by_server_zero_alone(),
+            mutations,
+            leadership::NAME,
+        )
+    });
+    let message = failure.expect("the search stops on a core assertion");
+    assert!(
+        message.contains("state.durable.current_epoch < epoch"),
+        "{message}"
+    );
+}
+
+/// A leader that serves before a quorum acknowledged NEWLEADER commits epoch 1's leftover txn
+/// on its own. Server 1, which promised it the epoch, restarts before NEWLEADER and leads epoch
+/// 3 with server 2: neither has the leftover, and the client's write commits at its position.
+#[test]
+fn serving_before_the_new_leader_quorum_breaks_prefix_consistency() {
+    let config = ZabConfig {
+        failure_detection: None,
+        ..after_epoch_one(&[9], vec![client(1, &[1], false)])
+    };
+    let mutations = Mutations {
+        serve_before_new_leader_quorum: true,
+        ..Mutations::NONE
+    };
+    assert!(caught(config, mutations, prefix_consistency::NAME));
+}
+
+/// The messages of the panics raised while `search` runs, if it panicked: a model step that trips
+/// one of the core's assertions panics its checker thread, and stateright's `join` re-raises
+/// that as "Failed to join checker thread", without the message.
+fn core_assertion_failure(search: impl FnOnce() -> bool) -> Option<String> {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let print = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            let location = info
+                .location()
+                .map(|location| location.to_string())
+                .unwrap_or_default();
+            let message = info
+                .payload()
+                .downcast_ref::<&str>()
+                .map(|message| message.to_string())
+                .or_else(|| info.payload().downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            PANICS
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .push(format!("{location}: {message}"));
+            print(info);
+        }));
+    });
+    panic::catch_unwind(AssertUnwindSafe(search)).err()?;
+    let panics = PANICS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    Some(panics.join("\n"))
+}
+
+/// Every panic message seen by the hook of [`core_assertion_failure`], in this test binary.
+static PANICS: Mutex<Vec<String>> = Mutex::new(Vec::new());

@@ -17,6 +17,7 @@ pub use quorum::Membership;
 pub use vote::{Notification, ServerState, Vote};
 
 use crate::ids::ServerId;
+use crate::mutation::Mutations;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -53,8 +54,8 @@ pub struct Election {
     pub established: BTreeMap<ServerId, Notification>,
     /// A quorum agreed and the settling timer runs.
     pub settling: bool,
-    /// Seeded bug switch: compare votes without their zxid.
-    pub ignore_zxid: bool,
+    /// Seeded bugs (`election_ignores_zxid`, `election_quorum_of_half`); `NONE` in the server.
+    pub mutations: Mutations,
 }
 
 impl Election {
@@ -64,7 +65,7 @@ impl Election {
         me: ServerId,
         own_vote: Option<Vote>,
         previous_election_epoch: u64,
-        ignore_zxid: bool,
+        mutations: Mutations,
     ) -> (Election, Vec<ElectionAction>) {
         assert_eq!(
             own_vote.is_some(),
@@ -82,7 +83,7 @@ impl Election {
             tally: BTreeMap::new(),
             established: BTreeMap::new(),
             settling: false,
-            ignore_zxid,
+            mutations,
         };
         let mut actions = vec![ElectionAction::Broadcast(election.notification())];
         if let Some(vote) = own_vote {
@@ -106,7 +107,7 @@ impl Election {
             tally: BTreeMap::new(),
             established: BTreeMap::new(),
             settling: false,
-            ignore_zxid: false,
+            mutations: Mutations::NONE,
         }
     }
 
@@ -125,7 +126,7 @@ impl Election {
 
     /// FLE's total order: is `candidate` better than `current`?
     fn beats(&self, candidate: &Vote, current: &Vote) -> bool {
-        if self.ignore_zxid {
+        if self.mutations.election_ignores_zxid {
             (candidate.peer_epoch, candidate.leader) > (current.peer_epoch, current.leader)
         } else {
             candidate > current
@@ -231,7 +232,9 @@ impl Election {
             .collect();
         // Joining an established leader ignores the leader's own round, as ZooKeeper's
         // out-of-election check does: servers that joined later report later rounds.
-        if membership.is_quorum(&agreeing) && self.leader_confirms_joining(&vote, notification) {
+        if self.is_quorum(membership, &agreeing)
+            && self.leader_confirms_joining(&vote, notification)
+        {
             // Join the established leader in its round.
             self.election_epoch = notification.election_epoch;
             self.decide(vote, actions);
@@ -266,7 +269,15 @@ impl Election {
             .filter(|(_, other)| *other == vote)
             .map(|(server, _)| *server)
             .collect();
-        membership.is_quorum(&agreeing)
+        self.is_quorum(membership, &agreeing)
+    }
+
+    /// Whether `servers` are enough voters to elect: a majority of the voters.
+    fn is_quorum(&self, membership: &Membership, servers: &[ServerId]) -> bool {
+        if self.mutations.election_quorum_of_half {
+            return membership.voters_among(servers) >= membership.voters.len() / 2;
+        }
+        membership.is_quorum(servers)
     }
 
     fn stop_settling(&mut self, actions: &mut Vec<ElectionAction>) {

@@ -44,11 +44,15 @@ impl Membership {
 
     /// True when the voters among `servers` form a majority of all voters.
     pub fn is_quorum<'a>(&self, servers: impl IntoIterator<Item = &'a ServerId>) -> bool {
-        let voting = servers
+        self.voters_among(servers) > self.voters.len() / 2
+    }
+
+    /// How many of `servers` are voters.
+    pub fn voters_among<'a>(&self, servers: impl IntoIterator<Item = &'a ServerId>) -> usize {
+        servers
             .into_iter()
             .filter(|server| self.is_voter(**server))
-            .count();
-        voting > self.voters.len() / 2
+            .count()
     }
 }
 

@@ -40,7 +40,8 @@ fn leading(vote: Vote, election_epoch: u64) -> Notification {
 
 /// Server `me` starts its first round with its own vote `own`.
 fn start(membership: &Membership, me: u64, own: Vote) -> Election {
-    let (election, actions) = Election::start(membership, ServerId(me), Some(own), 0, false);
+    let (election, actions) =
+        Election::start(membership, ServerId(me), Some(own), 0, Mutations::NONE);
     assert_eq!(actions, vec![ElectionAction::Broadcast(looking(own, 1))]);
     election
 }
@@ -56,7 +57,8 @@ fn tally(entries: &[(u64, Vote)]) -> BTreeMap<ServerId, Vote> {
 fn start_broadcasts_own_vote_in_the_next_round() {
     let membership = membership(3, 0);
     let own = vote(1, 5, 2);
-    let (election, actions) = Election::start(&membership, ServerId(2), Some(own), 6, false);
+    let (election, actions) =
+        Election::start(&membership, ServerId(2), Some(own), 6, Mutations::NONE);
     assert_eq!(actions, vec![ElectionAction::Broadcast(looking(own, 7))]);
     assert_eq!(election.election_epoch, 7);
     assert_eq!(election.proposal, Some(own));
@@ -151,7 +153,8 @@ fn higher_round_while_settling_stops_settling_first() {
 fn lower_round_gets_a_reply_and_is_not_tallied() {
     let membership = membership(3, 0);
     let own = vote(1, 1, 1);
-    let (mut election, _) = Election::start(&membership, ServerId(1), Some(own), 1, false);
+    let (mut election, _) =
+        Election::start(&membership, ServerId(1), Some(own), 1, Mutations::NONE);
     let actions = election.on_notification(&membership, ServerId(2), looking(vote(1, 9, 2), 1));
     assert_eq!(
         actions,
@@ -325,7 +328,8 @@ fn leads_again_when_a_follower_of_its_round_completes_the_quorum() {
 fn does_not_lead_for_a_quorum_of_another_round() {
     let membership = membership(3, 0);
     let own = vote(1, 4, 2);
-    let (mut election, _) = Election::start(&membership, ServerId(2), Some(own), 1, false);
+    let (mut election, _) =
+        Election::start(&membership, ServerId(2), Some(own), 1, Mutations::NONE);
     election.on_notification(&membership, ServerId(1), following(own, 1));
     assert_eq!(
         election.on_notification(&membership, ServerId(3), following(own, 1)),
@@ -378,7 +382,7 @@ fn a_voter_replies_to_an_observer_whatever_it_says() {
 fn an_observer_proposes_nobody_and_decides_only_from_established_servers() {
     let membership = membership(3, 1);
     let me = ServerId(4);
-    let (mut election, actions) = Election::start(&membership, me, None, 0, false);
+    let (mut election, actions) = Election::start(&membership, me, None, 0, Mutations::NONE);
     assert_eq!(
         actions,
         vec![ElectionAction::Broadcast(looking(vote(0, 0, 4), 1))]
@@ -420,8 +424,11 @@ fn ignoring_the_zxid_lets_a_higher_id_beat_a_longer_history() {
             ],
         ),
     ] {
-        let (mut election, _) =
-            Election::start(&membership, ServerId(1), Some(own), 0, ignore_zxid);
+        let mutations = Mutations {
+            election_ignores_zxid: ignore_zxid,
+            ..Mutations::NONE
+        };
+        let (mut election, _) = Election::start(&membership, ServerId(1), Some(own), 0, mutations);
         assert_eq!(
             election.on_notification(&membership, ServerId(2), looking(shorter, 1)),
             expected,
@@ -429,9 +436,35 @@ fn ignoring_the_zxid_lets_a_higher_id_beat_a_longer_history() {
         );
     }
     // The epoch still comes first either way.
-    let (mut election, _) = Election::start(&membership, ServerId(1), Some(own), 0, true);
+    let ignoring_zxid = Mutations {
+        election_ignores_zxid: true,
+        ..Mutations::NONE
+    };
+    let (mut election, _) = Election::start(&membership, ServerId(1), Some(own), 0, ignoring_zxid);
     assert_eq!(
         election.on_notification(&membership, ServerId(2), looking(vote(0, 9, 2), 1)),
         vec![]
     );
+}
+
+#[test]
+fn counting_half_the_voters_as_a_quorum_lets_a_lone_vote_settle() {
+    let membership = membership(3, 0);
+    let own = vote(1, 5, 1);
+    let half = Mutations {
+        election_quorum_of_half: true,
+        ..Mutations::NONE
+    };
+    let (election, actions) = Election::start(&membership, ServerId(1), Some(own), 0, half);
+    assert!(election.settling);
+    assert_eq!(
+        actions,
+        vec![
+            ElectionAction::Broadcast(looking(own, 1)),
+            ElectionAction::StartSettling
+        ]
+    );
+    // A majority still needs two of the three.
+    let (election, _) = Election::start(&membership, ServerId(1), Some(own), 0, Mutations::NONE);
+    assert!(!election.settling);
 }

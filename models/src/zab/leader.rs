@@ -114,7 +114,12 @@ impl<M: StateMachine> Peer<M> {
             .chain([accepted_epoch])
             .max()
             .expect("the leader itself is counted");
-        let Some(new_epoch) = highest.next() else {
+        let new_epoch = if self.mutations.leader_reuses_accepted_epoch {
+            Some(highest)
+        } else {
+            highest.next()
+        };
+        let Some(new_epoch) = new_epoch else {
             // The epoch space is exhausted; no server can lead again.
             return;
         };
@@ -324,9 +329,9 @@ impl<M: StateMachine> Peer<M> {
     fn maybe_establish(&self, state: &mut PeerState<M>, out: &mut Out<Self>) {
         let clock_ms = state.clock_ms;
         let leadership = Self::leadership_mut(state);
-        if leadership.phase != LeaderPhase::Synchronization
-            || !self.quorum(&leadership.new_leader_acks)
-        {
+        let confirmed = self.quorum(&leadership.new_leader_acks)
+            || self.mutations.serve_before_new_leader_quorum;
+        if leadership.phase != LeaderPhase::Synchronization || !confirmed {
             return;
         }
         leadership.phase = LeaderPhase::Broadcast;

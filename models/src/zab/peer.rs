@@ -273,7 +273,7 @@ impl<M: StateMachine> Peer<M> {
             self.me,
             own_vote,
             state.election_epoch,
-            self.mutations.election_ignores_zxid,
+            self.mutations,
         );
         state.election_epoch = election.election_epoch;
         state.role = Role::Looking(election);
