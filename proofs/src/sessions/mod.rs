@@ -49,6 +49,9 @@ pub struct SessionModelConfig {
     pub max_restarts: u32,
     pub lossy: bool,
     pub failure_detection: Option<FailureDetection>,
+    /// How a LOOKING server finds its leader: the checker's oracle, or Fast Leader Election as
+    /// the server runs it.
+    pub election_mode: ElectionMode,
     pub max_epoch: u32,
     /// No server starts an election round above this.
     pub max_election_epoch: u64,
@@ -83,6 +86,7 @@ impl SessionModelConfig {
             max_restarts: 0,
             lossy: false,
             failure_detection: None,
+            election_mode: ElectionMode::Oracle,
             max_epoch: 2,
             max_election_epoch: 2,
             max_in_flight: 12,
@@ -108,7 +112,7 @@ impl SessionModelConfig {
             let mut replica = Replica::new(me, PrepareConfig::default(), sessions);
             replica.mutations = self.mutations;
             let mut peer = Peer::new(me, membership.clone(), replica);
-            peer.election_mode = ElectionMode::Oracle;
+            peer.election_mode = self.election_mode;
             peer.tick = self.failure_detection.map(|_| model_timeout());
             if let Some(detection) = self.failure_detection {
                 peer.failure_detection = detection;
