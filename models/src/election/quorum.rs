@@ -67,4 +67,25 @@ mod tests {
         assert!(!membership.is_quorum(&[ServerId(1), ServerId(4)]));
         assert!(membership.is_quorum(&[ServerId(1), ServerId(3)]));
     }
+
+    /// Ensembles of other sizes than three: with three voters `n / 2` and `n % 2` are both 1,
+    /// so the model checks (all on three voters) cannot tell a majority from a miscount.
+    #[test]
+    fn quorum_is_a_strict_majority_for_four_and_five_voters() {
+        let four = Membership::new((1..=4).map(ServerId), []);
+        assert!(!four.is_quorum(&[ServerId(1), ServerId(2)]));
+        assert!(four.is_quorum(&[ServerId(1), ServerId(2), ServerId(3)]));
+        let five = Membership::new((1..=5).map(ServerId), []);
+        assert!(!five.is_quorum(&[ServerId(1), ServerId(2)]));
+        assert!(five.is_quorum(&[ServerId(1), ServerId(2), ServerId(3)]));
+    }
+
+    #[test]
+    fn servers_are_the_voters_then_the_observers() {
+        let membership = Membership::new([ServerId(2), ServerId(1)], [ServerId(3)]);
+        assert_eq!(
+            membership.servers().collect::<Vec<_>>(),
+            vec![ServerId(1), ServerId(2), ServerId(3)]
+        );
+    }
 }
