@@ -159,10 +159,10 @@ pub fn sink_contract_holds<M: StateMachine>(
             Command::Send(to, PeerMessage::Applied { zxid, .. }) if *to == sink => {
                 reported.push(*zxid);
             }
-            Command::Send(_, PeerMessage::WriteCommitted { zxid, .. }) => {
-                if !reported.contains(zxid) && *zxid > before.committed_through {
-                    return false;
-                }
+            Command::Send(_, PeerMessage::WriteCommitted { zxid, .. })
+                if !reported.contains(zxid) && *zxid > before.committed_through =>
+            {
+                return false;
             }
             _ => {}
         }

@@ -4,7 +4,6 @@
 //! proofs/README.md, "Sessions".
 
 use zabkeeper_models::mutation::Mutations;
-use zabkeeper_models::zab::{ElectionMode, FailureDetection};
 use zabkeeper_proofs::check::{explore, finds, SearchReport};
 use zabkeeper_proofs::properties::{applied_state, apply_sink, ephemerals, session_owner};
 use zabkeeper_proofs::sessions::{
@@ -63,24 +62,6 @@ fn snapshot_sync_and_session_expiry() {
     };
     let report = check(config);
     assert_eq!(report.unique_states, 8_465);
-}
-
-/// The server's own settings on the real database: Fast Leader Election (no oracle), heartbeat
-/// failure detection (the leader pings at every tick, a silent leader or quorum is given up),
-/// the real request pipeline and session tracker, every safety property of the session
-/// configuration. Ticks fire at any moment, so any heartbeat may be late; a peer gives up
-/// after one silent tick (the server waits syncLimit ticks: more ticks only repeat states).
-#[test]
-fn production_settings_session_expiry_and_ephemerals() {
-    let config = SessionModelConfig {
-        election_mode: ElectionMode::Fast,
-        failure_detection: Some(FailureDetection::Heartbeat),
-        max_epoch: 1,
-        max_election_epoch: 1,
-        ..SessionModelConfig::three_voters()
-    };
-    let report = check(config);
-    assert_eq!(report.unique_states, 0);
 }
 
 /// The client opens its session through server 1, reconnects with it through server 2 and

@@ -245,20 +245,15 @@ impl<M: StateMachine> Peer<M> {
         let Some(learner) = Self::learner_of(state, from) else {
             return;
         };
+        // A COMMIT of a txn this learner never logged means its PROPOSAL was lost (a TCP link
+        // loses messages only by breaking): it is ignored here, and the next PROPOSAL's hole or
+        // the next SYNC's commit point makes the learner resynchronise (`append_next`,
+        // `Peer::on_sync`). Resynchronising at once would be as safe and only adds schedules.
         if !matches!(
             learner.phase,
             LearnerPhase::Synced | LearnerPhase::Broadcast
-        ) {
-            return;
-        }
-        if learner.epoch == Some(zxid.epoch()) && zxid > state.durable.last_zxid() {
-            // The leader committed a txn of its epoch this learner never logged: its PROPOSAL
-            // was lost, which a TCP link only does by breaking. Resynchronise, as ZooKeeper's
-            // follower does on a COMMIT it cannot match, rather than serve without it.
-            self.start_looking(state.to_mut(), out);
-            return;
-        }
-        if !state.durable.contains(zxid) {
+        ) || !state.durable.contains(zxid)
+        {
             return;
         }
         let state = state.to_mut();

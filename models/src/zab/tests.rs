@@ -460,16 +460,6 @@ fn a_learner_whose_proposal_was_lost_resynchronises_instead_of_answering_a_sync(
 }
 
 #[test]
-fn a_learner_resynchronises_on_a_commit_of_its_epoch_it_never_logged() {
-    let (peer, mut state) = serving_learner();
-    let commit = PeerMessage::Commit {
-        zxid: Zxid::new(Epoch(1), 2),
-    };
-    step(&peer, &mut state, 0, commit);
-    assert!(!state.is_serving());
-}
-
-#[test]
 fn a_server_that_does_not_serve_ignores_a_sync_and_a_learner_does_not_answer_one() {
     let (peer, mut state) = learner_in_epoch_one();
     assert!(step(&peer, &mut state, 1000, PeerMessage::ClientSync).is_empty());
