@@ -92,3 +92,19 @@ where
         .join();
     checker.discoveries().contains_key(property)
 }
+
+/// [`explore`], then checks that the discoveries are exactly `expected`: no counterexample to
+/// an `Always` property, and each listed `Sometimes` witness found. Prints the report.
+pub fn explore_expecting<M>(model: M, threads: usize, expected: &[&str]) -> SearchReport
+where
+    M: Model + Send + Sync + 'static,
+    M::State: Clone + PartialEq + Send + Sync + std::hash::Hash + std::fmt::Debug,
+    M::Action: Clone + PartialEq + std::fmt::Debug,
+{
+    let report = explore(model, threads);
+    println!("{report:?}");
+    let mut expected = expected.to_vec();
+    expected.sort();
+    assert_eq!(report.discoveries, expected);
+    report
+}

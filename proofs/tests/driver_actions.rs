@@ -4,7 +4,7 @@
 //! driver calls it (see `zabkeeper_proofs::driver`). Every safety property, the apply sink's
 //! contract included, holds through them.
 
-use zabkeeper_proofs::check::{explore, SearchReport};
+use zabkeeper_proofs::check::{explore_expecting, SearchReport};
 use zabkeeper_proofs::driver::DriverActions;
 use zabkeeper_proofs::model::ZabConfig;
 use zabkeeper_proofs::properties::reachability::{
@@ -26,12 +26,7 @@ where
     M::State: Clone + PartialEq + Send + Sync + std::hash::Hash + std::fmt::Debug,
     M::Action: Clone + PartialEq + std::fmt::Debug,
 {
-    let report = explore(model, THREADS);
-    println!("{report:?}");
-    let mut expected = expected.to_vec();
-    expected.sort();
-    assert_eq!(report.discoveries, expected);
-    report
+    explore_expecting(model, THREADS, expected)
 }
 
 /// A write while any server may compact after any commit and report one lost connection to a

@@ -2,7 +2,7 @@
 //! divergence they found, and the seeded bug the checker must catch.
 
 use zabkeeper_models::mutation::Mutations;
-use zabkeeper_proofs::check::{explore, finds, SearchReport};
+use zabkeeper_proofs::check::{explore, explore_expecting, finds, SearchReport};
 use zabkeeper_proofs::election_model::{
     ElectionConfig, RestartRound, ALL_VOTERS_AGREE, OBSERVER_JOINED, QUORUM_BEHIND_SETTLED_VOTE,
     RESTARTED_JOINED, UP_TO_DATE_LEADER,
@@ -28,12 +28,7 @@ fn config() -> ElectionConfig {
 /// Runs the search to the end and checks that the discoveries are exactly `expected`: no
 /// counterexample to an `Always` property, and each listed `Sometimes` witness found.
 fn check(config: ElectionConfig, expected: &[&str]) -> SearchReport {
-    let report = explore(config.into_model(), THREADS);
-    println!("{report:?}");
-    let mut expected = expected.to_vec();
-    expected.sort();
-    assert_eq!(report.discoveries, expected);
-    report
+    explore_expecting(config.into_model(), THREADS, expected)
 }
 
 #[test]
