@@ -106,14 +106,40 @@ fn server_step<M, S, N>(
     S: Clone,
     N: Actor<Msg = Message<M>, Timer = NodeTimer, Random = ServerId, Storage = Durable<M>>,
 {
+    let disconnect = matches!(input, Input::PeerDisconnected { .. });
+    server_handles(
+        peer,
+        actions,
+        state,
+        disconnect,
+        out,
+        |peer_state, peer_out| {
+            peer.step(peer_state, input, peer_out);
+        },
+    );
+}
+
+/// [`server_step`] around any handler of the peer (`handle`); `disconnect` says whether it
+/// reports a lost link, which the node counts.
+fn server_handles<M, S, N>(
+    peer: &Peer<M>,
+    actions: &DriverActions<M::Session>,
+    state: &mut Cow<NodeState<M, S>>,
+    disconnect: bool,
+    out: &mut Out<N>,
+    handle: impl FnOnce(&mut Cow<PeerState<M>>, &mut Out<Peer<M>>),
+) where
+    M: StateMachine,
+    S: Clone,
+    N: Actor<Msg = Message<M>, Timer = NodeTimer, Random = ServerId, Storage = Durable<M>>,
+{
     let (before, record) = match state.as_ref() {
         NodeState::Server(before, record) => (before, record),
         NodeState::Client(_) => unreachable!("a server's state"),
     };
-    let disconnect = matches!(input, Input::PeerDisconnected { .. });
     let mut peer_state = Cow::Borrowed(before);
     let mut peer_out = Out::new();
-    peer.step(&mut peer_state, input, &mut peer_out);
+    handle(&mut peer_state, &mut peer_out);
     let commands: Vec<PeerCommand<M>> = peer_out.into_iter().collect();
     let next = match peer_state {
         Cow::Owned(next) => Some(next),
@@ -224,18 +250,9 @@ where
     ) {
         // Only the election oracle chooses at random, a choice the server never makes.
         if let Node::Server(peer, _, actions) = self {
-            let NodeState::Server(before, record) = state.as_ref() else {
-                unreachable!("a server's state")
-            };
-            let mut peer_state = Cow::Borrowed(before);
-            let mut peer_out = Out::new();
-            peer.on_random(id, &mut peer_state, random, &mut peer_out);
-            let after = peer_state.as_ref();
-            let timers = driver_timer_commands(actions, peer, after, record);
-            if let Cow::Owned(next) = peer_state {
-                *state = Cow::Owned(NodeState::Server(next, record.clone()));
-            }
-            finish_server_step::<M, Self>(peer_out.into_iter().collect(), timers, out);
+            server_handles(peer, actions, state, false, out, |peer_state, peer_out| {
+                peer.on_random(id, peer_state, random, peer_out);
+            });
         }
     }
 

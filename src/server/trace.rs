@@ -90,17 +90,6 @@ pub fn traced(answer: &Answer) -> TracedAnswer {
     }
 }
 
-/// Hands `event` to the peer: the one place both the driver and replay turn an event into a
-/// call of the model ([`Peer::step`], which the model checker calls too).
-pub fn dispatch(
-    peer: &Peer<Replica>,
-    state: &mut Cow<PeerState<Replica>>,
-    event: TraceEvent,
-    out: &mut Out<Peer<Replica>>,
-) -> Answer {
-    peer.step(state, event, out)
-}
-
 /// A command as the trace records it. A save is recorded by what it makes durable, not by
 /// the whole history it carries.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -342,8 +331,7 @@ impl Replay {
                     self.summary.delivered.push(Vec::new());
                 }
                 let mut out = Out::new();
-                let replayed_answer =
-                    traced(&dispatch(&self.peer, &mut self.state, event, &mut out));
+                let replayed_answer = traced(&self.peer.step(&mut self.state, event, &mut out));
                 if replayed_answer != answer {
                     return Err(format!(
                         "step {step}: the server answered {answer:?}, the model {replayed_answer:?}"

@@ -32,6 +32,18 @@ use zabkeeper_models::zab::{
 };
 use zabkeeper_models::{Epoch, ErrorCode, ServerId, SessionId, Zxid};
 
+/// Every `Sometimes` witness of the session configurations. Without snapshots the snapshot
+/// witness holds trivially, and without a moving client the two move witnesses do, so every
+/// exhaustive run discovers all of them.
+pub const WITNESSES: &[&str] = &[
+    CREATE_AFTER_EXPIRY_REFUSED,
+    EPHEMERAL_CREATED,
+    EXPIRY_REMOVED_EPHEMERAL,
+    LATE_WRITE_REFUSED,
+    MOVED_WRITE_ACCEPTED,
+    SNAPSHOT_SENT,
+];
+
 pub type SessionNode = Node<Replica, SessionClient>;
 pub type SessionNodeState = NodeState<Replica, SessionClientState>;
 pub type SessionModel = ActorModel<SessionNode, SessionModelConfig, ()>;

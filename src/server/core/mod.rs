@@ -386,7 +386,7 @@ impl Core {
             .as_ref()
             .map(|_| serde_json::to_value(&event).expect("events serialize"));
         let mut out = Out::new();
-        let answer = trace::dispatch(&self.peer, &mut self.state, event, &mut out);
+        let answer = self.peer.step(&mut self.state, event, &mut out);
         assert!(
             matches!(self.state, Cow::Owned(_)),
             "the driver's peer state stays owned"
