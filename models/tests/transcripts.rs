@@ -116,6 +116,12 @@ const GUARDED_BY_MUTANTS: &[(&str, Mutant)] = &[
             m.count_repeated_epoch_acks = true
         }),
     ),
+    (
+        "10_deposed_leader_does_not_answer_sync.txt",
+        ("leader_answers_sync_at_once", |m| {
+            m.leader_answers_sync_at_once = true
+        }),
+    ),
 ];
 
 #[test]
