@@ -68,7 +68,7 @@ const ERROR_MARK: &str = "harness error:";
 #[test]
 fn transcripts() {
     let files = transcript_files();
-    assert!(files.len() >= 11, "the transcripts are missing: {files:?}");
+    assert!(files.len() >= 12, "the transcripts are missing: {files:?}");
     let mut failed = Vec::new();
     for path in &files {
         if std::panic::catch_unwind(|| run_file(path, Mutations::NONE)).is_err() {
