@@ -13,7 +13,6 @@ mod clients;
 mod report;
 
 use super::four_letter::{self, ServerReport, Statistics};
-use super::persist::{DiskImage, Persist};
 use super::reads::{ReadScope, Watcher};
 use super::trace::{
     self, Answer, PeerSettings, TraceEvent, TraceLine, TraceWriter, TracedCommand, APPLY_SINK,
@@ -26,16 +25,16 @@ use crate::proto::message::{RequestBody, Response, ResponseBody};
 use crate::proto::opcode::OpCode;
 use crate::proto::records::{ConnectRequest, ConnectResponse, ReplyHeader, WatcherEvent};
 use crate::quorum::PeerEvent;
+use crate::storage::Durability;
 use stateright::actor::{Actor, Command, Id, Out};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 use zabkeeper_models::election::Membership;
-use zabkeeper_models::replica::{ClientRequest, Database, Replica};
+use zabkeeper_models::replica::{ClientRequest, Replica};
 use zabkeeper_models::request::{AccessControl, Passage, Prepared, SessionOrder, WriteRequest};
 use zabkeeper_models::session::handshake::{
     self, Handshake, HandshakeDecision, Refusal, ServerView,
@@ -44,7 +43,7 @@ use zabkeeper_models::session::{self, initial_session_id, SessionConfig};
 use zabkeeper_models::tree::{op_code, ApplyResult, Id as AuthId};
 use zabkeeper_models::watch::WatchRegistry;
 use zabkeeper_models::zab::{
-    id_of, server_of, Durable, Message, Peer, PeerMessage, PeerState, PeerTimer, Snapshot,
+    id_of, server_of, DiskImage, Durable, Message, Peer, PeerMessage, PeerState, PeerTimer,
 };
 use zabkeeper_models::{ErrorCode, ServerId, SessionId, Zxid};
 
@@ -159,17 +158,6 @@ pub enum Malformation {
     UnknownOp(i32),
     /// A client op whose body does not decode.
     BodyDoesNotDecode { op_code: OpCode, error: JuteError },
-}
-
-/// Makes a planned `Save` durable. The contract of `zab::DurableState`: when `persist`
-/// returns, the txns are synced to the log and then the epoch files are written and synced.
-pub trait Durability: Send {
-    fn persist(&mut self, plan: &Persist<Prepared, Database>) -> io::Result<()>;
-    /// Whether a background snapshot may start: the previous one is finished.
-    fn snapshot_idle(&mut self) -> bool;
-    /// Writes `snapshot` in the background. The log already holds every txn it covers, so
-    /// nothing waits for it.
-    fn start_snapshot(&mut self, snapshot: Arc<Snapshot<Database>>) -> io::Result<()>;
 }
 
 /// The server settings the driver needs.
