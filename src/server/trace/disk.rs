@@ -12,7 +12,7 @@ use std::fmt;
 use std::sync::Arc;
 use zabkeeper_models::replica::{Database, Replica};
 use zabkeeper_models::request::Prepared;
-use zabkeeper_models::zab::{Durable, DurableState, PersistPlan, Proposal, Snapshot};
+use zabkeeper_models::zab::{DiskStep, Durable, DurableState, PersistPlan, Proposal, Snapshot};
 use zabkeeper_models::Zxid;
 
 /// A txn as the trace knows it: a 64-bit FNV-1a hash of its JSON form (the zxid is kept
@@ -141,20 +141,22 @@ pub fn same_disk(recovered: &HashedDurable, made_durable: &HashedDurable) -> boo
         return false;
     }
     let base = recovered.base_zxid().max(made_durable.base_zxid());
-    let logged_after_base = |disk: &HashedDurable| -> Option<Vec<Proposal<TxnHash>>> {
-        if disk.base_zxid() == base {
-            return Some(disk.history.to_vec());
-        }
-        disk.position(base)
-            .map(|position| disk.history[position + 1..].to_vec())
-    };
     match (
-        logged_after_base(recovered),
-        logged_after_base(made_durable),
+        logged_after(recovered, base),
+        logged_after(made_durable, base),
     ) {
         (Some(recovered), Some(made_durable)) => recovered == made_durable,
         _ => false,
     }
+}
+
+/// The txns `disk` logs after `base`, which is its snapshot's zxid or one it logs.
+fn logged_after(disk: &HashedDurable, base: Zxid) -> Option<&[Proposal<TxnHash>]> {
+    if disk.base_zxid() == base {
+        return Some(&disk.history);
+    }
+    disk.position(base)
+        .map(|position| &disk.history[position + 1..])
 }
 
 /// The disk of one traced server across its runs.
@@ -277,7 +279,6 @@ pub fn appends_match_model(
     plan: &PersistPlan<TxnHash, ()>,
     model: &Durable<Replica>,
 ) -> Result<(), String> {
-    use zabkeeper_models::zab::DiskStep;
     for step in &plan.steps {
         let DiskStep::AppendAndSync(proposals) = step else {
             continue;
