@@ -21,7 +21,7 @@ use zabkeeper::server::{
     self, autopurge::AutopurgeConfig, connection, connection::ConnectionLimits,
     core::DriverMutation,
 };
-use zabkeeper::storage::{Storage, StorageOptions};
+use zabkeeper::storage::{Durability, Storage, StorageOptions};
 
 #[derive(Parser)]
 #[command(
@@ -295,7 +295,7 @@ async fn serve(
     };
     // Autopurge's thread and the core's truncations take turns at deleting files.
     let directory_guard = storage.directory_guard();
-    let durability: Box<dyn server::core::Durability> = Box::new(storage);
+    let durability: Box<dyn Durability> = Box::new(storage);
     let address = resolve(&config.client_address).await?;
     let listener = TcpListener::bind(address)
         .await

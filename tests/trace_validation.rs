@@ -6,9 +6,14 @@
 
 mod support;
 
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 use support::ensemble::{blocking, connect, open, Ensemble};
-use zabkeeper::server::trace::{check_ensemble, replay, RunSummary, TraceLine, TraceWriter};
+use zabkeeper::models::Epoch;
+use zabkeeper::server::trace::{
+    check_ensemble, replay, DurableDigest, RunSummary, TraceLine, TraceWriter,
+};
 use zookeeper_client as zk;
 
 /// Creates `count` nodes under `prefix`, retrying each until acknowledged (a write in flight
@@ -74,6 +79,11 @@ async fn every_traced_step_of_an_ensemble_through_crashes_is_the_models_step() {
     // Three first runs, the old leader's and the follower's second runs.
     assert_eq!(runs.len(), 5, "{runs:#?}");
     assert!(runs.iter().all(|run| run.steps > 0));
+    let restarts_checked = runs.iter().filter(|run| run.continuity_checked).count();
+    assert_eq!(
+        restarts_checked, 2,
+        "both restarts recovered what was made durable"
+    );
     let led: usize = runs.iter().map(|run| run.led_epochs.len()).sum();
     assert!(led >= 2, "two leaderships at least: {runs:#?}");
     let delivered: usize = runs
@@ -192,6 +202,8 @@ async fn a_snap_streamed_in_chunks_is_one_traced_step_of_the_model() {
         .join("data")
         .join("version-2");
     std::fs::remove_dir_all(data).expect("removes version-2");
+    // A trace follows one data directory: the wiped member's runs before go on record apart.
+    let trace_before_wipe = set_aside(&ensemble.members[follower].trace_path());
     ensemble.members[follower].start();
     blocking(|| ensemble.wait_until_established());
     let rejoined = connect(&ensemble.members[follower].address()).await;
@@ -218,8 +230,100 @@ async fn a_snap_streamed_in_chunks_is_one_traced_step_of_the_model() {
         snap_events_of_last_run(&ensemble.members[follower].trace_path()),
         1
     );
-    let runs = replay_all(&ensemble).unwrap_or_else(|failure| panic!("{failure}"));
+    let mut runs = replay_all(&ensemble).unwrap_or_else(|failure| panic!("{failure}"));
+    runs.extend(replay(&trace_before_wipe).unwrap_or_else(|failure| panic!("{failure}")));
     check_ensemble(&runs).unwrap_or_else(|failure| panic!("{failure}"));
+}
+
+/// Moves a trace file aside and returns where it went.
+fn set_aside(trace: &Path) -> PathBuf {
+    let aside = trace.with_extension("before-wipe.jsonl");
+    std::fs::rename(trace, &aside).expect("moves the trace aside");
+    aside
+}
+
+/// `trace` with the recovered durable state of its last run changed by `tamper`.
+fn tampered(
+    trace: &Path,
+    into: &Path,
+    tamper: impl FnOnce(&mut zabkeeper::models::zab::Durable<zabkeeper::models::replica::Replica>),
+) -> PathBuf {
+    let text = std::fs::read_to_string(trace).expect("a trace");
+    let last_start = text.rfind("{\"Start\"").expect("a run");
+    let (before, from_start) = text.split_at(last_start);
+    let (start_line, after) = from_start.split_once('\n').expect("a whole start line");
+    let mut start: TraceLine = serde_json::from_str(start_line).expect("a start line");
+    let TraceLine::Start { durable, .. } = &mut start else {
+        unreachable!("found as a start line");
+    };
+    tamper(durable);
+    let tampered = format!(
+        "{before}{}\n{after}",
+        serde_json::to_string(&start).expect("serializes")
+    );
+    std::fs::write(into, tampered).expect("writes the tampered trace");
+    into.to_path_buf()
+}
+
+/// A follower stopped cleanly and restarted, then killed and restarted: both restarts
+/// recover what the follower had made durable, and replay checks it. The same trace with the
+/// last run's recovered state changed (a logged txn lost, an epoch moved) fails, so the check
+/// is not vacuous.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_restart_recovers_what_the_member_had_made_durable() {
+    let mut ensemble = blocking(|| Ensemble::start_traced(3, None));
+    let client = connect(&ensemble.connect_string()).await;
+    write_nodes(&client, "/before", 10).await;
+    let leader = ensemble.leader().expect("a leader");
+    let follower = (leader + 1) % 3;
+    blocking(|| ensemble.members[follower].stop());
+    write_nodes(&client, "/stopped", 10).await;
+    ensemble.members[follower].start();
+    blocking(|| ensemble.wait_until_established());
+    write_nodes(&client, "/restarted", 10).await;
+    ensemble.members[follower].kill();
+    ensemble.members[follower].start();
+    blocking(|| ensemble.wait_until_established());
+    let caught_up = connect(&ensemble.members[follower].address()).await;
+    caught_up.sync("/").await.expect("sync");
+    assert!(caught_up
+        .check_stat("/restarted-9")
+        .await
+        .expect("exists")
+        .is_some());
+    drop(caught_up);
+    drop(client);
+    for member in &mut ensemble.members {
+        member.kill();
+    }
+    let trace = ensemble.members[follower].trace_path();
+    let runs = replay(&trace).unwrap_or_else(|failure| panic!("{failure}"));
+    assert_eq!(runs.len(), 3, "{runs:#?}");
+    assert_eq!(
+        runs.iter()
+            .map(|run| run.continuity_checked)
+            .collect::<Vec<_>>(),
+        [false, true, true]
+    );
+
+    let directory = tempfile::tempdir().expect("a directory");
+    let lost_txn = tampered(&trace, &directory.path().join("lost.jsonl"), |durable| {
+        assert!(!durable.history.is_empty(), "the follower logged txns");
+        Arc::make_mut(&mut durable.history).pop();
+    });
+    let failure = replay(&lost_txn).expect_err("a lost txn is caught");
+    assert!(
+        failure.contains("restarted from") && failure.contains("had made durable"),
+        "caught for the wrong reason: {failure}"
+    );
+    let moved_epoch = tampered(&trace, &directory.path().join("epoch.jsonl"), |durable| {
+        durable.accepted_epoch = Epoch(durable.accepted_epoch.0 + 1);
+    });
+    let failure = replay(&moved_epoch).expect_err("a moved epoch is caught");
+    assert!(
+        failure.contains("restarted from"),
+        "caught for the wrong reason: {failure}"
+    );
 }
 
 /// A run killed in the middle of a line leaves it torn; the next run starts on a line of its
@@ -230,14 +334,26 @@ fn a_new_run_starts_on_a_fresh_line_after_a_torn_one() {
     let path = directory.path().join("trace.jsonl");
     std::fs::write(&path, "{\"Persisted\":{\"before_st").expect("writes");
     let mut writer = TraceWriter::open(&path).expect("opens");
-    writer
-        .write(&TraceLine::Persisted { before_step: 1 })
-        .expect("writes");
+    let line = TraceLine::Persisted {
+        before_step: 1,
+        durable: DurableDigest {
+            accepted_epoch: 1,
+            current_epoch: 1,
+            snapshot_zxid: 0,
+            last_zxid: 0x1_0000_0001,
+            logged_txns: 1,
+            log_hash: 7,
+        },
+    };
+    writer.write(&line).expect("writes");
     writer.flush().expect("flushes");
     let text = std::fs::read_to_string(&path).expect("reads");
     assert_eq!(
         text,
-        "{\"Persisted\":{\"before_st\n{\"Persisted\":{\"before_step\":1}}\n"
+        format!(
+            "{{\"Persisted\":{{\"before_st\n{}\n",
+            serde_json::to_string(&line).expect("serializes")
+        )
     );
     drop(writer);
     let mut writer = TraceWriter::open(&path).expect("opens again");

@@ -1,8 +1,7 @@
 //! The driver against the durability contract: nothing a batch produced leaves before the
 //! batch's txns are durable, and replies carry what the core decided.
 
-use super::core::{ConnectionId, Core, CoreConfig, Durability, Event, Malformation, Outbound};
-use super::persist::Persist;
+use super::core::{ConnectionId, Core, CoreConfig, Event, Malformation, Outbound};
 use crate::config::FourLetterWord;
 use crate::proto::jute::JuteError;
 use crate::proto::message::{RequestBody, ResponseBody};
@@ -10,30 +9,40 @@ use crate::proto::opcode::OpCode;
 use crate::proto::records::{
     self as wire, ConnectRequest, CreateRequest, ExistsRequest, GetDataRequest,
 };
+use crate::storage::Durability;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::mpsc;
+use zabkeeper_models::replica::Database;
 use zabkeeper_models::replica::Replica;
 use zabkeeper_models::request::{AccessControl, Prepared};
 use zabkeeper_models::session::SessionConfig;
-use zabkeeper_models::zab::{Durable, Snapshot};
+use zabkeeper_models::zab::{DiskStep, Durable, PersistPlan, Proposal, Snapshot};
 use zabkeeper_models::{ErrorCode, ServerId, Zxid};
+
+/// The txns a plan appends.
+fn appended(plan: &PersistPlan<Prepared, Database>) -> Vec<&Proposal<Prepared>> {
+    plan.steps
+        .iter()
+        .flat_map(|step| match step {
+            DiskStep::AppendAndSync(proposals) => proposals.as_slice(),
+            _ => &[],
+        })
+        .collect()
+}
 
 /// Records every persist, and checks at that moment that no reply has left yet.
 struct RecordingDisk {
-    persisted: Arc<Mutex<Vec<Persist<Prepared, zabkeeper_models::replica::Database>>>>,
+    persisted: Arc<Mutex<Vec<PersistPlan<Prepared, Database>>>>,
     outbound_seen: Arc<Mutex<Vec<mpsc::UnboundedReceiver<Outbound>>>>,
     /// The zxids of the snapshots started in the background.
     snapshots: Arc<Mutex<Vec<Zxid>>>,
 }
 
 impl Durability for RecordingDisk {
-    fn persist(
-        &mut self,
-        plan: &Persist<Prepared, zabkeeper_models::replica::Database>,
-    ) -> io::Result<()> {
+    fn persist(&mut self, plan: &PersistPlan<Prepared, Database>) -> io::Result<()> {
         for receiver in self.outbound_seen.lock().expect("not poisoned").iter_mut() {
             assert!(
                 receiver.try_recv().is_err(),
@@ -51,10 +60,7 @@ impl Durability for RecordingDisk {
         true
     }
 
-    fn start_snapshot(
-        &mut self,
-        snapshot: Arc<Snapshot<zabkeeper_models::replica::Database>>,
-    ) -> io::Result<()> {
+    fn start_snapshot(&mut self, snapshot: Arc<Snapshot<Database>>) -> io::Result<()> {
         self.snapshots
             .lock()
             .expect("not poisoned")
@@ -65,7 +71,7 @@ impl Durability for RecordingDisk {
 
 struct Harness {
     core: Core,
-    persisted: Arc<Mutex<Vec<Persist<Prepared, zabkeeper_models::replica::Database>>>>,
+    persisted: Arc<Mutex<Vec<PersistPlan<Prepared, Database>>>>,
     outbound_seen: Arc<Mutex<Vec<mpsc::UnboundedReceiver<Outbound>>>>,
     snapshots: Arc<Mutex<Vec<Zxid>>>,
     replies: Vec<Outbound>,
@@ -234,7 +240,17 @@ fn a_session_is_created_durably_before_the_client_hears_of_it() {
     harness.connect(1);
     let persisted = harness.persisted.lock().expect("not poisoned");
     assert_eq!(persisted.len(), before + 1);
-    assert_eq!(persisted[before].append.len(), 1, "the createSession txn");
+    assert_eq!(
+        persisted[before].steps.len(),
+        1,
+        "an append: {:?}",
+        persisted[before]
+    );
+    assert_eq!(
+        appended(&persisted[before]).len(),
+        1,
+        "the createSession txn"
+    );
 }
 
 #[test]
@@ -349,7 +365,7 @@ fn snapshots_start_every_snap_count_txns_and_logged_txns_are_never_written_again
     let persisted = harness.persisted.lock().expect("not poisoned");
     let appended: Vec<Zxid> = persisted
         .iter()
-        .flat_map(|plan| plan.append.iter().map(|proposal| proposal.zxid))
+        .flat_map(|plan| appended(plan).into_iter().map(|proposal| proposal.zxid))
         .collect();
     assert!(
         appended.windows(2).all(|pair| pair[0] < pair[1]),
@@ -357,7 +373,10 @@ fn snapshots_start_every_snap_count_txns_and_logged_txns_are_never_written_again
     );
     assert!(persisted
         .iter()
-        .all(|plan| plan.snapshot.is_none() && plan.truncate_after.is_none()));
+        .all(|plan| plan.steps.iter().all(|step| !matches!(
+            step,
+            DiskStep::WriteSnapshot(_) | DiskStep::TruncateAfter(_)
+        ))));
     drop(persisted);
     let sent = harness.request(
         1,

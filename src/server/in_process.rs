@@ -4,11 +4,11 @@
 //! what the connection would write. The whole-server fuzz target drives it.
 
 use super::connection::{take_frames, Phase};
-use super::core::{ConnectionId, Core, CoreConfig, Durability, Event, Outbound};
-use super::persist::Persist;
+use super::core::{ConnectionId, Core, CoreConfig, Event, Outbound};
 use crate::config::FourLetterWordWhitelist;
 use crate::proto::frame::{FrameDecoder, FRAME_BYTES_MAX_DEFAULT};
 use crate::proto::message::ResponseBody;
+use crate::storage::Durability;
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -18,7 +18,7 @@ use zabkeeper_models::election::Membership;
 use zabkeeper_models::replica::{Database, Replica};
 use zabkeeper_models::request::{AccessControl, Prepared};
 use zabkeeper_models::session::SessionConfig;
-use zabkeeper_models::zab::{Durable, Snapshot};
+use zabkeeper_models::zab::{Durable, PersistPlan, Snapshot};
 use zabkeeper_models::ServerId;
 
 /// Requests one connection may have in flight, as the server's default.
@@ -28,7 +28,7 @@ const REQUESTS_IN_FLIGHT_MAX: usize = 1000;
 struct Forgetful;
 
 impl Durability for Forgetful {
-    fn persist(&mut self, _plan: &Persist<Prepared, Database>) -> std::io::Result<()> {
+    fn persist(&mut self, _plan: &PersistPlan<Prepared, Database>) -> std::io::Result<()> {
         Ok(())
     }
 

@@ -8,7 +8,6 @@ pub mod connection;
 pub mod core;
 pub mod in_process;
 pub mod password;
-pub mod persist;
 pub mod reads;
 pub mod trace;
 pub mod writes;
@@ -16,9 +15,10 @@ pub mod writes;
 #[cfg(test)]
 mod core_tests;
 
-use self::core::{Core, CoreConfig, Durability, Event};
+use self::core::{Core, CoreConfig, Event};
 use crate::config::{PeerRole, ServerConfig};
 use crate::quorum::{Transport, TransportConfig};
+use crate::storage::Durability;
 use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;

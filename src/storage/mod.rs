@@ -12,6 +12,8 @@
 //!   files on the strength of a listing the other made stale.
 //! - [`Storage`]: all of it for one server, with the write order of a core `Save`
 //!   ([`Storage::persist`]: txns synced, then `acceptedEpoch`, then `currentEpoch`).
+//! - [`Durability`]: what the server's core asks of its disk, a models `PersistPlan` performed
+//!   step by step; `Storage` is the production one.
 //!
 //! Snapshots and epoch files live in `dataDir/version-2`, txn logs in `dataLogDir/version-2`
 //! (often the same directory). Every format fact here was checked against ZooKeeper 3.8's
@@ -33,6 +35,7 @@ pub mod txn_log;
 
 pub use digest::DigestCheck;
 pub use directory_guard::{DirectoryGuard, DirectoryLock};
+pub use durability::Durability;
 pub use epoch::{EpochFiles, ACCEPTED_EPOCH_FILE, CURRENT_EPOCH_FILE};
 pub use error::StorageError;
 pub use files::{log_file_name, snapshot_file_name, VERSION_DIRECTORY};

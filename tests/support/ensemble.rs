@@ -127,6 +127,24 @@ impl Member {
         }
     }
 
+    /// SIGTERM, and waits for the process to finish its batch in flight and exit.
+    pub fn stop(&mut self) {
+        self.signal("-TERM");
+        let mut process = self.process.take().expect("a running member");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let status = loop {
+            match process.try_wait().expect("waits for the process") {
+                Some(status) => break status,
+                None if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(50)),
+                None => {
+                    let _ = process.kill();
+                    panic!("server {} did not stop within 30 s of SIGTERM", self.id);
+                }
+            }
+        };
+        assert!(status.success(), "server {} stopped with {status}", self.id);
+    }
+
     /// SIGSTOP: the process stops where it is, its connections open and unread, as a VM
     /// freeze or a stalled disk stops a real server.
     pub fn pause(&self) {

@@ -8,6 +8,7 @@ mod learner;
 mod machine;
 mod message;
 mod peer;
+mod persist;
 mod revalidate;
 mod role;
 mod step;
@@ -20,6 +21,7 @@ pub use peer::{
     id_of, server_of, Durable, ElectionMode, FailureDetection, Message, Payload, Peer, PeerState,
     PeerTimer, SessionClockModel,
 };
+pub use persist::{DiskImage, DiskStep, PersistPlan, PlanError};
 pub use revalidate::Revalidations;
 pub use role::{LeaderPhase, Leadership, Learner, LearnerLink, LearnerPhase, LinkPhase, Role};
 pub use step::{Input, StepAnswer};
@@ -28,6 +30,8 @@ pub use step::{Input, StepAnswer};
 mod confirmation_tests;
 #[cfg(test)]
 mod leader_tests;
+#[cfg(test)]
+mod persist_tests;
 #[cfg(test)]
 mod revalidate_tests;
 #[cfg(test)]

@@ -13,10 +13,10 @@ mod clients;
 mod report;
 
 use super::four_letter::{self, ServerReport, Statistics};
-use super::persist::{DiskImage, Persist};
 use super::reads::{ReadScope, Watcher};
 use super::trace::{
-    self, Answer, PeerSettings, TraceEvent, TraceLine, TraceWriter, TracedCommand, APPLY_SINK,
+    self, Answer, DurableDigest, HashedDurable, PeerSettings, TraceEvent, TraceLine, TraceWriter,
+    TracedCommand, APPLY_SINK,
 };
 use super::writes::{multi_mixes_reads, write_reply, write_request};
 use super::{auth, password};
@@ -26,13 +26,13 @@ use crate::proto::message::{RequestBody, Response, ResponseBody};
 use crate::proto::opcode::OpCode;
 use crate::proto::records::{ConnectRequest, ConnectResponse, ReplyHeader, WatcherEvent};
 use crate::quorum::PeerEvent;
+use crate::storage::Durability;
 use stateright::actor::{Actor, Command, Id, Out};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 use zabkeeper_models::election::Membership;
 use zabkeeper_models::replica::{ClientRequest, Database, Replica};
@@ -44,7 +44,8 @@ use zabkeeper_models::session::{self, initial_session_id, SessionConfig};
 use zabkeeper_models::tree::{op_code, ApplyResult, Id as AuthId};
 use zabkeeper_models::watch::WatchRegistry;
 use zabkeeper_models::zab::{
-    id_of, server_of, Durable, Message, Peer, PeerMessage, PeerState, PeerTimer, Snapshot,
+    id_of, server_of, DiskImage, Durable, Message, Peer, PeerMessage, PeerState, PeerTimer,
+    PersistPlan,
 };
 use zabkeeper_models::{ErrorCode, ServerId, SessionId, Zxid};
 
@@ -159,17 +160,6 @@ pub enum Malformation {
     UnknownOp(i32),
     /// A client op whose body does not decode.
     BodyDoesNotDecode { op_code: OpCode, error: JuteError },
-}
-
-/// Makes a planned `Save` durable. The contract of `zab::DurableState`: when `persist`
-/// returns, the txns are synced to the log and then the epoch files are written and synced.
-pub trait Durability: Send {
-    fn persist(&mut self, plan: &Persist<Prepared, Database>) -> io::Result<()>;
-    /// Whether a background snapshot may start: the previous one is finished.
-    fn snapshot_idle(&mut self) -> bool;
-    /// Writes `snapshot` in the background. The log already holds every txn it covers, so
-    /// nothing waits for it.
-    fn start_snapshot(&mut self, snapshot: Arc<Snapshot<Database>>) -> io::Result<()>;
 }
 
 /// The server settings the driver needs.
@@ -300,6 +290,8 @@ pub struct Core {
     snapshot_due_at_txns: u64,
     /// Where every step is recorded, when the server was started with a trace file.
     trace: Option<TraceWriter>,
+    /// What the disk holds, as the trace records it; kept only while tracing.
+    traced_disk: Option<HashedDurable>,
     /// Steps taken so far: a trace's step numbers.
     steps: u64,
 }
@@ -320,6 +312,7 @@ impl Core {
         let settings = config.peer_settings();
         let peer = settings.peer();
         let durable_for_trace = trace.as_ref().map(|_| recovered.clone());
+        let traced_disk = trace.as_ref().map(|_| trace::hashed(&recovered));
         let disk = DiskImage::new(&recovered);
         let started = Instant::now();
         let mut out = Out::new();
@@ -353,6 +346,7 @@ impl Core {
             statistics: Statistics::default(),
             snapshot_due_at_txns: 0,
             trace,
+            traced_disk,
             steps: 0,
         };
         core.snapshot_due_at_txns = snapshot_due_at(core.config.snapshot_interval_txns);
@@ -439,6 +433,7 @@ impl Core {
             if let Err(error) = write(writer) {
                 tracing::error!(%error, "cannot write the trace; tracing stops");
                 self.trace = None;
+                self.traced_disk = None;
             }
         }
     }
@@ -717,11 +712,34 @@ impl Core {
         if std::mem::take(&mut self.batch_saves) {
             let plan = self.disk.plan(&self.state.durable);
             if !plan.is_empty() {
+                self.trace_persisting(before_step, &plan);
                 self.durability.persist(&plan)?;
             }
         }
-        self.trace_line(TraceLine::Persisted { before_step });
+        if let Some(disk) = &self.traced_disk {
+            let durable = DurableDigest::of(disk);
+            self.trace_line(TraceLine::Persisted {
+                before_step,
+                durable,
+            });
+        }
         Ok(())
+    }
+
+    /// Records a persist about to start, and puts the record in the file before the persist
+    /// writes anything: replay must know the plan a crash may have cut short.
+    fn trace_persisting(&mut self, before_step: u64, plan: &PersistPlan<Prepared, Database>) {
+        let Some(disk) = self.traced_disk.as_mut() else {
+            return;
+        };
+        let plan = trace::hashed_plan(plan);
+        for step in &plan.steps {
+            if let Err(error) = step.apply_to(disk) {
+                panic!("a persist plan applies to the disk it was planned for: {error}");
+            }
+        }
+        self.trace_line(TraceLine::Persisting { before_step, plan });
+        self.with_trace(TraceWriter::flush);
     }
 
     /// Sends what the batch's steps (all before `before_step`) produced: peer messages,
@@ -771,6 +789,9 @@ impl Core {
             return Ok(());
         };
         self.disk.compacted(&self.state.durable);
+        if let Some(disk) = self.traced_disk.as_mut() {
+            trace::compact(disk, snapshot.zxid, snapshot.txn_count);
+        }
         tracing::info!(zxid = %snapshot.zxid, "compacted the history; writing a snapshot");
         self.snapshot_due_at_txns = snapshot_due_at(self.config.snapshot_interval_txns);
         self.durability.start_snapshot(snapshot)

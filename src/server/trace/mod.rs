@@ -5,6 +5,21 @@
 //! checks the durability contract on the driver's own records (nothing a step sent left before
 //! the sync covering its save). [`check_ensemble`] adds the cross-server properties on what
 //! the servers delivered.
+//!
+//! It also follows the server's disk ([`disk`]): before each persist the driver records the
+//! plan it performs, after it what it made durable; replay checks that this is what the
+//! model saved, and that every restart recovered what the run before it had made durable (or
+//! what a prefix of the persist it died in left). A trace follows one data directory: a
+//! server whose directories are wiped starts a new trace.
+
+mod disk;
+#[cfg(test)]
+mod disk_tests;
+
+pub use disk::{
+    appends_match_model, compact, hashed, hashed_plan, same_disk, txn_hash, DiskRecord,
+    DurableDigest, HashedDurable, TxnHash,
+};
 
 use serde::{Deserialize, Serialize};
 use stateright::actor::{Actor, Command, Id, Out};
@@ -18,9 +33,10 @@ use zabkeeper_models::replica::{Database, Replica};
 use zabkeeper_models::request::PrepareConfig;
 use zabkeeper_models::session::SessionConfig;
 use zabkeeper_models::zab::{
-    id_of, Durable, Input, Message, Peer, PeerMessage, PeerState, PeerTimer, StepAnswer,
+    id_of, Durable, Input, Message, Peer, PeerMessage, PeerState, PeerTimer, PersistPlan,
+    StepAnswer,
 };
-use zabkeeper_models::ServerId;
+use zabkeeper_models::{ServerId, Zxid};
 
 /// Where a peer sends the outcome of every applied txn (its driver).
 pub const APPLY_SINK: usize = usize::MAX;
@@ -142,7 +158,8 @@ impl TracedCommand {
 /// One line of a trace.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum TraceLine {
-    /// The peer starts (a process start): its settings and the durable state recovery found.
+    /// The peer starts (a process start): its settings and the durable state recovery found
+    /// (what replay checks against what the run before had made durable).
     Start {
         settings: PeerSettings,
         durable: Durable<Replica>,
@@ -157,8 +174,19 @@ pub enum TraceLine {
         /// The established leader's epoch after the step, if the peer is one.
         leading_epoch: Option<u32>,
     },
-    /// Everything the steps before `before_step` saved is durable.
-    Persisted { before_step: u64 },
+    /// The driver starts a persist covering the saves of the steps before `before_step`:
+    /// these steps, each durable before the next. Written to the file before the first of
+    /// them, so that a crash in the middle of the persist finds it recorded.
+    Persisting {
+        before_step: u64,
+        plan: PersistPlan<TxnHash, ()>,
+    },
+    /// Everything the steps before `before_step` saved is durable, and the disk holds
+    /// `durable`.
+    Persisted {
+        before_step: u64,
+        durable: DurableDigest,
+    },
     /// Everything the steps before `before_step` sent has been released.
     Released { before_step: u64 },
 }
@@ -212,11 +240,15 @@ pub struct RunSummary {
     /// The epochs this run established leadership in.
     pub led_epochs: Vec<u32>,
     pub steps: u64,
+    /// Whether this run's start was checked against what the run before it had made
+    /// durable (false for a trace's first run).
+    pub continuity_checked: bool,
 }
 
 /// Replays every run in the trace at `path` through a fresh model peer. Fails, naming the
-/// line, at the first command that differs or the first message released before the sync of
-/// the save its step made.
+/// line, at the first command that differs, the first message released before the sync of
+/// the save its step made, the first persist that did not make durable what the model saved,
+/// or the first restart that did not recover what the server had made durable.
 pub fn replay(path: &Path) -> Result<Vec<RunSummary>, String> {
     let file = std::fs::File::open(path).map_err(|error| format!("{}: {error}", path.display()))?;
     let mut runs = Vec::new();
@@ -238,10 +270,11 @@ pub fn replay(path: &Path) -> Result<Vec<RunSummary>, String> {
             Err(error) => return Err(at(format!("not a trace line: {error}"))),
         };
         if let TraceLine::Start { .. } = line {
-            if let Some(finished) = run.take() {
+            let disk_before = run.take().map(|finished| {
                 runs.push(finished.summary);
-            }
-            run = Some(Replay::start(line).map_err(at)?);
+                finished.disk
+            });
+            run = Some(Replay::start(line, disk_before).map_err(at)?);
             continue;
         }
         let Some(current) = run.as_mut() else {
@@ -267,6 +300,8 @@ struct Replay {
     summary: RunSummary,
     /// Steps that saved and sent, waiting for the sync that covers them.
     awaiting_sync: Vec<u64>,
+    /// What the server's disk holds, as its persists recorded it.
+    disk: DiskRecord,
 }
 
 fn compare(
@@ -283,7 +318,8 @@ fn compare(
 }
 
 impl Replay {
-    fn start(line: TraceLine) -> Result<Replay, String> {
+    /// Starts replaying a run; `disk_before` is the disk the run before it left, if any.
+    fn start(line: TraceLine, disk_before: Option<DiskRecord>) -> Result<Replay, String> {
         let TraceLine::Start {
             settings,
             durable,
@@ -292,6 +328,12 @@ impl Replay {
         else {
             unreachable!("called with a start line");
         };
+        let recovered = hashed(&durable);
+        if let Some(disk_before) = &disk_before {
+            disk_before
+                .restarted(&recovered)
+                .map_err(|failure| format!("start of server {}: {failure}", settings.me.0))?;
+        }
         let peer = settings.peer();
         let mut out = Out::new();
         let state = peer.on_start(id_of(settings.me), &Some(durable), &mut out);
@@ -300,11 +342,13 @@ impl Replay {
         Ok(Replay {
             summary: RunSummary {
                 server: settings.me.0,
+                continuity_checked: disk_before.is_some(),
                 ..RunSummary::default()
             },
             peer,
             state: Cow::Owned(state),
             awaiting_sync: Vec::new(),
+            disk: DiskRecord::new(recovered),
         })
     }
 
@@ -345,6 +389,11 @@ impl Replay {
                         "step {step}: the server leads epoch {leading_epoch:?}, the model {epoch:?}"
                     ));
                 }
+                if let TracedAnswer::Compacted(Some(zxid)) = answer {
+                    self.disk
+                        .compacted(Zxid(zxid), self.state.durable.base_txn_count())
+                        .map_err(|failure| format!("step {step}: {failure}"))?;
+                }
                 if let Some(epoch) = epoch {
                     if self.summary.led_epochs.last() != Some(&epoch) {
                         self.summary.led_epochs.push(epoch);
@@ -376,7 +425,18 @@ impl Replay {
                 self.summary.steps += 1;
                 Ok(())
             }
-            TraceLine::Persisted { before_step } => {
+            TraceLine::Persisting { before_step, plan } => {
+                let at = |failure| format!("the persist before step {before_step}: {failure}");
+                appends_match_model(&plan, &self.state.durable).map_err(at)?;
+                self.disk.persisting(plan).map_err(at)
+            }
+            TraceLine::Persisted {
+                before_step,
+                durable,
+            } => {
+                let at = |failure| format!("the persist before step {before_step}: {failure}");
+                self.disk.persisted(&durable).map_err(at)?;
+                self.disk.matches_model(&self.state.durable).map_err(at)?;
                 self.awaiting_sync.retain(|step| *step >= before_step);
                 Ok(())
             }
