@@ -206,17 +206,14 @@ impl DiskRecord {
     }
 
     /// A restart recovered `recovered`: it must be what the server had made durable, or
-    /// what a prefix of the persist in flight when it stopped left.
+    /// what the persist in flight when it stopped left when cut short.
     pub fn restarted(&self, recovered: &HashedDurable) -> Result<(), String> {
-        let mut candidates = vec![self.made_durable.clone()];
-        if let Some(plan) = &self.in_flight {
-            for completed in 1..=plan.steps.len() {
-                candidates.push(
-                    plan.durable_after_steps(&self.made_durable, completed)
-                        .map_err(|error| format!("the persist in flight cannot apply: {error}"))?,
-                );
-            }
-        }
+        let candidates = match &self.in_flight {
+            Some(plan) => plan
+                .crash_states(&self.made_durable)
+                .map_err(|error| format!("the persist in flight cannot apply: {error}"))?,
+            None => vec![self.made_durable.clone()],
+        };
         if candidates
             .iter()
             .any(|candidate| same_disk(recovered, candidate))
