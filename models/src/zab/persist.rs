@@ -8,9 +8,10 @@
 //! `currentEpoch`, so that `currentEpoch` never covers txns that are not on disk.
 //!
 //! A crash can stop the driver between any two steps. [`PersistPlan::durable_after_steps`] says
-//! what the disk then holds, as the durable state a restart recovers: the model checker uses it
-//! to crash a peer in the middle of a persist, and trace replay to accept what a restarted
-//! server recovered.
+//! what the disk then holds, as the durable state a restart recovers, and
+//! [`PersistPlan::crash_states`] lists every such disk, appends cut short included: the model
+//! checker can crash a peer in the middle of a persist with them, and trace replay accepts
+//! what a restarted server recovered against them.
 
 use super::durable::{DurableState, Snapshot};
 use super::message::Proposal;
@@ -205,6 +206,33 @@ impl<T: Clone, A: Clone> PersistPlan<T, A> {
             step.apply_to(&mut durable)?;
         }
         Ok(durable)
+    }
+
+    /// Every disk a crash during this plan can leave, applied to `disk`, in order: before any
+    /// step, after each step, and inside an append after each of its txns. The log is written
+    /// in zxid order, and a write not yet synced can still reach the disk (it does whenever
+    /// only the process dies), so an append cut short leaves a prefix of its txns.
+    pub fn crash_states(
+        &self,
+        disk: &DurableState<T, A>,
+    ) -> Result<Vec<DurableState<T, A>>, PlanError> {
+        let mut durable = disk.clone();
+        let mut states = vec![durable.clone()];
+        for step in &self.steps {
+            match step {
+                DiskStep::AppendAndSync(proposals) => {
+                    for proposal in proposals {
+                        DiskStep::AppendAndSync(vec![proposal.clone()]).apply_to(&mut durable)?;
+                        states.push(durable.clone());
+                    }
+                }
+                step => {
+                    step.apply_to(&mut durable)?;
+                    states.push(durable.clone());
+                }
+            }
+        }
+        Ok(states)
     }
 
     /// What the disk holds once every step is done.

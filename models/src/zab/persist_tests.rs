@@ -137,6 +137,21 @@ fn a_crash_between_steps_leaves_the_steps_before_it_and_none_after() {
 }
 
 #[test]
+fn a_crash_inside_an_append_leaves_a_prefix_of_its_txns() {
+    let before = disk((1, 1), vec![proposal(1, 1)]);
+    let saved = disk((1, 1), vec![proposal(1, 1), proposal(1, 2), proposal(1, 3)]);
+    let plan = PersistPlan::between(&before, &saved);
+    assert_eq!(
+        plan.crash_states(&before),
+        Ok(vec![
+            before,
+            disk((1, 1), vec![proposal(1, 1), proposal(1, 2)]),
+            saved,
+        ])
+    );
+}
+
+#[test]
 fn more_steps_than_the_plan_has_is_an_error() {
     let before = disk((1, 1), vec![]);
     let plan = PersistPlan::between(&before, &disk((1, 1), vec![proposal(1, 1)]));
@@ -274,14 +289,19 @@ proptest! {
         for saved in saves {
             let plan = image.plan(&saved);
             prop_assert_eq!(&plan, &PersistPlan::between(&on_disk, &saved));
+            let crash_states = plan.crash_states(&on_disk).expect("applies");
             for completed in 0..=plan.steps.len() {
                 let crashed = plan.durable_after_steps(&on_disk, completed).expect("applies");
+                prop_assert!(crash_states.contains(&crashed));
+            }
+            for crashed in &crash_states {
                 if crashed.current_epoch != on_disk.current_epoch {
                     prop_assert_eq!(&crashed.history, &saved.history);
                     prop_assert_eq!(crashed.base_zxid(), saved.base_zxid());
                 }
             }
             on_disk = plan.durable_after(&on_disk).expect("applies");
+            prop_assert_eq!(crash_states.last(), Some(&on_disk));
             prop_assert_eq!(&on_disk, &saved);
         }
     }

@@ -9,14 +9,16 @@
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use zabkeeper_models::replica::{Database, Replica};
 use zabkeeper_models::request::Prepared;
 use zabkeeper_models::zab::{DiskStep, Durable, DurableState, PersistPlan, Proposal, Snapshot};
 use zabkeeper_models::Zxid;
 
-/// A txn as the trace knows it: a 64-bit FNV-1a hash of its JSON form (the zxid is kept
-/// beside it).
+/// A txn as the trace knows it: a 64-bit FNV-1a hash of what its `Hash` implementation
+/// writes (the zxid is kept beside it). That is in the machine's byte order: a trace is
+/// replayed on the kind of machine that wrote it.
 pub type TxnHash = u64;
 
 /// A durable state as the trace knows it.
@@ -31,10 +33,25 @@ fn fnv1a(hash: u64, bytes: &[u8]) -> u64 {
     })
 }
 
+/// FNV-1a as a [`Hasher`]: the same hash in every process, unlike std's randomly keyed
+/// one, and cheap enough to run on every txn a traced server logs.
+struct Fnv1aHasher(u64);
+
+impl Hasher for Fnv1aHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = fnv1a(self.0, bytes);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 /// The hash of one txn.
 pub fn txn_hash(txn: &Prepared) -> TxnHash {
-    let json = serde_json::to_vec(txn).expect("txns serialize");
-    fnv1a(FNV_OFFSET_BASIS, &json)
+    let mut hasher = Fnv1aHasher(FNV_OFFSET_BASIS);
+    txn.hash(&mut hasher);
+    hasher.finish()
 }
 
 /// `durable` as the trace knows it.
@@ -206,17 +223,14 @@ impl DiskRecord {
     }
 
     /// A restart recovered `recovered`: it must be what the server had made durable, or
-    /// what a prefix of the persist in flight when it stopped left.
+    /// what the persist in flight when it stopped left when cut short.
     pub fn restarted(&self, recovered: &HashedDurable) -> Result<(), String> {
-        let mut candidates = vec![self.made_durable.clone()];
-        if let Some(plan) = &self.in_flight {
-            for completed in 1..=plan.steps.len() {
-                candidates.push(
-                    plan.durable_after_steps(&self.made_durable, completed)
-                        .map_err(|error| format!("the persist in flight cannot apply: {error}"))?,
-                );
-            }
-        }
+        let candidates = match &self.in_flight {
+            Some(plan) => plan
+                .crash_states(&self.made_durable)
+                .map_err(|error| format!("the persist in flight cannot apply: {error}"))?,
+            None => vec![self.made_durable.clone()],
+        };
         if candidates
             .iter()
             .any(|candidate| same_disk(recovered, candidate))

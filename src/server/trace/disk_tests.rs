@@ -64,12 +64,13 @@ fn a_lost_txn_a_changed_txn_or_a_moved_epoch_is_another_disk() {
 #[test]
 fn a_restart_during_a_persist_may_recover_any_prefix_of_its_steps() {
     let mut record = DiskRecord::new(disk(0, &[1]));
+    let epoch_two = |counter| Proposal {
+        zxid: Zxid::new(Epoch(2), counter),
+        payload: 20 + u64::from(counter),
+    };
     let plan = PersistPlan {
         steps: vec![
-            DiskStep::AppendAndSync(vec![Proposal {
-                zxid: Zxid::new(Epoch(2), 1),
-                payload: 21,
-            }]),
+            DiskStep::AppendAndSync(vec![epoch_two(1), epoch_two(2)]),
             DiskStep::WriteAcceptedEpoch(Epoch(2)),
             DiskStep::WriteCurrentEpoch(Epoch(2)),
         ],
@@ -83,6 +84,11 @@ fn a_restart_during_a_persist_may_recover_any_prefix_of_its_steps() {
             .restarted(&recovered)
             .expect("a prefix of the persist");
     }
+    let mut cut_short = disk(0, &[1]);
+    Arc::make_mut(&mut cut_short.history).push(epoch_two(1));
+    record
+        .restarted(&cut_short)
+        .expect("an append cut short after its first txn");
     let epoch_without_txn = DurableState {
         current_epoch: Epoch(2),
         accepted_epoch: Epoch(2),
