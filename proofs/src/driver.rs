@@ -30,13 +30,22 @@ pub enum DriverAction {
     /// a committed txn the snapshot does not hold yet.
     Compact,
     /// The quorum connection to this server broke (`Input::PeerDisconnected`); armed while
-    /// the peer is linked to it (a learner to its leader, a leader to each learner).
+    /// the peer is linked to it (a learner to its leader, a leader to each learner). The
+    /// network drops what was in flight on it, and the far end notices later
+    /// ([`DriverAction::NoticeClose`]).
     Disconnect(ServerId),
+    /// The far end of a broken quorum connection notices (its read fails), which is
+    /// `Input::PeerDisconnected` too; armed from the break until then. Meanwhile its sends on
+    /// the dead connection are lost.
+    NoticeClose(ServerId),
     /// The leader's housekeeping round (`Input::Housekeeping`); armed on an established leader.
     Housekeeping,
     /// A client's request or ping touches its session (`Input::TouchSession`); armed while the
     /// server serves clients.
     Touch,
+    /// The next disk step of a persist under way (see [`crate::persisting`]); armed while one
+    /// is, and the only thing the server does meanwhile.
+    PersistStep,
 }
 
 /// Which driver actions a server's checker may take.
@@ -50,6 +59,9 @@ pub struct DriverActions<S> {
     pub housekeeping: bool,
     /// The session a client of this server touches, if one does.
     pub touched_session: Option<S>,
+    /// Persist each save as the driver's disk steps, with crashes possible between them
+    /// (otherwise a save is atomic).
+    pub stepwise_persist: bool,
 }
 
 impl<S> Default for DriverActions<S> {
@@ -59,6 +71,7 @@ impl<S> Default for DriverActions<S> {
             disconnects: 0,
             housekeeping: false,
             touched_session: None,
+            stepwise_persist: false,
         }
     }
 }
@@ -69,18 +82,23 @@ impl<S: Clone> DriverActions<S> {
             || self.disconnects > 0
             || self.housekeeping
             || self.touched_session.is_some()
+            || self.stepwise_persist
     }
 
-    /// The input the action hands the peer. The model's clock is the peer's own reading: the
-    /// driver acts "now", and the session clock moves time on.
+    /// The input the action hands the peer, if it hands one (a persist step is the driver's
+    /// alone). The model's clock is the peer's own reading: the driver acts "now", and the
+    /// session clock moves time on.
     pub fn input<M: StateMachine<Session = S>>(
         &self,
         action: DriverAction,
         state: &PeerState<M>,
-    ) -> Input<M> {
-        match action {
+    ) -> Option<Input<M>> {
+        Some(match action {
+            DriverAction::PersistStep => return None,
             DriverAction::Compact => Input::Compact,
-            DriverAction::Disconnect(server) => Input::PeerDisconnected { server },
+            DriverAction::Disconnect(server) | DriverAction::NoticeClose(server) => {
+                Input::PeerDisconnected { server }
+            }
             DriverAction::Housekeeping => Input::Housekeeping {
                 wall_time_ms: i64::try_from(state.clock_ms).expect("the model's clock is small"),
             },
@@ -91,7 +109,7 @@ impl<S: Clone> DriverActions<S> {
                     .expect("armed only with a session to touch"),
                 now_ms: state.clock_ms,
             },
-        }
+        })
     }
 
     /// The driver actions that are possible in `state`, as set and cancelled timers: the
@@ -102,6 +120,7 @@ impl<S: Clone> DriverActions<S> {
         peer: &Peer<M>,
         state: &PeerState<M>,
         record: &DriverRecord,
+        persisting: bool,
     ) -> Vec<(DriverAction, bool)> {
         if !self.any() {
             return Vec::new();
@@ -121,6 +140,8 @@ impl<S: Clone> DriverActions<S> {
                         Role::Looking(_) => false,
                     };
                 timers.push((DriverAction::Disconnect(server), linked));
+                let unnoticed = record.unnoticed_closes.contains(&server);
+                timers.push((DriverAction::NoticeClose(server), unnoticed));
             }
         }
         if self.housekeeping {
@@ -129,6 +150,9 @@ impl<S: Clone> DriverActions<S> {
         }
         if self.touched_session.is_some() {
             timers.push((DriverAction::Touch, state.is_serving()));
+        }
+        if self.stepwise_persist {
+            timers.push((DriverAction::PersistStep, persisting));
         }
         timers
     }
@@ -141,6 +165,17 @@ pub struct DriverRecord {
     pub sink_contract_broken: bool,
     /// Lost connections reported to the peer since this server started.
     pub disconnects: u8,
+    /// Servers whose end broke the quorum connection to this one, which this one's driver has
+    /// not noticed yet (sorted).
+    pub unnoticed_closes: Vec<ServerId>,
+}
+
+impl DriverRecord {
+    /// Whether a message to `server` goes into a quorum connection the other end closed, where
+    /// it is lost.
+    pub fn sends_into_dead_link(&self, server: ServerId) -> bool {
+        self.unnoticed_closes.contains(&server)
+    }
 }
 
 /// Whether one step kept the apply sink's contract: the txns it reported applied are exactly
@@ -189,9 +224,10 @@ pub fn driver_timer_commands<M: StateMachine>(
     peer: &Peer<M>,
     state: &PeerState<M>,
     record: &DriverRecord,
+    persisting: bool,
 ) -> Vec<(NodeTimer, Option<std::ops::Range<std::time::Duration>>)> {
     actions
-        .timers(peer, state, record)
+        .timers(peer, state, record, persisting)
         .into_iter()
         .map(|(action, armed)| (NodeTimer::Driver(action), armed.then(model_timeout)))
         .collect()

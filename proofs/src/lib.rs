@@ -5,10 +5,14 @@
 pub mod acyclic;
 pub mod check;
 pub mod client;
+pub mod cluster;
+#[cfg(test)]
+mod cluster_tests;
 pub mod driver;
 pub mod election_model;
 pub mod history;
 pub mod model;
+pub mod persisting;
 pub mod properties;
 pub mod recipes;
 pub mod register;

@@ -2,14 +2,13 @@
 //! bounds that keep the search finite, and attaches every property.
 
 use crate::client::{Client, Value};
+use crate::cluster::Cluster;
 use crate::driver::{DriverActions, APPLY_SINK};
 use crate::history::{record_in, record_out, History};
 use crate::properties;
 use crate::system::{Node, NodeState};
 use crate::system::{ValueDurable, ValueRegister};
-use stateright::actor::{
-    model_timeout, Actor, ActorModel, ActorModelState, Id, LossyNetwork, Network,
-};
+use stateright::actor::{model_timeout, Actor, ActorModelState, Id};
 use zabkeeper_models::election::Membership;
 use zabkeeper_models::mutation::Mutations;
 use zabkeeper_models::zab::{
@@ -83,9 +82,9 @@ impl ZabConfig {
         )
     }
 
-    pub fn into_model(self) -> ActorModel<Node, ZabConfig, History> {
+    pub fn into_model(self) -> Cluster<Node, ZabConfig, History> {
         let membership = self.membership();
-        let mut model = ActorModel::new(self.clone(), History::default());
+        let mut model = Cluster::new(self.clone(), History::default());
         for index in 0..self.servers() {
             let mut peer = Peer::new(ServerId(index as u64), membership.clone(), Register::new());
             peer.tick = self.failure_detection.map(|_| model_timeout());
@@ -110,12 +109,7 @@ impl ZabConfig {
             }));
         }
         let model = model
-            .init_network(Network::new_ordered([]))
-            .lossy_network(if self.lossy {
-                LossyNetwork::Yes
-            } else {
-                LossyNetwork::No
-            })
+            .lossy(self.lossy)
             .max_crashes(self.max_crashes)
             .record_msg_out(record_out)
             .record_msg_in(record_in)
@@ -162,6 +156,12 @@ fn within_boundary(config: &ZabConfig, state: &ActorModelState<Node, History>) -
             return false;
         }
         restarts += server.durable.incarnation.saturating_sub(1);
+    }
+    for actor in &state.actor_states {
+        if let NodeState::Refused(disk) = &**actor {
+            // The starts its disk counts, less the first, and the start it refused.
+            restarts += disk.incarnation;
+        }
     }
     let clients_up = state
         .actor_states

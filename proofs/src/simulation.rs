@@ -19,12 +19,13 @@
 //! dropped (a `Drop` action of the lossy model) until the partition heals.
 
 use crate::client::Value;
+use crate::cluster::ClusterAction;
 use crate::driver::{DriverAction, DriverActions, NodeTimer};
 use crate::model::{servers, ClientPlan, ZabConfig};
 use crate::properties::{client_histories, ZabModel};
 use crate::system::Node;
 use crate::system::ValueMessage;
-use stateright::actor::{ActorModelAction, ActorModelState, Id};
+use stateright::actor::{ActorModelState, Id};
 use stateright::{Expectation, Model};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -35,7 +36,7 @@ use zabkeeper_models::mutation::Mutations;
 use zabkeeper_models::zab::{ElectionMode, FailureDetection, PeerTimer, Role};
 
 type State = ActorModelState<Node, crate::history::History>;
-type Action = ActorModelAction<ValueMessage, NodeTimer, zabkeeper_models::ServerId>;
+type Action = ClusterAction<ValueMessage, NodeTimer, zabkeeper_models::ServerId>;
 
 /// SplitMix64 (Steele, Lea and Flood 2014): tiny, fast, and its output for a seed never changes
 /// with a dependency upgrade, so printed seeds replay forever.
@@ -622,59 +623,61 @@ impl<'a> Walker<'a> {
                 .is_some_and(|partition| partition.cuts(src, dst))
         };
         match action {
-            ActorModelAction::Deliver { src, dst, .. } if cut(*src, *dst) => None,
+            ClusterAction::Deliver { src, dst, .. } if cut(*src, *dst) => None,
             // A client's request waits in the network until its server serves (the model's
             // clients never retry, so one ignored request would end the client's run). Delaying
             // a message is always a behaviour of the model.
-            ActorModelAction::Deliver { src, dst, .. }
+            ClusterAction::Deliver { src, dst, .. }
                 if !is_server(src) && !self.serving(state, *dst) =>
             {
                 Some(Kind::Deferred)
             }
-            ActorModelAction::Deliver { .. } => Some(Kind::Deliver),
-            ActorModelAction::Drop(envelope) if cut(envelope.src, envelope.dst) => {
-                Some(Kind::CutDrop)
-            }
+            ClusterAction::Deliver { .. } => Some(Kind::Deliver),
+            ClusterAction::Drop { src, dst, .. } if cut(*src, *dst) => Some(Kind::CutDrop),
             // Clients never retry: a lost client message would only end that client's run.
-            ActorModelAction::Drop(envelope)
-                if self.scenario.loss && is_server(&envelope.src) && is_server(&envelope.dst) =>
+            ClusterAction::Drop { src, dst, .. }
+                if self.scenario.loss && is_server(src) && is_server(dst) =>
             {
                 Some(Kind::Loss)
             }
-            ActorModelAction::Drop(_) => None,
-            ActorModelAction::Timeout(_, NodeTimer::Peer(PeerTimer::Settle)) => Some(Kind::Settle),
-            ActorModelAction::Timeout(_, NodeTimer::Peer(PeerTimer::Tick)) => Some(Kind::Tick),
+            ClusterAction::Drop { .. } => None,
+            ClusterAction::Timeout(_, NodeTimer::Peer(PeerTimer::Settle)) => Some(Kind::Settle),
+            ClusterAction::Timeout(_, NodeTimer::Peer(PeerTimer::Tick)) => Some(Kind::Tick),
             // A round for waiting syncs starts as soon as the batch they came in is handled.
-            ActorModelAction::Timeout(_, NodeTimer::Peer(PeerTimer::ConfirmRound)) => {
+            ClusterAction::Timeout(_, NodeTimer::Peer(PeerTimer::ConfirmRound)) => {
                 Some(Kind::Deliver)
             }
             // The ZAB scenarios replicate a register: no sessions, no session clock.
-            ActorModelAction::Timeout(_, NodeTimer::Peer(PeerTimer::SessionClock)) => None,
-            ActorModelAction::Timeout(_, NodeTimer::Driver(DriverAction::Compact)) => {
+            ClusterAction::Timeout(_, NodeTimer::Peer(PeerTimer::SessionClock)) => None,
+            ClusterAction::Timeout(_, NodeTimer::Driver(DriverAction::Compact)) => {
                 Some(Kind::Compact)
             }
-            ActorModelAction::Timeout(_, NodeTimer::Driver(DriverAction::Disconnect(_))) => {
+            ClusterAction::Timeout(_, NodeTimer::Driver(DriverAction::Disconnect(_))) => {
                 Some(Kind::Disconnect)
             }
+            // The far end of a closed connection notices as soon as it reads from it.
+            ClusterAction::Timeout(_, NodeTimer::Driver(DriverAction::NoticeClose(_))) => {
+                Some(Kind::Deliver)
+            }
             // The register has no sessions and no housekeeping.
-            ActorModelAction::Timeout(_, NodeTimer::Driver(_)) => None,
+            ClusterAction::Timeout(_, NodeTimer::Driver(_)) => None,
             // A crash with no restart left would shrink the ensemble for good.
-            ActorModelAction::Crash(id)
+            ClusterAction::Crash(id)
                 if is_server(id) && self.report.recoveries < self.restarts_max =>
             {
                 Some(Kind::Crash)
             }
-            ActorModelAction::Crash(_) => None,
-            ActorModelAction::Recover(_) => Some(Kind::Recover),
-            ActorModelAction::SelectRandom { .. } => Some(Kind::Random),
+            ClusterAction::Crash(_) => None,
+            ClusterAction::Recover(_) => Some(Kind::Recover),
+            ClusterAction::SelectRandom { .. } => Some(Kind::Random),
         }
     }
 
     fn count(&mut self, action: &Action) {
         match action {
-            ActorModelAction::Crash(_) => self.report.crashes += 1,
-            ActorModelAction::Recover(_) => self.report.recoveries += 1,
-            ActorModelAction::Drop(_) => self.report.drops += 1,
+            ClusterAction::Crash(_) => self.report.crashes += 1,
+            ClusterAction::Recover(_) => self.report.recoveries += 1,
+            ClusterAction::Drop { .. } => self.report.drops += 1,
             _ => {}
         }
     }
@@ -733,27 +736,24 @@ impl<'a> Walker<'a> {
 /// One line per action: `0→1 Ack { zxid: 0x100000001 }`, `drop 2→0 Ping ..`, `tick 3`.
 fn describe(action: &Action) -> String {
     match action {
-        ActorModelAction::Deliver { src, dst, msg } => format!("{src:?}→{dst:?} {msg:?}"),
-        ActorModelAction::Drop(envelope) => format!(
-            "drop {:?}→{:?} {:?}",
-            envelope.src, envelope.dst, envelope.msg
-        ),
-        ActorModelAction::Timeout(id, NodeTimer::Peer(PeerTimer::Tick)) => format!("tick {id:?}"),
-        ActorModelAction::Timeout(id, NodeTimer::Peer(PeerTimer::Settle)) => {
+        ClusterAction::Deliver { src, dst, msg, .. } => format!("{src:?}→{dst:?} {msg:?}"),
+        ClusterAction::Drop { src, dst, msg, .. } => format!("drop {src:?}→{dst:?} {msg:?}"),
+        ClusterAction::Timeout(id, NodeTimer::Peer(PeerTimer::Tick)) => format!("tick {id:?}"),
+        ClusterAction::Timeout(id, NodeTimer::Peer(PeerTimer::Settle)) => {
             format!("settle {id:?}")
         }
-        ActorModelAction::Timeout(id, NodeTimer::Peer(PeerTimer::SessionClock)) => {
+        ClusterAction::Timeout(id, NodeTimer::Peer(PeerTimer::SessionClock)) => {
             format!("session clock {id:?}")
         }
-        ActorModelAction::Timeout(id, NodeTimer::Peer(PeerTimer::ConfirmRound)) => {
+        ClusterAction::Timeout(id, NodeTimer::Peer(PeerTimer::ConfirmRound)) => {
             format!("confirmation round {id:?}")
         }
-        ActorModelAction::Timeout(id, NodeTimer::Driver(action)) => {
+        ClusterAction::Timeout(id, NodeTimer::Driver(action)) => {
             format!("driver {id:?}: {action:?}")
         }
-        ActorModelAction::Crash(id) => format!("crash {id:?}"),
-        ActorModelAction::Recover(id) => format!("recover {id:?}"),
-        ActorModelAction::SelectRandom { actor, random, .. } => {
+        ClusterAction::Crash(id) => format!("crash {id:?}"),
+        ClusterAction::Recover(id) => format!("recover {id:?}"),
+        ClusterAction::SelectRandom { actor, random, .. } => {
             format!("oracle {actor:?} chooses {random}")
         }
     }

@@ -2,17 +2,20 @@
 //! a stateright model has one actor type.
 
 use crate::client::{Client, ClientState, Value};
+use crate::cluster::{Link, Wired};
 use crate::driver::{
-    driver_timer_commands, sink_contract_holds, DriverActions, DriverRecord, NodeTimer, APPLY_SINK,
+    driver_timer_commands, sink_contract_holds, DriverAction, DriverActions, DriverRecord,
+    NodeTimer, APPLY_SINK,
 };
-use stateright::actor::{Actor, Command, Id, Out};
+use crate::persisting::{refused_at_start, PeerCommand, Persisting};
+use stateright::actor::{model_timeout, Actor, Command, Id, Out};
 use std::borrow::Cow;
 use std::fmt::Debug;
 use std::hash::Hash;
 use std::ops::Range;
 use std::time::Duration;
 use zabkeeper_models::zab::{
-    Durable, Input, Message, Peer, PeerState, PeerTimer, Register, StateMachine,
+    Durable, Input, Message, Peer, PeerMessage, PeerState, PeerTimer, Register, StateMachine,
 };
 use zabkeeper_models::ServerId;
 
@@ -53,28 +56,35 @@ pub enum Node<M: StateMachine = ValueRegister, C = Client> {
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum NodeState<M: StateMachine = ValueRegister, S = ClientState> {
-    Server(PeerState<M>, DriverRecord),
+    /// A server: its peer's state, what its driver recorded, and the persist under way.
+    Server(PeerState<M>, DriverRecord, Option<Persisting<M>>),
+    /// A server that refused to start from what its disk holds (see
+    /// [`crate::persisting::refused_at_start`]): it stays down, its disk as it was.
+    Refused(Durable<M>),
     Client(S),
 }
 
 impl<M: StateMachine, S> NodeState<M, S> {
     pub fn server(&self) -> Option<&PeerState<M>> {
         match self {
-            NodeState::Server(state, _) => Some(state),
-            NodeState::Client(_) => None,
+            NodeState::Server(state, ..) => Some(state),
+            NodeState::Refused(_) | NodeState::Client(_) => None,
         }
     }
 
     /// What the server's driver recorded, if this is a server.
     pub fn driver(&self) -> Option<&DriverRecord> {
         match self {
-            NodeState::Server(_, record) => Some(record),
-            NodeState::Client(_) => None,
+            NodeState::Server(_, record, _) => Some(record),
+            NodeState::Refused(_) | NodeState::Client(_) => None,
         }
     }
-}
 
-type PeerCommand<M> = Command<Message<M>, PeerTimer, ServerId, Durable<M>>;
+    /// Whether this is a server in the middle of a persist.
+    pub fn persisting(&self) -> bool {
+        matches!(self, NodeState::Server(_, _, Some(_)))
+    }
+}
 
 /// Re-issues a peer's or client's commands as the node's, its timers wrapped.
 fn lift_commands<M: StateMachine, N>(commands: Vec<PeerCommand<M>>, out: &mut Out<N>)
@@ -94,38 +104,31 @@ where
 
 /// One step of a server: hands `input` to the peer through [`Peer::step`] (the call the
 /// server's driver makes), takes what the peer sent its apply sink off the network while
-/// checking the sink's contract, and re-arms the driver actions the new state allows.
+/// checking the sink's contract, notes what the driver saw (`note`), and re-arms the driver
+/// actions the new state allows.
 fn server_step<M, S, N>(
     peer: &Peer<M>,
     actions: &DriverActions<M::Session>,
     state: &mut Cow<NodeState<M, S>>,
     input: Input<M>,
+    note: impl FnOnce(&mut DriverRecord),
     out: &mut Out<N>,
 ) where
     M: StateMachine,
     S: Clone,
     N: Actor<Msg = Message<M>, Timer = NodeTimer, Random = ServerId, Storage = Durable<M>>,
 {
-    let disconnect = matches!(input, Input::PeerDisconnected { .. });
-    server_handles(
-        peer,
-        actions,
-        state,
-        disconnect,
-        out,
-        |peer_state, peer_out| {
-            peer.step(peer_state, input, peer_out);
-        },
-    );
+    server_handles(peer, actions, state, note, out, |peer_state, peer_out| {
+        peer.step(peer_state, input, peer_out);
+    });
 }
 
-/// [`server_step`] around any handler of the peer (`handle`); `disconnect` says whether it
-/// reports a lost link, which the node counts.
+/// [`server_step`] around any handler of the peer (`handle`).
 fn server_handles<M, S, N>(
     peer: &Peer<M>,
     actions: &DriverActions<M::Session>,
     state: &mut Cow<NodeState<M, S>>,
-    disconnect: bool,
+    note: impl FnOnce(&mut DriverRecord),
     out: &mut Out<N>,
     handle: impl FnOnce(&mut Cow<PeerState<M>>, &mut Out<Peer<M>>),
 ) where
@@ -133,9 +136,10 @@ fn server_handles<M, S, N>(
     S: Clone,
     N: Actor<Msg = Message<M>, Timer = NodeTimer, Random = ServerId, Storage = Durable<M>>,
 {
-    let (before, record) = match state.as_ref() {
-        NodeState::Server(before, record) => (before, record),
-        NodeState::Client(_) => unreachable!("a server's state"),
+    let (before, record_before) = match state.as_ref() {
+        NodeState::Server(before, record, None) => (before, record),
+        NodeState::Server(_, _, Some(_)) => unreachable!("a persisting server takes no input"),
+        NodeState::Refused(_) | NodeState::Client(_) => unreachable!("a running server's state"),
     };
     let mut peer_state = Cow::Borrowed(before);
     let mut peer_out = Out::new();
@@ -146,32 +150,79 @@ fn server_handles<M, S, N>(
         Cow::Borrowed(_) => None,
     };
     let after = next.as_ref().unwrap_or(before);
-    let broken = !record.sink_contract_broken && !sink_contract_holds(before, after, &commands);
-    let record_changed = broken || disconnect;
-    let mut record = record.clone();
-    record.sink_contract_broken |= broken;
-    if disconnect {
-        record.disconnects = record.disconnects.saturating_add(1);
+    let mut record = record_before.clone();
+    note(&mut record);
+    if !record.sink_contract_broken && !sink_contract_holds(before, after, &commands) {
+        record.sink_contract_broken = true;
     }
-    let timers = driver_timer_commands(actions, peer, after, &record);
-    if next.is_some() || record_changed {
+    let (commands, persisting) = if actions.stepwise_persist {
+        match Persisting::start(&before.durable, commands) {
+            Ok(persisting) => (Vec::new(), Some(persisting)),
+            Err(commands) => (commands, None),
+        }
+    } else {
+        (commands, None)
+    };
+    let timers = driver_timer_commands(actions, peer, after, &record, persisting.is_some());
+    finish_server_step::<M, N>(commands, timers, &record, out);
+    if next.is_some() || record != *record_before || persisting.is_some() {
         let peer_state = next.unwrap_or_else(|| before.clone());
-        *state = Cow::Owned(NodeState::Server(peer_state, record));
+        *state = Cow::Owned(NodeState::Server(peer_state, record, persisting));
     }
-    finish_server_step::<M, N>(commands, timers, out);
 }
 
+/// The next disk step of the persist under way: the disk holds one more step, and after the
+/// last one the step's held commands leave.
+fn persist_step<M, S, N>(
+    peer: &Peer<M>,
+    actions: &DriverActions<M::Session>,
+    state: &mut Cow<NodeState<M, S>>,
+    out: &mut Out<N>,
+) where
+    M: StateMachine,
+    S: Clone,
+    N: Actor<Msg = Message<M>, Timer = NodeTimer, Random = ServerId, Storage = Durable<M>>,
+{
+    let NodeState::Server(peer_state, record, Some(persisting)) = state.as_ref() else {
+        unreachable!("armed only while a server persists")
+    };
+    let (peer_state, record, mut persisting) =
+        (peer_state.clone(), record.clone(), persisting.clone());
+    let (disk, done) = persisting.advance();
+    out.save(disk);
+    if done {
+        let commands = persisting.release();
+        let timers = driver_timer_commands(actions, peer, &peer_state, &record, false);
+        finish_server_step::<M, N>(commands, timers, &record, out);
+        *state = Cow::Owned(NodeState::Server(peer_state, record, None));
+    } else {
+        out.set_timer(
+            NodeTimer::Driver(DriverAction::PersistStep),
+            model_timeout(),
+        );
+        *state = Cow::Owned(NodeState::Server(peer_state, record, Some(persisting)));
+    }
+}
+
+/// Issues a server step's commands: what went to the apply sink stays with the driver, and
+/// what went into a quorum connection the far end closed is lost.
 fn finish_server_step<M: StateMachine, N>(
     commands: Vec<PeerCommand<M>>,
     timers: Vec<(NodeTimer, Option<Range<Duration>>)>,
+    record: &DriverRecord,
     out: &mut Out<N>,
 ) where
     N: Actor<Msg = Message<M>, Timer = NodeTimer, Random = ServerId, Storage = Durable<M>>,
 {
     let sink = Id::from(APPLY_SINK);
+    let lost = |to: &Id, message: &Message<M>| {
+        let server = ServerId(usize::from(*to) as u64);
+        *to == sink
+            || (link_of::<M>(message) == Link::Quorum && record.sends_into_dead_link(server))
+    };
     let commands = commands
         .into_iter()
-        .filter(|command| !matches!(command, Command::Send(to, _) if *to == sink))
+        .filter(|command| !matches!(command, Command::Send(to, message) if lost(to, message)))
         .collect();
     lift_commands::<M, N>(commands, out);
     for (timer, armed) in timers {
@@ -203,12 +254,15 @@ where
         match self {
             Node::Server(peer, initial_disk, actions) => {
                 let storage = storage.as_ref().or(initial_disk.as_ref()).cloned();
+                if let Some(disk) = storage.as_ref().filter(|disk| refused_at_start(disk)) {
+                    return NodeState::Refused(disk.clone());
+                }
                 let mut peer_out = Out::new();
                 let state = peer.on_start(id, &storage, &mut peer_out);
                 let record = DriverRecord::default();
-                let timers = driver_timer_commands(actions, peer, &state, &record);
-                finish_server_step::<M, Self>(peer_out.into_iter().collect(), timers, out);
-                NodeState::Server(state, record)
+                let timers = driver_timer_commands(actions, peer, &state, &record, false);
+                finish_server_step::<M, Self>(peer_out.into_iter().collect(), timers, &record, out);
+                NodeState::Server(state, record, None)
             }
             Node::Client(client) => {
                 let mut client_out = Out::new();
@@ -233,7 +287,7 @@ where
                     from: usize::from(src),
                     message: msg,
                 };
-                server_step(peer, actions, state, input, out);
+                server_step(peer, actions, state, input, |_| {}, out);
             }
             Node::Client(client) => lift_client(state, out, |inner, inner_out| {
                 client.on_msg(id, inner, src, msg, inner_out)
@@ -250,9 +304,16 @@ where
     ) {
         // Only the election oracle chooses at random, a choice the server never makes.
         if let Node::Server(peer, _, actions) = self {
-            server_handles(peer, actions, state, false, out, |peer_state, peer_out| {
-                peer.on_random(id, peer_state, random, peer_out);
-            });
+            server_handles(
+                peer,
+                actions,
+                state,
+                |_| {},
+                out,
+                |peer_state, peer_out| {
+                    peer.on_random(id, peer_state, random, peer_out);
+                },
+            );
         }
     }
 
@@ -264,16 +325,37 @@ where
         out: &mut Out<Self>,
     ) {
         if let Node::Server(peer, _, actions) = self {
-            let input = match timer {
-                NodeTimer::Peer(timer) => Input::Timeout { timer: *timer },
-                NodeTimer::Driver(action) => {
-                    let NodeState::Server(peer_state, _) = state.as_ref() else {
-                        unreachable!("a server's state")
-                    };
-                    actions.input(*action, peer_state)
-                }
+            let NodeState::Server(peer_state, ..) = state.as_ref() else {
+                unreachable!("a server's state")
             };
-            server_step(peer, actions, state, input, out);
+            match timer {
+                NodeTimer::Peer(timer) => {
+                    let input = Input::Timeout { timer: *timer };
+                    server_step(peer, actions, state, input, |_| {}, out);
+                }
+                NodeTimer::Driver(DriverAction::PersistStep) => {
+                    persist_step(peer, actions, state, out);
+                }
+                NodeTimer::Driver(action) => {
+                    let input = actions
+                        .input(*action, peer_state)
+                        .expect("every driver action but a persist step is a peer input");
+                    let action = *action;
+                    let note = move |record: &mut DriverRecord| match action {
+                        DriverAction::Disconnect(_) => {
+                            record.disconnects = record.disconnects.saturating_add(1);
+                        }
+                        DriverAction::NoticeClose(server) => {
+                            record.unnoticed_closes.retain(|closed| *closed != server);
+                        }
+                        DriverAction::Compact
+                        | DriverAction::Housekeeping
+                        | DriverAction::Touch
+                        | DriverAction::PersistStep => {}
+                    };
+                    server_step(peer, actions, state, input, note, out);
+                }
+            }
         }
     }
 }
@@ -299,4 +381,68 @@ fn lift_client<M, C, N>(
         *state = Cow::Owned(NodeState::Client(next));
     }
     lift_commands::<M, N>(inner_out.into_iter().collect(), out);
+}
+
+/// The link a message travels on: notifications on Fast Leader Election's connection,
+/// everything else between servers on the quorum connection (and a client's on its own).
+fn link_of<M: StateMachine>(message: &Message<M>) -> Link {
+    match message {
+        PeerMessage::Notification(_) => Link::Election,
+        _ => Link::Quorum,
+    }
+}
+
+impl<M, C> Wired for Node<M, C>
+where
+    M: StateMachine,
+    C: ModelClient<M> + Clone + Debug + Eq + Hash,
+    C::State: Clone + Debug + Eq + Hash,
+{
+    fn link(message: &Self::Msg) -> Link {
+        link_of::<M>(message)
+    }
+
+    /// A server persisting takes no input until its persist is done; one that refused to
+    /// start takes none at all.
+    fn busy(state: &Self::State) -> bool {
+        state.persisting() || matches!(state, NodeState::Refused(_))
+    }
+
+    fn busy_work(timer: &Self::Timer) -> bool {
+        matches!(timer, NodeTimer::Driver(DriverAction::PersistStep))
+    }
+
+    fn closes_link(timer: &Self::Timer) -> Option<Id> {
+        match timer {
+            NodeTimer::Driver(DriverAction::Disconnect(server)) => Some(Id::from(
+                usize::try_from(server.0).expect("a small server id"),
+            )),
+            _ => None,
+        }
+    }
+
+    /// The far end notes the close (even mid-persist: the socket closes whatever the driver is
+    /// doing); its driver notices later ([`DriverAction::NoticeClose`]).
+    fn on_link_closed(&self, _id: Id, state: &mut Cow<Self::State>, peer: Id, out: &mut Out<Self>) {
+        let Node::Server(server, _, actions) = self else {
+            return;
+        };
+        let NodeState::Server(peer_state, record, persisting) = state.as_ref() else {
+            unreachable!("a server's state")
+        };
+        let closer = ServerId(usize::from(peer) as u64);
+        let Err(at) = record.unnoticed_closes.binary_search(&closer) else {
+            return;
+        };
+        let mut record = record.clone();
+        record.unnoticed_closes.insert(at, closer);
+        let timers =
+            driver_timer_commands(actions, server, peer_state, &record, persisting.is_some());
+        finish_server_step::<M, Self>(Vec::new(), timers, &record, out);
+        *state = Cow::Owned(NodeState::Server(
+            peer_state.clone(),
+            record,
+            persisting.clone(),
+        ));
+    }
 }

@@ -8,8 +8,8 @@ use zabkeeper_proofs::check::{explore_expecting, SearchReport};
 use zabkeeper_proofs::driver::DriverActions;
 use zabkeeper_proofs::model::ZabConfig;
 use zabkeeper_proofs::properties::reachability::{
-    FAILOVER_KEEPS_WRITES, LEADER_ESTABLISHED, SYNCED_BY_DIFF, SYNCED_BY_SNAP, SYNCED_BY_TRUNC,
-    WRITE_COMMITTED,
+    CRASHED_MID_PERSIST, FAILOVER_KEEPS_WRITES, LEADER_ESTABLISHED, REFUSED_TO_START,
+    SYNCED_BY_DIFF, SYNCED_BY_SNAP, SYNCED_BY_TRUNC, WRITE_COMMITTED,
 };
 use zabkeeper_proofs::scenario::{client, three_voters};
 use zabkeeper_proofs::sessions::client::SESSION;
@@ -26,10 +26,11 @@ where
     explore_expecting(model, THREADS, expected)
 }
 
-/// A write while any server may compact after any commit and report one lost connection to a
-/// linked peer (either side of a pair may see it alone): a leader left without a linked quorum
-/// steps down, a learner that lost its leader elects again, and the learners that rejoin are
-/// synced by DIFF, TRUNC and, behind a compacted leader, SNAP.
+/// A write while any server may compact after any commit and see one quorum connection to a
+/// linked peer break (what was in flight on it is lost both ways, and the far end notices at
+/// any later moment, its sends meanwhile lost): a leader left without a linked quorum steps
+/// down, a learner that lost its leader elects again, and the learners that rejoin are synced
+/// by DIFF, TRUNC and, behind a compacted leader, SNAP.
 #[test]
 fn compaction_and_lost_links() {
     let config = ZabConfig {
@@ -50,7 +51,7 @@ fn compaction_and_lost_links() {
             SYNCED_BY_TRUNC,
         ],
     );
-    assert_eq!(report.unique_states, 5_836_775);
+    assert_eq!(report.unique_states, 12_632_675);
 }
 
 /// One crash and restart and a write while any server may compact after any commit: a
@@ -96,4 +97,37 @@ fn session_touches_and_housekeeping() {
     };
     let report = check(config.into_model(), WITNESSES);
     assert_eq!(report.unique_states, 40_363);
+}
+
+/// Every save persisted as the driver performs it, one disk step at a time (snapshot,
+/// truncation, append and fsync, `acceptedEpoch`, `currentEpoch`), each durable before the
+/// next and the step's messages held until the last, while one server may crash between any two
+/// steps and restart from what its disk then holds (or refuse to, as the server does when the
+/// crash fell between a sync's log fsync and its `currentEpoch` write).
+fn persist_steps_with_a_crash() -> ZabConfig {
+    ZabConfig {
+        max_crashes: 1,
+        max_restarts: 1,
+        driver: DriverActions {
+            stepwise_persist: true,
+            ..DriverActions::default()
+        },
+        ..three_voters(vec![client(0, &[1], false)])
+    }
+}
+
+#[test]
+fn crash_between_persist_steps() {
+    let report = check(
+        persist_steps_with_a_crash().into_model(),
+        &[
+            LEADER_ESTABLISHED,
+            WRITE_COMMITTED,
+            SYNCED_BY_DIFF,
+            FAILOVER_KEEPS_WRITES,
+            CRASHED_MID_PERSIST,
+            REFUSED_TO_START,
+        ],
+    );
+    assert_eq!(report.unique_states, 217_074);
 }

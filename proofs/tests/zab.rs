@@ -132,7 +132,7 @@ fn composed_peer_with_fast_leader_election() {
         config,
         &[LEADER_ESTABLISHED, WRITE_COMMITTED, SYNCED_BY_DIFF],
     );
-    assert_eq!(report.unique_states, 66_942);
+    assert_eq!(report.unique_states, 337_017);
 }
 
 /// Three voters and an observer: the observer learns commits by INFORM and never counts

@@ -13,13 +13,13 @@ pub mod primary_order;
 pub mod reachability;
 pub mod session_owner;
 
+use crate::cluster::Cluster;
 use crate::history::History;
 use crate::model::ZabConfig;
 use crate::system::Node;
-use stateright::actor::ActorModel;
 use stateright::Expectation::{Always, Sometimes};
 
-pub type ZabModel = ActorModel<Node, ZabConfig, History>;
+pub type ZabModel = Cluster<Node, ZabConfig, History>;
 
 /// The names of the safety (`Always`) properties, for the mutant tests.
 pub const SAFETY: &[&str] = &[
@@ -87,5 +87,11 @@ pub fn attach(model: ZabModel) -> ZabModel {
         })
         .property(Sometimes, reachability::SYNCED_BY_SNAP, |_, state| {
             reachability::synced_by_snap(state)
+        })
+        .property(Sometimes, reachability::CRASHED_MID_PERSIST, |_, state| {
+            reachability::crashed_mid_persist(state)
+        })
+        .property(Sometimes, reachability::REFUSED_TO_START, |_, state| {
+            reachability::refused_to_start(state)
         })
 }

@@ -4,7 +4,7 @@
 use crate::history::History;
 use crate::model::{disk_holds, servers};
 use crate::register::RegisterOperation;
-use crate::system::Node;
+use crate::system::{Node, NodeState};
 use stateright::actor::ActorModelState;
 use zabkeeper_models::zab::{Proposal, SyncKind};
 
@@ -17,6 +17,30 @@ pub const SYNCED_BY_TRUNC: &str = "a learner is synced by TRUNC";
 pub const SYNCED_BY_SNAP: &str = "a learner is synced by SNAP";
 
 pub const SYNCED_READ_ANSWERED: &str = "a read after a sync is answered";
+pub const CRASHED_MID_PERSIST: &str = "a server crashed between two disk steps of a persist";
+pub const REFUSED_TO_START: &str =
+    "a crash between persist steps left a disk the server refuses to start from";
+
+/// A crashed server keeps its last state in the model: one with a persist under way, some of
+/// its steps done, crashed between two of them.
+pub fn crashed_mid_persist(state: &ActorModelState<Node, History>) -> bool {
+    state
+        .actor_states
+        .iter()
+        .zip(&state.crashed)
+        .any(|(actor, crashed)| {
+            *crashed
+                && matches!(&**actor, NodeState::Server(_, _, Some(persisting))
+                    if persisting.completed_steps() > 0)
+        })
+}
+
+pub fn refused_to_start(state: &ActorModelState<Node, History>) -> bool {
+    state
+        .actor_states
+        .iter()
+        .any(|actor| matches!(**actor, NodeState::Refused(_)))
+}
 
 pub fn synced_read_answered(state: &ActorModelState<Node, History>) -> bool {
     state

@@ -8,6 +8,7 @@
 
 pub mod client;
 
+use crate::cluster::Cluster;
 use crate::driver::{DriverActions, APPLY_SINK};
 use crate::model::servers;
 use crate::properties::{
@@ -18,7 +19,7 @@ use client::{
     SessionClient, SessionClientState, EPHEMERAL_CXID, EPHEMERAL_PATH, LATE_CXID, SESSION,
     SESSION_TIMEOUT_MS,
 };
-use stateright::actor::{model_timeout, ActorModel, ActorModelState, Id, LossyNetwork, Network};
+use stateright::actor::{model_timeout, ActorModelState, Id};
 use stateright::Expectation::{Always, Sometimes};
 use zabkeeper_models::election::Membership;
 use zabkeeper_models::mutation::Mutations;
@@ -46,7 +47,7 @@ pub const WITNESSES: &[&str] = &[
 
 pub type SessionNode = Node<Replica, SessionClient>;
 pub type SessionNodeState = NodeState<Replica, SessionClientState>;
-pub type SessionModel = ActorModel<SessionNode, SessionModelConfig, ()>;
+pub type SessionModel = Cluster<SessionNode, SessionModelConfig, ()>;
 pub type SessionModelState = ActorModelState<SessionNode, ()>;
 
 #[derive(Clone, Debug)]
@@ -118,7 +119,7 @@ impl SessionModelConfig {
             session_timeout_ms_min: SESSION_TIMEOUT_MS,
             session_timeout_ms_max: SESSION_TIMEOUT_MS,
         };
-        let mut model = ActorModel::new(self.clone(), ());
+        let mut model = Cluster::new(self.clone(), ());
         for index in 0..self.voters {
             let me = ServerId(index as u64);
             let mut replica = Replica::new(me, PrepareConfig::default(), sessions);
@@ -162,12 +163,7 @@ impl SessionModelConfig {
             moves_to: self.client_moves_to.map(Id::from),
         }));
         model
-            .init_network(Network::new_ordered([]))
-            .lossy_network(if self.lossy {
-                LossyNetwork::Yes
-            } else {
-                LossyNetwork::No
-            })
+            .lossy(self.lossy)
             .max_crashes(self.max_crashes)
             .within_boundary(within_boundary)
             .property(Always, leadership::LIVE_NAME, |_, state| {
