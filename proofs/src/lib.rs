@@ -11,6 +11,7 @@ pub mod history;
 pub mod model;
 pub mod properties;
 pub mod recipes;
+pub mod reduction;
 pub mod register;
 pub mod scenario;
 pub mod sessions;
