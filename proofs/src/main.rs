@@ -3,7 +3,11 @@
 //! ```text
 //! cargo run -p zabkeeper-proofs --release -- list
 //! cargo run -p zabkeeper-proofs --release -- check two-crashes-two-writes --threads 2
+//! cargo run -p zabkeeper-proofs --release -- check five-voters --threads 1 --symmetry --forget-crashed
 //! ```
+//!
+//! `--symmetry` and `--forget-crashed` search depth-first and identify equivalent states (see
+//! `reduction`); progress goes to stderr every `--progress-secs`.
 //!
 //! Prints the unique states, depth, time and every discovery; exits non-zero if an `Always`
 //! property has a counterexample.
