@@ -11,7 +11,7 @@ use crate::driver::{DriverAction, NodeTimer};
 use crate::history::History;
 use crate::system::{Node, NodeState, ValueMessage, ValueRegister};
 use stateright::actor::{ActorModelState, Id, Network, RandomChoices, Timers};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 use zabkeeper_models::election::{Election, Notification, Vote};
 use zabkeeper_models::zab::{
@@ -103,8 +103,21 @@ pub fn rename_state(
     }
 }
 
-/// The network with every link's ends and every message renamed. The one place that knows how
-/// the network is keyed: FIFO flows by (sender, receiver).
+/// The network's flows, each as its sender, its receiver and its messages in order. With
+/// [`rewrite_network`], the one place that knows how the network is keyed: FIFO flows by
+/// (sender, receiver).
+pub(super) fn flows(
+    network: &Network<ValueMessage>,
+) -> impl Iterator<Item = (Id, Id, &VecDeque<ValueMessage>)> {
+    let Network::Ordered(flows) = network else {
+        unreachable!("ZAB configurations use FIFO links (Network::new_ordered)")
+    };
+    flows
+        .iter()
+        .map(|((src, dst), messages)| (*src, *dst, messages))
+}
+
+/// The network with every link's ends and every message renamed.
 pub fn rewrite_network(
     network: &Network<ValueMessage>,
     renaming: &ServerRenaming,

@@ -103,15 +103,11 @@ fn timer_relation(timer: &NodeTimer, erasure: &Erasure) -> (NodeTimer, Option<Re
 /// The links into and out of the server, each with its direction, its other end and its
 /// messages in order.
 fn flows_signature(network: &Network<ValueMessage>, erasure: &Erasure) -> u64 {
-    let Network::Ordered(flows) = network else {
-        unreachable!("ZAB configurations use FIFO links (Network::new_ordered)")
-    };
     let me = Id::from(erasure.me);
-    let flows = flows
-        .iter()
-        .filter(|((src, dst), _)| *src == me || *dst == me)
-        .map(|((src, dst), messages)| {
-            let direction = (erasure.id(*src), erasure.id(*dst));
+    let flows = super::rename::flows(network)
+        .filter(|(src, dst, _)| *src == me || *dst == me)
+        .map(|(src, dst, messages)| {
+            let direction = (erasure.id(src), erasure.id(dst));
             let messages: Vec<u64> = messages
                 .iter()
                 .map(|message| message_signature(message, erasure))
