@@ -97,12 +97,15 @@ where
         while !checker.is_done() {
             std::thread::sleep(Duration::from_millis(250));
             if Instant::now() >= next_report {
+                let mut discoveries: Vec<&str> = checker.discoveries().into_keys().collect();
+                discoveries.sort_unstable();
                 eprintln!(
-                    "after {:.0?}: unique states {}, states {}, depth {}",
+                    "after {:.0?}: unique states {}, states {}, depth {}, discoveries {:?}",
                     started.elapsed(),
                     checker.unique_state_count(),
                     checker.state_count(),
-                    checker.max_depth()
+                    checker.max_depth(),
+                    discoveries
                 );
                 next_report += every;
             }
