@@ -24,7 +24,7 @@ where
     M::State: Clone + PartialEq + Send + Sync + std::hash::Hash + std::fmt::Debug,
     M::Action: Clone + PartialEq + std::fmt::Debug,
 {
-    explore_with(model, threads, Search::BreadthFirst)
+    explore_with(model, threads, Search::BreadthFirst, None)
 }
 
 /// The order the checker visits states in. Both visit every reachable state; breadth-first
@@ -36,8 +36,13 @@ pub enum Search {
     DepthFirst,
 }
 
-/// [`explore`], in the given order.
-pub fn explore_with<M>(model: M, threads: usize, search: Search) -> SearchReport
+/// [`explore`], in the given order, printing the counts so far on stderr every `progress`.
+pub fn explore_with<M>(
+    model: M,
+    threads: usize,
+    search: Search,
+    progress: Option<Duration>,
+) -> SearchReport
 where
     M: Model + Send + Sync + 'static,
     M::State: Clone + PartialEq + Send + Sync + std::hash::Hash + std::fmt::Debug,
@@ -47,17 +52,66 @@ where
     let started = Instant::now();
     let builder = model.checker().threads(threads);
     match search {
-        Search::BreadthFirst => report(builder.spawn_bfs().join(), property_count, started),
-        Search::DepthFirst => report(builder.spawn_dfs().join(), property_count, started),
+        Search::BreadthFirst => finish(builder.spawn_bfs(), progress, property_count, started),
+        Search::DepthFirst => finish(builder.spawn_dfs(), progress, property_count, started),
     }
 }
 
-fn report<M>(checker: impl Checker<M>, property_count: usize, started: Instant) -> SearchReport
+/// [`explore`] depth-first, taking each state for its `representative` in deciding whether it
+/// was seen (stateright's symmetry reduction; `crate::reduction` builds representatives).
+pub fn explore_depth_first_reduced<M>(
+    model: M,
+    threads: usize,
+    representative: fn(&M::State) -> M::State,
+    progress: Option<Duration>,
+) -> SearchReport
+where
+    M: Model + Send + Sync + 'static,
+    M::State: Clone + PartialEq + Send + Sync + std::hash::Hash + std::fmt::Debug,
+    M::Action: Clone + PartialEq + std::fmt::Debug,
+{
+    let property_count = model.properties().len();
+    let started = Instant::now();
+    let checker = model
+        .checker()
+        .threads(threads)
+        .symmetry_fn(representative)
+        .spawn_dfs();
+    finish(checker, progress, property_count, started)
+}
+
+/// Waits for the search to end, printing its counts every `progress`, and reports it.
+fn finish<M>(
+    checker: impl Checker<M>,
+    progress: Option<Duration>,
+    property_count: usize,
+    started: Instant,
+) -> SearchReport
 where
     M: Model,
     M::State: Clone + PartialEq + std::hash::Hash + std::fmt::Debug,
     M::Action: Clone + PartialEq + std::fmt::Debug,
 {
+    if let Some(every) = progress {
+        let mut next_report = started + every;
+        while !checker.is_done() {
+            std::thread::sleep(Duration::from_millis(250));
+            if Instant::now() >= next_report {
+                let mut discoveries: Vec<&str> = checker.discoveries().into_keys().collect();
+                discoveries.sort_unstable();
+                eprintln!(
+                    "after {:.0?}: unique states {}, states {}, depth {}, discoveries {:?}",
+                    started.elapsed(),
+                    checker.unique_state_count(),
+                    checker.state_count(),
+                    checker.max_depth(),
+                    discoveries
+                );
+                next_report += every;
+            }
+        }
+    }
+    let checker = checker.join();
     assert!(checker.is_done());
     let mut discoveries: Vec<&'static str> = checker.discoveries().keys().copied().collect();
     discoveries.sort();
@@ -89,6 +143,30 @@ where
             [property].into_iter().collect(),
         ))
         .spawn_bfs()
+        .join();
+    checker.discoveries().contains_key(property)
+}
+
+/// [`finds`], depth-first with `representative` (see [`explore_depth_first_reduced`]).
+pub fn finds_depth_first_reduced<M>(
+    model: M,
+    property: &'static str,
+    threads: usize,
+    representative: fn(&M::State) -> M::State,
+) -> bool
+where
+    M: Model + Send + Sync + 'static,
+    M::State: Clone + PartialEq + Send + Sync + std::hash::Hash + std::fmt::Debug,
+    M::Action: Clone + PartialEq + std::fmt::Debug,
+{
+    let checker = model
+        .checker()
+        .threads(threads)
+        .symmetry_fn(representative)
+        .finish_when(stateright::HasDiscoveries::AnyOf(
+            [property].into_iter().collect(),
+        ))
+        .spawn_dfs()
         .join();
     checker.discoveries().contains_key(property)
 }

@@ -11,20 +11,23 @@ use stateright::semantics::{
     ConsistencyTester, LinearizabilityTester, SequentialConsistencyTester,
 };
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 use zabkeeper_models::zab::{PeerMessage, SyncKind};
 use zabkeeper_models::{Epoch, Zxid};
 
+/// The checker clones the history with every state it builds, so the testers, which only grow,
+/// are shared until a step records into them.
 #[derive(Clone, Debug, PartialEq, Hash)]
 pub struct History {
     /// Writes a client saw acknowledged, with the zxid they committed at.
     pub acknowledged_writes: BTreeMap<Value, Zxid>,
     /// Client writes only: must be linearizable (ZooKeeper's write guarantee).
-    pub writes: LinearizabilityTester<Id, VersionedRegister>,
+    pub writes: Arc<LinearizabilityTester<Id, VersionedRegister>>,
     /// Client writes and reads: must be sequentially consistent (ZooKeeper's read guarantee).
-    pub operations: SequentialConsistencyTester<Id, VersionedRegister>,
+    pub operations: Arc<SequentialConsistencyTester<Id, VersionedRegister>>,
     /// Client writes and `sync` + reads, each read from its `sync` leaving to its result
     /// arriving: must be linearizable. Kept only by configurations with synced reads.
-    pub synced: LinearizabilityTester<Id, VersionedRegister>,
+    pub synced: Arc<LinearizabilityTester<Id, VersionedRegister>>,
     /// The servers that sent UPTODATE as leader of each epoch.
     pub leaders_by_epoch: BTreeMap<Epoch, BTreeSet<Id>>,
     /// Synchronisations that moved data, by kind.
@@ -35,9 +38,11 @@ impl Default for History {
     fn default() -> Self {
         History {
             acknowledged_writes: BTreeMap::new(),
-            writes: LinearizabilityTester::new(VersionedRegister::default()),
-            operations: SequentialConsistencyTester::new(VersionedRegister::default()),
-            synced: LinearizabilityTester::new(VersionedRegister::default()),
+            writes: Arc::new(LinearizabilityTester::new(VersionedRegister::default())),
+            operations: Arc::new(SequentialConsistencyTester::new(
+                VersionedRegister::default(),
+            )),
+            synced: Arc::new(LinearizabilityTester::new(VersionedRegister::default())),
             leaders_by_epoch: BTreeMap::new(),
             syncs: BTreeSet::new(),
         }
@@ -61,6 +66,17 @@ pub fn record_out(
     history: &History,
     envelope: Envelope<&ValueMessage>,
 ) -> Option<History> {
+    let recorded = matches!(
+        envelope.msg,
+        PeerMessage::ClientWrite { .. }
+            | PeerMessage::ClientSync
+            | PeerMessage::ClientRead
+            | PeerMessage::UpToDate { .. }
+            | PeerMessage::NewLeader(_)
+    );
+    if !recorded {
+        return None;
+    }
     let mut next = history.clone();
     match envelope.msg {
         PeerMessage::ClientWrite { .. } | PeerMessage::ClientRead | PeerMessage::ClientSync
@@ -70,20 +86,20 @@ pub fn record_out(
         }
         PeerMessage::ClientWrite { request } => {
             let operation = RegisterOperation::Write(*request);
-            let _ = next.writes.on_invoke(envelope.src, operation.clone());
+            let _ = Arc::make_mut(&mut next.writes).on_invoke(envelope.src, operation.clone());
             if config.has_synced_reads() {
-                let _ = next.synced.on_invoke(envelope.src, operation.clone());
+                let _ = Arc::make_mut(&mut next.synced).on_invoke(envelope.src, operation.clone());
             }
-            let _ = next.operations.on_invoke(envelope.src, operation);
+            let _ = Arc::make_mut(&mut next.operations).on_invoke(envelope.src, operation);
         }
         PeerMessage::ClientSync => {
             // The synced read starts when its sync leaves: anything acknowledged before that
             // must be in what it reads.
-            let _ = next.synced.on_invoke(envelope.src, RegisterOperation::Read);
+            let _ =
+                Arc::make_mut(&mut next.synced).on_invoke(envelope.src, RegisterOperation::Read);
         }
         PeerMessage::ClientRead => {
-            let _ = next
-                .operations
+            let _ = Arc::make_mut(&mut next.operations)
                 .on_invoke(envelope.src, RegisterOperation::Read);
         }
         PeerMessage::UpToDate { epoch, .. } => {
@@ -109,6 +125,13 @@ pub fn record_in(
     history: &History,
     envelope: Envelope<&ValueMessage>,
 ) -> Option<History> {
+    let recorded = matches!(
+        envelope.msg,
+        PeerMessage::WriteCommitted { .. } | PeerMessage::ReadResult { .. }
+    );
+    if !recorded {
+        return None;
+    }
     let mut next = history.clone();
     let tracks = tracks_client_histories(config);
     match envelope.msg {
@@ -120,11 +143,11 @@ pub fn record_in(
             next.acknowledged_writes.insert(*payload, *zxid);
             if tracks {
                 let ret = RegisterReturn::WriteOk { version: *position };
-                let _ = next.writes.on_return(envelope.dst, ret.clone());
+                let _ = Arc::make_mut(&mut next.writes).on_return(envelope.dst, ret.clone());
                 if config.has_synced_reads() {
-                    let _ = next.synced.on_return(envelope.dst, ret.clone());
+                    let _ = Arc::make_mut(&mut next.synced).on_return(envelope.dst, ret.clone());
                 }
-                let _ = next.operations.on_return(envelope.dst, ret);
+                let _ = Arc::make_mut(&mut next.operations).on_return(envelope.dst, ret);
             }
         }
         PeerMessage::ReadResult { .. } if !tracks => return None,
@@ -137,9 +160,9 @@ pub fn record_in(
                 .client_plan(envelope.dst)
                 .is_some_and(|plan| plan.sync_before_read);
             if synced_read {
-                let _ = next.synced.on_return(envelope.dst, ret.clone());
+                let _ = Arc::make_mut(&mut next.synced).on_return(envelope.dst, ret.clone());
             }
-            let _ = next.operations.on_return(envelope.dst, ret);
+            let _ = Arc::make_mut(&mut next.operations).on_return(envelope.dst, ret);
         }
         _ => return None,
     }

@@ -15,6 +15,7 @@ pub mod model;
 pub mod persisting;
 pub mod properties;
 pub mod recipes;
+pub mod reduction;
 pub mod register;
 pub mod scenario;
 pub mod sessions;

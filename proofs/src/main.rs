@@ -3,17 +3,23 @@
 //! ```text
 //! cargo run -p zabkeeper-proofs --release -- list
 //! cargo run -p zabkeeper-proofs --release -- check two-crashes-two-writes --threads 2
+//! cargo run -p zabkeeper-proofs --release -- check five-voters --threads 1 --symmetry --forget-crashed
 //! ```
+//!
+//! `--symmetry` and `--forget-crashed` search depth-first and identify equivalent states (see
+//! `reduction`); progress goes to stderr every `--progress-secs`.
 //!
 //! Prints the unique states, depth, time and every discovery; exits non-zero if an `Always`
 //! property has a counterexample.
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
+use std::time::Duration;
 use zabkeeper_models::zab::{ElectionMode, FailureDetection};
 use zabkeeper_proofs::check::{explore_with, Search};
 use zabkeeper_proofs::model::ZabConfig;
 use zabkeeper_proofs::properties::SAFETY;
+use zabkeeper_proofs::reduction::{self, Reduction};
 use zabkeeper_proofs::scenario::{after_epoch_one, client, three_voters};
 use zabkeeper_proofs::sessions::{self, SessionModelConfig};
 
@@ -42,6 +48,17 @@ enum Command {
         /// Depth-first instead of breadth-first: the same states, far less memory.
         #[arg(long)]
         depth_first: bool,
+        /// Depth-first, identifying states equal up to renaming interchangeable servers (ZAB
+        /// configurations under the election oracle; see `reduction`).
+        #[arg(long)]
+        symmetry: bool,
+        /// Depth-first, identifying states that differ only in crashed servers' volatile state
+        /// beyond what the properties read (ZAB configurations; see `reduction`).
+        #[arg(long)]
+        forget_crashed: bool,
+        /// Print the counts so far on stderr every this many seconds (0: never).
+        #[arg(long, default_value_t = 60)]
+        progress_secs: u64,
     },
 }
 
@@ -67,6 +84,18 @@ fn configurations() -> Vec<(&'static str, &'static str, Configuration)> {
                 max_epoch: 3,
                 max_election_epoch: 3,
                 ..three_voters(vec![client(0, &[1], false), client(1, &[2], false)])
+            },
+        ),
+        (
+            "lossy-two-crashes-three-writes",
+            "issue 15's target: lossy links, two crashes and restarts over three epochs, three writes",
+            ZabConfig {
+                lossy: true,
+                max_crashes: 1,
+                max_restarts: 2,
+                max_epoch: 3,
+                max_election_epoch: 3,
+                ..three_voters(vec![client(0, &[1, 2, 3], false)])
             },
         ),
         (
@@ -180,8 +209,13 @@ fn main() -> ExitCode {
             name,
             threads,
             depth_first,
+            symmetry,
+            forget_crashed,
+            progress_secs,
         } => {
-            let search = if depth_first {
+            let progress = (progress_secs > 0).then(|| Duration::from_secs(progress_secs));
+            let reduced = symmetry || forget_crashed;
+            let search = if depth_first || reduced {
                 Search::DepthFirst
             } else {
                 Search::BreadthFirst
@@ -195,11 +229,24 @@ fn main() -> ExitCode {
             };
             println!("{name}: {description}");
             let (report, safety) = match config {
-                Configuration::Zab(config) => {
-                    (explore_with(config.into_model(), threads, search), SAFETY)
+                Configuration::Zab(config) if reduced => {
+                    let reduction = Reduction::new(&config, symmetry, forget_crashed);
+                    println!("interchangeable servers: {:?}", reduction.classes());
+                    (
+                        reduction::explore(config, reduction, threads, progress),
+                        SAFETY,
+                    )
+                }
+                Configuration::Zab(config) => (
+                    explore_with(config.into_model(), threads, search, progress),
+                    SAFETY,
+                ),
+                Configuration::Sessions(_) if reduced => {
+                    eprintln!("reductions apply to the ZAB configurations only");
+                    return ExitCode::FAILURE;
                 }
                 Configuration::Sessions(config) => (
-                    explore_with(config.into_model(), threads, search),
+                    explore_with(config.into_model(), threads, search, progress),
                     sessions::SAFETY,
                 ),
             };

@@ -12,6 +12,7 @@ use zabkeeper_proofs::model::ZabConfig;
 use zabkeeper_proofs::properties::{
     acknowledged_writes, client_histories, integrity, leadership, prefix_consistency, primary_order,
 };
+use zabkeeper_proofs::reduction::{self, Reduction};
 use zabkeeper_proofs::scenario::{
     after_epoch_one, client, epoch_one_disk, synced_reader, three_voters,
 };
@@ -21,6 +22,19 @@ const THREADS: usize = 2;
 fn caught(mut config: ZabConfig, mutations: Mutations, property: &'static str) -> bool {
     config.mutations = mutations;
     finds(config.into_model(), property, THREADS)
+}
+
+/// [`caught`] by the reduced depth-first search of the deep runs (interchangeable servers and
+/// crashed servers' volatile state identified), in a configuration with interchangeable
+/// servers: the reduction must not hide the bug.
+fn caught_reduced(mut config: ZabConfig, mutations: Mutations, property: &'static str) -> bool {
+    config.mutations = mutations;
+    let reduction = Reduction::new(&config, true, true);
+    assert!(
+        !reduction.classes().is_empty(),
+        "no interchangeable servers: the symmetry would go untested"
+    );
+    reduction::finds(config, reduction, property, THREADS)
 }
 
 /// Epoch 1 left `leftover` on server 0 only; no crashes, no failure detector: the leader of
@@ -98,7 +112,8 @@ fn repeated_epoch_acks_break_leadership() {
         count_repeated_epoch_acks: true,
         ..Mutations::NONE
     };
-    assert!(caught(config, mutations, leadership::NAME));
+    assert!(caught(config.clone(), mutations, leadership::NAME));
+    assert!(caught_reduced(config, mutations, leadership::NAME));
 }
 
 /// A new leader that never truncates leaves a follower's uncommitted epoch-1 txn under the
@@ -142,6 +157,11 @@ fn duplicated_requests_break_integrity() {
         mutations,
         integrity::NAME
     ));
+    assert!(caught_reduced(
+        leftover_without_faults(&[]),
+        mutations,
+        integrity::NAME
+    ));
 }
 
 /// ZOOKEEPER-3911: NEWLEADER acknowledged before the synced txns were durable; a restart
@@ -153,6 +173,11 @@ fn new_leader_ack_before_durable_breaks_primary_order() {
         ..Mutations::NONE
     };
     assert!(caught(
+        leftover_with_two_restarts(&[9]),
+        mutations,
+        primary_order::NAME
+    ));
+    assert!(caught_reduced(
         leftover_with_two_restarts(&[9]),
         mutations,
         primary_order::NAME
@@ -172,6 +197,11 @@ fn current_epoch_before_txns_breaks_primary_order() {
         mutations,
         primary_order::NAME
     ));
+    assert!(caught_reduced(
+        leftover_with_two_restarts(&[9]),
+        mutations,
+        primary_order::NAME
+    ));
 }
 
 /// A PROPOSAL acknowledged before it is logged: a write a client saw committed disappears.
@@ -182,6 +212,11 @@ fn ack_before_logging_loses_acknowledged_writes() {
         ..Mutations::NONE
     };
     assert!(caught(
+        leftover_with_two_restarts(&[]),
+        mutations,
+        acknowledged_writes::NAME
+    ));
+    assert!(caught_reduced(
         leftover_with_two_restarts(&[]),
         mutations,
         acknowledged_writes::NAME

@@ -1,0 +1,96 @@
+//! A crashed server's volatile state, reduced to what can still matter.
+//!
+//! stateright keeps a crashed actor's last state until it recovers, and nothing but the
+//! properties reads it meanwhile: a delivery to a crashed actor is no transition, its timers
+//! and random choices are cleared when it crashes, and recovery builds a new state from the
+//! storage alone (`Actor::on_start`). The properties read a crashed server's durable state,
+//! its commit point (what it delivered), whether it is an established leader and of which
+//! epoch, and whether its driver saw the apply sink's contract broken (`properties/`: every
+//! reader goes through `model::servers` and `PeerState::{durable, delivered,
+//! established_epoch}`, or `NodeState::driver`). The boundary reads its election round, which
+//! was within bounds when it crashed and cannot change until it restarts. So two states that
+//! differ only in the rest of a crashed server's volatile state satisfy the same properties and
+//! have the same futures, up to that same difference, until the restart erases it.
+
+use crate::driver::DriverRecord;
+use crate::history::History;
+use crate::system::{Node, NodeState, ValueRegister};
+use stateright::actor::ActorModelState;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use zabkeeper_models::election::{Election, Vote};
+use zabkeeper_models::zab::{LeaderPhase, Leadership, PeerState, Revalidations, Role};
+use zabkeeper_models::{Epoch, ServerId, Zxid};
+
+/// Replaces every crashed server's state by the one state that keeps only what the properties
+/// read of it.
+pub fn forget_volatile_state(state: &mut ActorModelState<Node, History>) {
+    for (index, crashed) in state.crashed.iter().enumerate() {
+        if !crashed {
+            continue;
+        }
+        if let NodeState::Server(peer, record) = state.actor_states[index].as_ref() {
+            let me = ServerId(index as u64);
+            let remembered = NodeState::Server(remembered(peer, me), remembered_record(record));
+            if remembered != *state.actor_states[index] {
+                state.actor_states[index] = Arc::new(remembered);
+            }
+        }
+    }
+}
+
+/// The durable state, the commit point with what it applied, and an established leadership's
+/// epoch; everything else as a freshly built peer has it.
+fn remembered(peer: &PeerState<ValueRegister>, me: ServerId) -> PeerState<ValueRegister> {
+    let role = match peer.established_epoch() {
+        Some(epoch) => Role::Leading(Leadership {
+            vote: Vote {
+                peer_epoch: Epoch::ZERO,
+                zxid: Zxid::ZERO,
+                leader: me,
+            },
+            election_epoch: 0,
+            phase: LeaderPhase::Broadcast,
+            epoch: Some(epoch),
+            learners: BTreeMap::new(),
+            epoch_acks: BTreeSet::new(),
+            new_leader_acks: BTreeSet::new(),
+            outstanding: BTreeMap::new(),
+            heard: BTreeSet::new(),
+            silent_ticks: 0,
+            confirmation: Default::default(),
+        }),
+        None => Role::Looking(Election::idle(me)),
+    };
+    let remembered = PeerState {
+        durable: peer.durable.clone(),
+        committed_through: peer.committed_through,
+        applied: peer.applied.clone(),
+        preparation: None,
+        clock_ms: 0,
+        election_epoch: 0,
+        role,
+        waiting_clients: Vec::new(),
+        touched_sessions: BTreeSet::new(),
+        waiting_syncs: BTreeMap::new(),
+        next_sync_token: 0,
+        revalidations: Revalidations::default(),
+        follower_infos_while_looking: BTreeMap::new(),
+    };
+    debug_assert_eq!(remembered.delivered(), peer.delivered());
+    debug_assert_eq!(remembered.established_epoch(), peer.established_epoch());
+    remembered
+}
+
+/// The driver's record: a restart starts a new one, and the properties read only whether the
+/// sink's contract broke.
+fn remembered_record(record: &DriverRecord) -> DriverRecord {
+    let DriverRecord {
+        sink_contract_broken,
+        disconnects: _,
+    } = record;
+    DriverRecord {
+        sink_contract_broken: *sink_contract_broken,
+        disconnects: 0,
+    }
+}
