@@ -29,9 +29,14 @@ pub fn forget_volatile_state(state: &mut ActorModelState<Node, History>) {
         if !crashed {
             continue;
         }
-        if let NodeState::Server(peer, record) = state.actor_states[index].as_ref() {
+        if let NodeState::Server(peer, record, persisting) = state.actor_states[index].as_ref() {
             let me = ServerId(index as u64);
-            let remembered = NodeState::Server(remembered(peer, me), remembered_record(record));
+            // The persist a crash interrupted stays: the mid-persist witness reads it.
+            let remembered = NodeState::Server(
+                remembered(peer, me),
+                remembered_record(record),
+                persisting.clone(),
+            );
             if remembered != *state.actor_states[index] {
                 state.actor_states[index] = Arc::new(remembered);
             }
@@ -88,9 +93,11 @@ fn remembered_record(record: &DriverRecord) -> DriverRecord {
     let DriverRecord {
         sink_contract_broken,
         disconnects: _,
+        unnoticed_closes: _,
     } = record;
     DriverRecord {
         sink_contract_broken: *sink_contract_broken,
         disconnects: 0,
+        unnoticed_closes: Vec::new(),
     }
 }

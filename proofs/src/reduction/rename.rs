@@ -7,7 +7,8 @@
 //! might hold an id is a compile error here rather than a silently unsound reduction.
 
 use crate::client::ClientState;
-use crate::driver::{DriverAction, NodeTimer};
+use crate::cluster::{flow_key, sending_end, Link};
+use crate::driver::{DriverAction, DriverRecord, NodeTimer};
 use crate::history::History;
 use crate::system::{Node, NodeState, ValueMessage, ValueRegister};
 use stateright::actor::{ActorModelState, Id, Network, RandomChoices, Timers};
@@ -108,13 +109,14 @@ pub fn rename_state(
 /// (sender, receiver).
 pub(super) fn flows(
     network: &Network<ValueMessage>,
-) -> impl Iterator<Item = (Id, Id, &VecDeque<ValueMessage>)> {
+) -> impl Iterator<Item = (Id, Id, Link, &VecDeque<ValueMessage>)> {
     let Network::Ordered(flows) = network else {
         unreachable!("ZAB configurations use FIFO links (Network::new_ordered)")
     };
-    flows
-        .iter()
-        .map(|((src, dst), messages)| (*src, *dst, messages))
+    flows.iter().map(|((end, dst), messages)| {
+        let (src, link) = sending_end(*end);
+        (src, *dst, link, messages)
+    })
 }
 
 /// The network with every link's ends and every message renamed.
@@ -127,12 +129,16 @@ pub fn rewrite_network(
     };
     let renamed: BTreeMap<_, _> = flows
         .iter()
-        .map(|((src, dst), messages)| {
+        .map(|((end, dst), messages)| {
             let messages = messages
                 .iter()
                 .map(|message| rename_message(message, renaming))
                 .collect();
-            ((renaming.id(*src), renaming.id(*dst)), messages)
+            let (src, link) = sending_end(*end);
+            (
+                flow_key(renaming.id(src), renaming.id(*dst), link),
+                messages,
+            )
         })
         .collect();
     Network::Ordered(renamed)
@@ -194,9 +200,30 @@ fn rename_vote(vote: &Vote, renaming: &ServerRenaming) -> Vote {
 
 fn rename_node_state(node: &NodeState, renaming: &ServerRenaming) -> NodeState {
     match node {
-        NodeState::Server(peer, record) => {
-            NodeState::Server(rename_peer_state(peer, renaming), record.clone())
+        NodeState::Server(peer, record, persisting) => {
+            assert!(
+                persisting.is_none(),
+                "a state with a persist under way is its own representative (see `super`)"
+            );
+            let DriverRecord {
+                sink_contract_broken,
+                disconnects,
+                unnoticed_closes,
+            } = record;
+            let mut unnoticed_closes: Vec<ServerId> = unnoticed_closes
+                .iter()
+                .map(|server| renaming.server(*server))
+                .collect();
+            unnoticed_closes.sort();
+            let record = DriverRecord {
+                sink_contract_broken: *sink_contract_broken,
+                disconnects: *disconnects,
+                unnoticed_closes,
+            };
+            NodeState::Server(rename_peer_state(peer, renaming), record, None)
         }
+        // A disk holds no server id.
+        NodeState::Refused(disk) => NodeState::Refused(disk.clone()),
         NodeState::Client(ClientState {
             next_operation,
             awaiting_reply,
@@ -408,8 +435,14 @@ pub fn rename_timer(timer: &NodeTimer, renaming: &ServerRenaming) -> NodeTimer {
         NodeTimer::Driver(DriverAction::Disconnect(server)) => {
             NodeTimer::Driver(DriverAction::Disconnect(renaming.server(*server)))
         }
+        NodeTimer::Driver(DriverAction::NoticeClose(server)) => {
+            NodeTimer::Driver(DriverAction::NoticeClose(renaming.server(*server)))
+        }
         NodeTimer::Driver(
-            action @ (DriverAction::Compact | DriverAction::Housekeeping | DriverAction::Touch),
+            action @ (DriverAction::Compact
+            | DriverAction::Housekeeping
+            | DriverAction::Touch
+            | DriverAction::PersistStep),
         ) => NodeTimer::Driver(*action),
     }
 }

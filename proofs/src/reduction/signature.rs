@@ -82,7 +82,7 @@ pub fn signature(state: &ActorModelState<Node, History>, me: usize, reduction: &
         })
         .collect();
     sorted_hash(choices).hash(&mut hasher);
-    if let NodeState::Server(peer, record) = state.actor_states[me].as_ref() {
+    if let NodeState::Server(peer, record, _) = state.actor_states[me].as_ref() {
         record.hash(&mut hasher);
         peer_signature(peer, &erasure).hash(&mut hasher);
     }
@@ -96,6 +96,10 @@ fn timer_relation(timer: &NodeTimer, erasure: &Erasure) -> (NodeTimer, Option<Re
             NodeTimer::Driver(DriverAction::Disconnect(ServerId(0))),
             Some(erasure.server(*server)),
         ),
+        NodeTimer::Driver(DriverAction::NoticeClose(server)) => (
+            NodeTimer::Driver(DriverAction::NoticeClose(ServerId(0))),
+            Some(erasure.server(*server)),
+        ),
         other => (*other, None),
     }
 }
@@ -105,9 +109,9 @@ fn timer_relation(timer: &NodeTimer, erasure: &Erasure) -> (NodeTimer, Option<Re
 fn flows_signature(network: &Network<ValueMessage>, erasure: &Erasure) -> u64 {
     let me = Id::from(erasure.me);
     let flows = super::rename::flows(network)
-        .filter(|(src, dst, _)| *src == me || *dst == me)
-        .map(|(src, dst, messages)| {
-            let direction = (erasure.id(src), erasure.id(dst));
+        .filter(|(src, dst, _, _)| *src == me || *dst == me)
+        .map(|(src, dst, link, messages)| {
+            let direction = (erasure.id(src), erasure.id(dst), link);
             let messages: Vec<u64> = messages
                 .iter()
                 .map(|message| message_signature(message, erasure))
