@@ -29,8 +29,9 @@ pub enum Link {
     Quorum,
 }
 
-/// What an actor tells the cluster about its traffic.
-pub trait Wired: Actor {
+/// What an actor tells the cluster about its traffic. Its messages, timers and random choices
+/// are ordered so that the steps the cluster lists come in a fixed order.
+pub trait Wired: Actor<Msg: Ord, Timer: Ord, Random: Ord> {
     /// The link `message` travels on.
     fn link(message: &Self::Msg) -> Link;
 
@@ -105,9 +106,6 @@ type RecordMessage<C, H, Msg> = fn(&C, &H, Envelope<&Msg>) -> Option<H>;
 pub struct Cluster<A, C, H>
 where
     A: Wired,
-    A::Msg: Ord,
-    A::Timer: Ord,
-    A::Random: Ord,
     H: Clone + Debug + Hash,
 {
     pub cfg: C,
@@ -124,9 +122,6 @@ where
 impl<A, C: Clone, H> Clone for Cluster<A, C, H>
 where
     A: Wired + Clone,
-    A::Msg: Ord,
-    A::Timer: Ord,
-    A::Random: Ord,
     H: Clone + Debug + Hash,
 {
     fn clone(&self) -> Self {
@@ -147,9 +142,6 @@ where
 impl<A, C, H> Cluster<A, C, H>
 where
     A: Wired,
-    A::Msg: Ord,
-    A::Timer: Ord,
-    A::Random: Ord,
     H: Clone + Debug + Hash,
 {
     pub fn new(cfg: C, init_history: H) -> Self {
@@ -323,9 +315,6 @@ fn pop_head<Msg: Eq + Hash>(network: &mut Network<Msg>, key: (Id, Id)) -> Msg {
 impl<A, C, H> Model for Cluster<A, C, H>
 where
     A: Wired,
-    A::Msg: Ord,
-    A::Timer: Ord,
-    A::Random: Ord,
     H: Clone + Debug + Hash,
 {
     type State = ActorModelState<A, H>;
