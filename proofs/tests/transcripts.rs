@@ -5,8 +5,8 @@
 //! Every command prints the core's output step by step; the file holds the expected output.
 //!
 //! Rewrite the expected parts after a deliberate change of behaviour with
-//! `REWRITE=1 cargo test -p zabkeeper-models --test transcripts`, then read the diff.
-//! `tests/transcripts/README.md` describes the commands and the notation.
+//! `REWRITE=1 cargo test -p zabkeeper-proofs --test transcripts`, then read the diff.
+//! `tests/transcripts.md` describes the commands and the notation.
 
 use stateright::actor::{Actor, Command, Id, Out};
 use std::borrow::Cow;
@@ -34,32 +34,40 @@ const APPLY_SINK: usize = usize::MAX;
 /// Steps `deliver-all` takes at most before it calls the run a livelock.
 const DELIVER_ALL_STEPS_MAX: usize = 1000;
 
+/// The transcripts directory (datadriven walks it, in name order, and reads every file).
 fn transcripts_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/transcripts")
 }
 
-/// The transcript files, in name order.
-fn transcript_files() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(transcripts_dir())
-        .expect("tests/transcripts exists")
-        .map(|entry| entry.expect("a readable directory entry").path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "txt"))
-        .collect();
-    files.sort();
-    files
+/// What a run over one or more transcript files saw.
+#[derive(Default)]
+struct WalkReport {
+    files: Vec<String>,
+    /// Commands the harness could not run, with their file: each fails the test even when the
+    /// output matches (a rewrite records the error text as the output).
+    harness_errors: Vec<String>,
 }
 
-/// Runs one transcript file through datadriven (which compares, or rewrites under `REWRITE`).
-fn run_file(path: &Path, mutations: Mutations) {
+/// Runs the transcript files under `path` (a directory or one file) through datadriven, which
+/// compares each command's output with the file (or rewrites it under `REWRITE`) and panics
+/// after the last file if any output differed.
+fn run_transcripts(path: &Path, mutations: Mutations) -> WalkReport {
+    let mut report = WalkReport::default();
     datadriven::walk(path.to_str().expect("a UTF-8 path"), |file| {
+        let file_name = file.filename.clone();
+        report.files.push(file_name.clone());
         let mut cluster: Option<Cluster> = None;
+        let harness_errors = &mut report.harness_errors;
         file.run(|case| match run_case(&mut cluster, case, mutations) {
             Ok(text) => text,
-            // Written into the output, so that a rewrite shows where a script went wrong;
-            // `transcripts` fails on any such line.
-            Err(error) => format!("{ERROR_MARK} {error}\n"),
+            Err(error) => {
+                harness_errors.push(format!("{file_name}: {error}"));
+                // Written into the output too, so that a rewrite shows where a script went wrong.
+                format!("{ERROR_MARK} {error}\n")
+            }
         });
     });
+    report
 }
 
 /// Starts the output of a command the harness could not run.
@@ -67,28 +75,16 @@ const ERROR_MARK: &str = "harness error:";
 
 #[test]
 fn transcripts() {
-    let files = transcript_files();
-    assert!(files.len() >= 12, "the transcripts are missing: {files:?}");
-    let mut failed = Vec::new();
-    for path in &files {
-        if std::panic::catch_unwind(|| run_file(path, Mutations::NONE)).is_err() {
-            failed.push(
-                path.file_name()
-                    .expect("a file")
-                    .to_string_lossy()
-                    .into_owned(),
-            );
-        }
-    }
-    for path in &files {
-        let text = std::fs::read_to_string(path).expect("a readable transcript");
-        if text.lines().any(|line| line.starts_with(ERROR_MARK)) {
-            failed.push(format!("{} (a command failed)", path.display()));
-        }
-    }
+    let report = run_transcripts(&transcripts_dir(), Mutations::NONE);
     assert!(
-        failed.is_empty(),
-        "transcripts whose output changed (see above; `REWRITE=1` rewrites them): {failed:?}"
+        report.files.len() >= 12,
+        "the transcripts are missing: {:?}",
+        report.files
+    );
+    assert!(
+        report.harness_errors.is_empty(),
+        "commands the harness could not run: {:#?}",
+        report.harness_errors
     );
 }
 
@@ -132,14 +128,13 @@ fn each_transcript_fails_with_its_bug_seeded_back() {
     }
     for (file, (name, seed)) in GUARDED_BY_MUTANTS {
         let path = transcripts_dir().join(file);
-        assert!(path.exists(), "{file} is missing");
         let mut mutations = Mutations::NONE;
         seed(&mut mutations);
-        let outcome = std::panic::catch_unwind(|| run_file(&path, mutations));
-        assert!(
-            outcome.is_err(),
-            "{file} still passes with the mutant {name}: it does not show its fix"
-        );
+        let outcome = std::panic::catch_unwind(|| run_transcripts(&path, mutations));
+        if let Ok(report) = outcome {
+            assert!(!report.files.is_empty(), "{file} is missing");
+            panic!("{file} still passes with the mutant {name}: it does not show its fix");
+        }
     }
 }
 
