@@ -61,6 +61,11 @@ pub struct Mutations {
     /// instead of refusing one from a server the session has left: a request of the old
     /// connection that arrives late is accepted.
     pub owner_follows_requests: bool,
+    /// The connect handshake compares the client's last seen zxid with the last txn this
+    /// server has logged instead of the last it has applied (Zabkeeper's server before issue
+    /// 15): a client that saw a txn committed elsewhere is let in by a server that logged it but
+    /// has not applied it yet, and reads back in time there.
+    pub handshake_compares_logged_zxid: bool,
 }
 
 impl Mutations {
@@ -82,5 +87,6 @@ impl Mutations {
         leader_answers_sync_at_once: false,
         revalidation_keeps_owner: false,
         owner_follows_requests: false,
+        handshake_compares_logged_zxid: false,
     };
 }

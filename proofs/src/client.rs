@@ -1,11 +1,16 @@
 //! A model client: writes its values to one server, one at a time, then optionally reads,
 //! from that server or another, plainly or after a `sync` there. Values are unique across
 //! clients so that every delivered txn names the write it came from.
+//!
+//! A client that reconnects before its read moves its session to the read server as a
+//! ZooKeeper client does after its connection dropped: it connects there with the zxid of the
+//! last reply it read, and reads only if that server lets it in.
 
 use crate::system::{ValueDurable, ValueMessage};
 use stateright::actor::{Actor, Id, Out};
 use std::borrow::Cow;
 use zabkeeper_models::zab::{PeerMessage, PeerTimer};
+use zabkeeper_models::Zxid;
 
 /// The replicated payload in the model: a client's written value.
 pub type Value = u8;
@@ -21,6 +26,9 @@ pub struct Client {
     /// Send a `sync` to `read_server` first and read when it is answered: ZooKeeper's way to
     /// a linearizable read.
     pub sync_before_read: bool,
+    /// Connect to `read_server` with the last zxid seen before the read (its handshake may
+    /// refuse the client), as a client whose connection dropped does.
+    pub reconnect_before_read: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -28,24 +36,44 @@ pub struct ClientState {
     /// Index of the operation in flight (writes first, then the read).
     pub next_operation: usize,
     pub awaiting_reply: bool,
+    /// The zxid of the last write acknowledged to this client: what it connects with. Kept
+    /// only by a reconnecting client (zero otherwise, so that other configurations keep their
+    /// state space).
+    pub last_zxid_seen: Zxid,
+    /// A reconnecting client's handshake at the read server: `None` until answered, then
+    /// whether it was let in.
+    pub connected: Option<bool>,
 }
 
 impl Client {
-    fn send_operation(&self, index: usize, out: &mut Out<Self>) -> bool {
+    fn send_operation(&self, state: &ClientState, out: &mut Out<Self>) -> bool {
+        let index = state.next_operation;
         if let Some(value) = self.writes.get(index) {
             out.send(self.server, PeerMessage::ClientWrite { request: *value });
             true
         } else if index == self.writes.len() && self.read_after_writes {
-            let first = if self.sync_before_read {
-                PeerMessage::ClientSync
+            if self.reconnect_before_read && state.connected.is_none() {
+                let last_zxid_seen = state.last_zxid_seen;
+                out.send(
+                    self.read_server,
+                    PeerMessage::ClientConnect { last_zxid_seen },
+                );
             } else {
-                PeerMessage::ClientRead
-            };
-            out.send(self.read_server, first);
+                self.send_read(out);
+            }
             true
         } else {
             false
         }
+    }
+
+    fn send_read(&self, out: &mut Out<Self>) {
+        let first = if self.sync_before_read {
+            PeerMessage::ClientSync
+        } else {
+            PeerMessage::ClientRead
+        };
+        out.send(self.read_server, first);
     }
 }
 
@@ -62,24 +90,45 @@ impl Actor for Client {
         _storage: &Option<Self::Storage>,
         out: &mut Out<Self>,
     ) -> ClientState {
-        let awaiting_reply = self.send_operation(0, out);
-        ClientState {
+        let mut state = ClientState {
             next_operation: 0,
-            awaiting_reply,
-        }
+            awaiting_reply: false,
+            last_zxid_seen: Zxid::ZERO,
+            connected: None,
+        };
+        state.awaiting_reply = self.send_operation(&state, out);
+        state
     }
 
     fn on_msg(
         &self,
         _id: Id,
         state: &mut Cow<ClientState>,
-        _src: Id,
+        src: Id,
         msg: Self::Msg,
         out: &mut Out<Self>,
     ) {
+        let mut zxid_seen = None;
         let expected = match msg {
-            PeerMessage::WriteCommitted { payload, .. } => {
+            PeerMessage::WriteCommitted { payload, zxid, .. } => {
+                zxid_seen = Some(zxid);
                 self.writes.get(state.next_operation) == Some(&payload)
+            }
+            PeerMessage::ConnectAnswer { admitted }
+                if state.awaiting_reply
+                    && state.connected.is_none()
+                    && src == self.read_server
+                    && state.next_operation == self.writes.len() =>
+            {
+                let state = state.to_mut();
+                state.connected = Some(admitted);
+                if admitted {
+                    self.send_read(out);
+                } else {
+                    // Refused: a ZooKeeper client would try another server; this one stops.
+                    state.awaiting_reply = false;
+                }
+                return;
             }
             PeerMessage::ReadResult { .. } => state.next_operation == self.writes.len(),
             PeerMessage::Synced if state.awaiting_reply && self.sync_before_read => {
@@ -95,7 +144,12 @@ impl Actor for Client {
             return;
         }
         let state = state.to_mut();
+        if self.reconnect_before_read {
+            if let Some(zxid) = zxid_seen {
+                state.last_zxid_seen = zxid;
+            }
+        }
         state.next_operation += 1;
-        state.awaiting_reply = self.send_operation(state.next_operation, out);
+        state.awaiting_reply = self.send_operation(state, out);
     }
 }

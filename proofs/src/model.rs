@@ -26,6 +26,9 @@ pub struct ClientPlan {
     pub read_server: Option<usize>,
     /// Whether the read is a `sync` + read (checked for linearizability).
     pub sync_before_read: bool,
+    /// Whether the client connects to `read_server` with the last zxid it saw before reading
+    /// there (a session that moved), and reads only if that server lets it in.
+    pub reconnect_before_read: bool,
 }
 
 /// One model configuration: the ensemble, its clients, the faults and the bounds.
@@ -106,6 +109,7 @@ impl ZabConfig {
                 read_after_writes: plan.read_after_writes,
                 read_server: Id::from(plan.read_server.unwrap_or(plan.server)),
                 sync_before_read: plan.sync_before_read,
+                reconnect_before_read: plan.reconnect_before_read,
             }));
         }
         let model = model

@@ -40,6 +40,7 @@ pub fn client(server: usize, writes: &[Value], read_after_writes: bool) -> Clien
         read_after_writes,
         read_server: None,
         sync_before_read: false,
+        reconnect_before_read: false,
     }
 }
 
@@ -50,6 +51,16 @@ pub fn synced_reader(server: usize, writes: &[Value], read_server: usize) -> Cli
     ClientPlan {
         read_server: Some(read_server),
         sync_before_read: true,
+        ..client(server, writes, true)
+    }
+}
+
+/// A client that writes `writes` through `server`, then moves its session to `read_server`
+/// (connecting with the zxid of its last acknowledged write) and reads there if let in.
+pub fn moving_reader(server: usize, writes: &[Value], read_server: usize) -> ClientPlan {
+    ClientPlan {
+        read_server: Some(read_server),
+        reconnect_before_read: true,
         ..client(server, writes, true)
     }
 }

@@ -145,6 +145,7 @@ impl Scenario {
                 // walks check sync + read through heartbeats, confirmation rounds and failovers.
                 read_server: (client % 2 == 1).then_some((client + 1) % self.voters),
                 sync_before_read: client % 2 == 1,
+                reconnect_before_read: false,
             })
             .collect();
         ZabConfig {

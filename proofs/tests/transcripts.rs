@@ -118,6 +118,12 @@ const GUARDED_BY_MUTANTS: &[(&str, Mutant)] = &[
             m.leader_answers_sync_at_once = true
         }),
     ),
+    (
+        "13_moved_session_waits_for_its_write.txt",
+        ("handshake_compares_logged_zxid", |m| {
+            m.handshake_compares_logged_zxid = true
+        }),
+    ),
 ];
 
 #[test]
@@ -618,7 +624,7 @@ fn run_command(
             let heading = format!("s{id}: the oracle chooses s{leader} as leader");
             cluster.step(id, heading, Event::OracleChoice(ServerId(leader)))
         }
-        "client-write" | "client-sync" | "client-read" => {
+        "client-write" | "client-sync" | "client-read" | "client-connect" => {
             let client: String = take_arg(case, "client")?;
             let id: u64 = take_arg(case, "server")?;
             let message = match directive {
@@ -626,6 +632,9 @@ fn run_command(
                     request: take_arg(case, "value")?,
                 },
                 "client-sync" => PeerMessage::ClientSync,
+                "client-connect" => PeerMessage::ClientConnect {
+                    last_zxid_seen: parse_zxid(&take_arg::<String>(case, "seen")?)?,
+                },
                 _ => PeerMessage::ClientRead,
             };
             let client_id = client_id(&client)?;
@@ -642,6 +651,16 @@ fn run_command(
         "status" => cluster.status(),
         other => Err(format!("unknown command {other}")),
     }
+}
+
+/// A zxid as the transcripts print it (`0x100000001`).
+fn parse_zxid(text: &str) -> Result<Zxid, String> {
+    let digits = text
+        .strip_prefix("0x")
+        .ok_or_else(|| format!("a zxid starts with 0x: {text}"))?;
+    u64::from_str_radix(digits, 16)
+        .map(Zxid)
+        .map_err(|error| format!("bad zxid {text}: {error}"))
 }
 
 fn take_arg<T>(case: &mut datadriven::TestCase, name: &str) -> Result<T, String>
@@ -860,6 +879,13 @@ fn render_message(message: &Message) -> String {
             Some(last) => format!("read {} (txn #{position})", render_txn(last)),
             None => format!("read nothing (txn #{position})"),
         },
+        PeerMessage::ClientConnect { last_zxid_seen } => {
+            format!("connect having seen {last_zxid_seen}")
+        }
+        PeerMessage::ConnectAnswer { admitted: true } => "connected".to_string(),
+        PeerMessage::ConnectAnswer { admitted: false } => {
+            "connection refused: the client has seen more than this server applied".to_string()
+        }
         PeerMessage::ClientRevalidate { .. } => "revalidate session".to_string(),
         PeerMessage::Revalidate { token, .. } => format!("REVALIDATE token={token}"),
         PeerMessage::Revalidated { token, valid, .. } => {

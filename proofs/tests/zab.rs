@@ -8,10 +8,12 @@ use zabkeeper_models::zab::{ElectionMode, FailureDetection};
 use zabkeeper_proofs::check::{explore_expecting, SearchReport};
 use zabkeeper_proofs::model::ZabConfig;
 use zabkeeper_proofs::properties::reachability::{
-    FAILOVER_KEEPS_WRITES, LEADER_ESTABLISHED, SYNCED_BY_DIFF, SYNCED_BY_SNAP, SYNCED_BY_TRUNC,
-    SYNCED_READ_ANSWERED, WRITE_COMMITTED,
+    FAILOVER_KEEPS_WRITES, LEADER_ESTABLISHED, MOVED_READ_ANSWERED, RECONNECT_REFUSED,
+    SYNCED_BY_DIFF, SYNCED_BY_SNAP, SYNCED_BY_TRUNC, SYNCED_READ_ANSWERED, WRITE_COMMITTED,
 };
-use zabkeeper_proofs::scenario::{after_epoch_one, client, synced_reader, three_voters};
+use zabkeeper_proofs::scenario::{
+    after_epoch_one, client, moving_reader, synced_reader, three_voters,
+};
 
 const THREADS: usize = 2;
 
@@ -170,4 +172,30 @@ fn sync_and_read_at_a_deposed_leader() {
         ],
     );
     assert_eq!(report.unique_states, 8_677_455);
+}
+
+/// A client writes twice through server 1, then moves its session to server 2 (connecting with
+/// the zxid of its last write, decided by the handshake code the server runs) and reads there;
+/// one server may crash and restart. Server 2 lets the client in only once it has applied that
+/// write, so the session's reads never go back in zxid and it reads its own writes
+/// (SequentialConsistency); the refusal is reached too.
+#[test]
+fn a_moved_session_reads_its_own_write() {
+    let config = ZabConfig {
+        max_crashes: 1,
+        max_restarts: 1,
+        ..three_voters(vec![moving_reader(1, &[1, 2], 2)])
+    };
+    let report = check(
+        config,
+        &[
+            LEADER_ESTABLISHED,
+            WRITE_COMMITTED,
+            SYNCED_BY_DIFF,
+            FAILOVER_KEEPS_WRITES,
+            RECONNECT_REFUSED,
+            MOVED_READ_ANSWERED,
+        ],
+    );
+    assert_eq!(report.unique_states, 759_088);
 }

@@ -14,7 +14,7 @@ use zabkeeper_proofs::properties::{
 };
 use zabkeeper_proofs::reduction::{self, Reduction};
 use zabkeeper_proofs::scenario::{
-    after_epoch_one, client, epoch_one_disk, synced_reader, three_voters,
+    after_epoch_one, client, epoch_one_disk, moving_reader, synced_reader, three_voters,
 };
 
 const THREADS: usize = 2;
@@ -220,6 +220,22 @@ fn ack_before_logging_loses_acknowledged_writes() {
         leftover_with_two_restarts(&[]),
         mutations,
         acknowledged_writes::NAME
+    ));
+}
+
+/// The server's handshake before issue 15 compared the client's last seen zxid with the last
+/// txn it had logged: a server that logged the client's write but had not yet applied it let
+/// the moved session in, and its read missed the session's own write.
+#[test]
+fn a_handshake_on_the_logged_zxid_lets_a_moved_session_read_back() {
+    let mutations = Mutations {
+        handshake_compares_logged_zxid: true,
+        ..Mutations::NONE
+    };
+    assert!(caught(
+        three_voters(vec![moving_reader(1, &[1], 2)]),
+        mutations,
+        client_histories::SEQUENTIAL_READS
     ));
 }
 

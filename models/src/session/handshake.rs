@@ -29,7 +29,8 @@ pub struct Handshake {
 pub struct ServerView {
     /// The peer leads or follows and has synced: it can serve sessions.
     pub serving: bool,
-    /// The last txn this server has logged.
+    /// The last txn this server has applied: what its reads answer from (ZooKeeper's
+    /// `lastProcessedZxid`). Built by `zab::Peer::handshake_view`.
     pub last_zxid: Zxid,
     /// The timeout of the session the client names, if this server's applied state holds it.
     pub known_session_timeout_ms: Option<i32>,
@@ -71,12 +72,8 @@ pub fn decide(config: &SessionConfig, server: ServerView, request: Handshake) ->
     if !server.serving {
         return HandshakeDecision::WaitUntilServing;
     }
-    // Zxids are unsigned here and signed on the wire; a negative lastZxidSeen is behind all.
-    if request.last_zxid_seen > 0 && request.last_zxid_seen as u64 > server.last_zxid.0 {
-        return HandshakeDecision::Refuse(Refusal::ClientIsAhead {
-            last_zxid_seen: request.last_zxid_seen,
-            last_zxid: server.last_zxid,
-        });
+    if let Some(refusal) = client_is_ahead(server, request.last_zxid_seen) {
+        return HandshakeDecision::Refuse(refusal);
     }
     if request.session_id == 0 {
         return HandshakeDecision::CreateSession {
@@ -94,6 +91,18 @@ pub fn decide(config: &SessionConfig, server: ServerView, request: Handshake) ->
         session,
         timeout_ms,
     }
+}
+
+/// The refusal of a client that has seen a txn this server has not applied: its reads here
+/// would go back in time (the session guarantee the model checker checks on reconnects).
+pub fn client_is_ahead(server: ServerView, last_zxid_seen: i64) -> Option<Refusal> {
+    // Zxids are unsigned here and signed on the wire; a negative lastZxidSeen is behind all.
+    (last_zxid_seen > 0 && last_zxid_seen as u64 > server.last_zxid.0).then_some(
+        Refusal::ClientIsAhead {
+            last_zxid_seen,
+            last_zxid: server.last_zxid,
+        },
+    )
 }
 
 #[cfg(test)]

@@ -154,6 +154,15 @@ pub enum PeerMessage<R, T, O = (), A = (), S = ()> {
         position: u64,
     },
 
+    /// Client → any server: the client connects having seen every txn through
+    /// `last_zxid_seen` (a ConnectRequest's lastZxidSeen: the zxid of the last reply it read).
+    /// Answered by `ConnectAnswer` once the server serves.
+    ClientConnect { last_zxid_seen: Zxid },
+    /// Server → client: whether the server let the client in. Not when it has not applied a
+    /// txn the client has seen: ZooKeeper closes such a connection, and the client tries
+    /// another server.
+    ConnectAnswer { admitted: bool },
+
     /// Client → any server: the client reconnects with its existing session (a ConnectRequest
     /// naming a session this server knows, with its password). Answered by
     /// `SessionRevalidated` once the leader has made this server the session's owner.

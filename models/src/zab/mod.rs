@@ -2,6 +2,7 @@
 //! that is model-checked in `proofs/` and run by the server.
 
 mod confirmation;
+mod connect;
 mod durable;
 mod leader;
 mod learner;

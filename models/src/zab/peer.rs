@@ -886,6 +886,9 @@ impl<M: StateMachine> Actor for Peer<M> {
             } => self.on_ping(state, from, epoch, round, touched_sessions, out),
             PeerMessage::ClientWrite { request } => self.on_client_write(state, src, request, out),
             PeerMessage::ClientRead => self.on_client_read(state, src, out),
+            PeerMessage::ClientConnect { last_zxid_seen } => {
+                self.on_client_connect(state, src, last_zxid_seen, out)
+            }
             PeerMessage::ClientSync => self.on_client_sync(state, src, out),
             PeerMessage::SyncRequest { token } => self.on_sync_request(state, from, token, out),
             PeerMessage::Sync {
@@ -907,6 +910,7 @@ impl<M: StateMachine> Actor for Peer<M> {
             PeerMessage::WriteCommitted { .. }
             | PeerMessage::ReadResult { .. }
             | PeerMessage::Synced
+            | PeerMessage::ConnectAnswer { .. }
             | PeerMessage::SessionRevalidated { .. }
             | PeerMessage::Applied { .. } => {}
         }

@@ -94,4 +94,10 @@ pub fn attach(model: ZabModel) -> ZabModel {
         .property(Sometimes, reachability::REFUSED_TO_START, |_, state| {
             reachability::refused_to_start(state)
         })
+        .property(Sometimes, reachability::RECONNECT_REFUSED, |_, state| {
+            reachability::reconnect_refused(state)
+        })
+        .property(Sometimes, reachability::MOVED_READ_ANSWERED, |_, state| {
+            reachability::moved_read_answered(state)
+        })
 }

@@ -1,6 +1,7 @@
 //! `Sometimes` properties: the interesting states the model must reach, so that the safety
 //! properties are not vacuously true of a model that never elects or commits anything.
 
+use crate::client::ClientState;
 use crate::history::History;
 use crate::model::{disk_holds, servers};
 use crate::register::RegisterOperation;
@@ -17,6 +18,10 @@ pub const SYNCED_BY_TRUNC: &str = "a learner is synced by TRUNC";
 pub const SYNCED_BY_SNAP: &str = "a learner is synced by SNAP";
 
 pub const SYNCED_READ_ANSWERED: &str = "a read after a sync is answered";
+pub const RECONNECT_REFUSED: &str =
+    "a server refuses a reconnecting client that has seen a txn it has not applied";
+pub const MOVED_READ_ANSWERED: &str =
+    "a client that moved its session to another server reads there";
 pub const CRASHED_MID_PERSIST: &str = "a server crashed between two disk steps of a persist";
 pub const REFUSED_TO_START: &str =
     "a crash between persist steps left a disk the server refuses to start from";
@@ -33,6 +38,27 @@ pub fn crashed_mid_persist(state: &ActorModelState<Node, History>) -> bool {
                 && matches!(&**actor, NodeState::Server(_, _, Some(persisting))
                     if persisting.completed_steps() > 0)
         })
+}
+
+/// The client states of the model's clients that moved their session (`connected` is only
+/// ever set by a reconnecting client).
+fn moved_clients(state: &ActorModelState<Node, History>) -> impl Iterator<Item = &ClientState> {
+    state
+        .actor_states
+        .iter()
+        .filter_map(|actor| match &**actor {
+            NodeState::Client(client) if client.connected.is_some() => Some(client),
+            _ => None,
+        })
+}
+
+pub fn reconnect_refused(state: &ActorModelState<Node, History>) -> bool {
+    moved_clients(state).any(|client| client.connected == Some(false))
+}
+
+/// Let in, and the read answered: the client went past its last operation.
+pub fn moved_read_answered(state: &ActorModelState<Node, History>) -> bool {
+    moved_clients(state).any(|client| client.connected == Some(true) && !client.awaiting_reply)
 }
 
 pub fn refused_to_start(state: &ActorModelState<Node, History>) -> bool {

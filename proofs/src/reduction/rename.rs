@@ -171,6 +171,8 @@ pub fn rename_message(message: &ValueMessage, renaming: &ServerRenaming) -> Valu
         | PeerMessage::Synced
         | PeerMessage::ClientRead
         | PeerMessage::ReadResult { .. }
+        | PeerMessage::ClientConnect { .. }
+        | PeerMessage::ConnectAnswer { .. }
         | PeerMessage::ClientRevalidate { .. }
         | PeerMessage::Revalidate { .. }
         | PeerMessage::Revalidated { .. }
@@ -224,12 +226,17 @@ fn rename_node_state(node: &NodeState, renaming: &ServerRenaming) -> NodeState {
         }
         // A disk holds no server id.
         NodeState::Refused(disk) => NodeState::Refused(disk.clone()),
+        // A client names its servers in its (unrenamed) plan only; zxids hold no server id.
         NodeState::Client(ClientState {
             next_operation,
             awaiting_reply,
+            last_zxid_seen,
+            connected,
         }) => NodeState::Client(ClientState {
             next_operation: *next_operation,
             awaiting_reply: *awaiting_reply,
+            last_zxid_seen: *last_zxid_seen,
+            connected: *connected,
         }),
     }
 }

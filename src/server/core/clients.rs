@@ -131,16 +131,16 @@ impl Core {
     }
 
     pub(super) fn connect(&mut self, connection: ConnectionId, request: ConnectRequest) {
-        let server = ServerView {
-            serving: self.is_serving(),
-            last_zxid: self.state.durable.last_zxid(),
-            known_session_timeout_ms: self
-                .state
-                .applied
-                .sessions
-                .get(&SessionId(request.session_id))
-                .copied(),
-        };
+        let known_session_timeout_ms = self
+            .state
+            .applied
+            .sessions
+            .get(&SessionId(request.session_id))
+            .copied();
+        // The model's view: the last txn applied here, not the last logged (issue 15).
+        let server = self
+            .peer
+            .handshake_view(&self.state, known_session_timeout_ms);
         let handshake = Handshake {
             last_zxid_seen: request.last_zxid_seen,
             timeout_ms: request.timeout_ms,

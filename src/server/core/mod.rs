@@ -37,9 +37,7 @@ use std::time::{Duration, Instant};
 use zabkeeper_models::election::Membership;
 use zabkeeper_models::replica::{ClientRequest, Database, Replica};
 use zabkeeper_models::request::{AccessControl, Passage, Prepared, SessionOrder, WriteRequest};
-use zabkeeper_models::session::handshake::{
-    self, Handshake, HandshakeDecision, Refusal, ServerView,
-};
+use zabkeeper_models::session::handshake::{self, Handshake, HandshakeDecision, Refusal};
 use zabkeeper_models::session::{self, initial_session_id, SessionConfig};
 use zabkeeper_models::tree::{op_code, ApplyResult, Id as AuthId};
 use zabkeeper_models::watch::WatchRegistry;
