@@ -2,7 +2,7 @@
 //! synchronisation, broadcast) as a stateright [`Actor`]. The model checker runs it in `proofs/`;
 //! the server's driver runs the very same value.
 
-use super::confirmation::{Confirmation, SyncWaiter};
+use super::confirmation::SyncWaiter;
 use super::durable::DurableState;
 use super::machine::StateMachine;
 use super::message::{PeerMessage, Proposal};
@@ -369,19 +369,7 @@ impl<M: StateMachine> Peer<M> {
         election_epoch: u64,
         out: &mut Out<Self>,
     ) {
-        state.role = Role::Leading(Leadership {
-            vote,
-            election_epoch,
-            phase: LeaderPhase::Discovery,
-            epoch: None,
-            learners: BTreeMap::new(),
-            epoch_acks: BTreeSet::new(),
-            new_leader_acks: BTreeSet::new(),
-            outstanding: BTreeMap::new(),
-            heard: BTreeSet::new(),
-            silent_ticks: 0,
-            confirmation: Confirmation::default(),
-        });
+        state.role = Role::Leading(Leadership::elected(vote, election_epoch));
         self.arm_tick(&state.role, out);
         for (learner, (accepted_epoch, is_observer)) in
             std::mem::take(&mut state.follower_infos_while_looking)

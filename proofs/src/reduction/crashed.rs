@@ -48,23 +48,18 @@ pub fn forget_volatile_state(state: &mut ActorModelState<Node, History>) {
 /// epoch; everything else as a freshly built peer has it.
 fn remembered(peer: &PeerState<ValueRegister>, me: ServerId) -> PeerState<ValueRegister> {
     let role = match peer.established_epoch() {
-        Some(epoch) => Role::Leading(Leadership {
-            vote: Vote {
+        Some(epoch) => {
+            let vote = Vote {
                 peer_epoch: Epoch::ZERO,
                 zxid: Zxid::ZERO,
                 leader: me,
-            },
-            election_epoch: 0,
-            phase: LeaderPhase::Broadcast,
-            epoch: Some(epoch),
-            learners: BTreeMap::new(),
-            epoch_acks: BTreeSet::new(),
-            new_leader_acks: BTreeSet::new(),
-            outstanding: BTreeMap::new(),
-            heard: BTreeSet::new(),
-            silent_ticks: 0,
-            confirmation: Default::default(),
-        }),
+            };
+            Role::Leading(Leadership {
+                phase: LeaderPhase::Broadcast,
+                epoch: Some(epoch),
+                ..Leadership::elected(vote, 0)
+            })
+        }
         None => Role::Looking(Election::idle(me)),
     };
     let remembered = PeerState {
