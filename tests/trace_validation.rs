@@ -35,6 +35,20 @@ async fn write_nodes(client: &zk::Client, prefix: &str, count: usize) {
     }
 }
 
+/// Starts the stopped `member` again and waits until it has caught up: once the ensemble is
+/// established, a sync through the member makes it see `last_written`.
+async fn restart_and_catch_up(ensemble: &mut Ensemble, member: usize, last_written: &str) {
+    ensemble.members[member].start();
+    blocking(|| ensemble.wait_until_established());
+    let caught_up = connect(&ensemble.members[member].address()).await;
+    caught_up.sync("/").await.expect("sync");
+    assert!(caught_up
+        .check_stat(last_written)
+        .await
+        .expect("exists")
+        .is_some());
+}
+
 /// Every run of every member, replayed; the first replay failure is returned as is.
 fn replay_all(ensemble: &Ensemble) -> Result<Vec<RunSummary>, String> {
     let mut runs = Vec::new();
@@ -60,16 +74,7 @@ async fn every_traced_step_of_an_ensemble_through_crashes_is_the_models_step() {
     let follower = (leader + 1) % 3;
     ensemble.members[follower].kill();
     write_nodes(&client, "/third", 20).await;
-    ensemble.members[follower].start();
-    blocking(|| ensemble.wait_until_established());
-    let caught_up = connect(&ensemble.members[follower].address()).await;
-    caught_up.sync("/").await.expect("sync");
-    assert!(caught_up
-        .check_stat("/third-19")
-        .await
-        .expect("exists")
-        .is_some());
-    drop(caught_up);
+    restart_and_catch_up(&mut ensemble, follower, "/third-19").await;
     drop(client);
 
     for member in &mut ensemble.members {
@@ -282,16 +287,7 @@ async fn every_restart_recovers_what_the_member_had_made_durable() {
     blocking(|| ensemble.wait_until_established());
     write_nodes(&client, "/restarted", 10).await;
     ensemble.members[follower].kill();
-    ensemble.members[follower].start();
-    blocking(|| ensemble.wait_until_established());
-    let caught_up = connect(&ensemble.members[follower].address()).await;
-    caught_up.sync("/").await.expect("sync");
-    assert!(caught_up
-        .check_stat("/restarted-9")
-        .await
-        .expect("exists")
-        .is_some());
-    drop(caught_up);
+    restart_and_catch_up(&mut ensemble, follower, "/restarted-9").await;
     drop(client);
     for member in &mut ensemble.members {
         member.kill();

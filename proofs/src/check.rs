@@ -1,6 +1,6 @@
 //! Running a model to completion and reporting what the search covered.
 
-use stateright::{Checker, Model};
+use stateright::{Checker, CheckerBuilder, Model};
 use std::time::{Duration, Instant};
 
 /// What an exhaustive search covered.
@@ -136,15 +136,11 @@ where
     M::State: Clone + PartialEq + Send + Sync + std::hash::Hash + std::fmt::Debug,
     M::Action: Clone + PartialEq + std::fmt::Debug,
 {
-    let checker = model
-        .checker()
-        .threads(threads)
-        .finish_when(stateright::HasDiscoveries::AnyOf(
-            [property].into_iter().collect(),
-        ))
-        .spawn_bfs()
-        .join();
-    checker.discoveries().contains_key(property)
+    finds_with(
+        model.checker().threads(threads),
+        property,
+        Search::BreadthFirst,
+    )
 }
 
 /// [`finds`], depth-first with `representative` (see [`explore_depth_first_reduced`]).
@@ -159,16 +155,28 @@ where
     M::State: Clone + PartialEq + Send + Sync + std::hash::Hash + std::fmt::Debug,
     M::Action: Clone + PartialEq + std::fmt::Debug,
 {
-    let checker = model
-        .checker()
-        .threads(threads)
-        .symmetry_fn(representative)
-        .finish_when(stateright::HasDiscoveries::AnyOf(
-            [property].into_iter().collect(),
-        ))
-        .spawn_dfs()
-        .join();
-    checker.discoveries().contains_key(property)
+    finds_with(
+        model.checker().threads(threads).symmetry_fn(representative),
+        property,
+        Search::DepthFirst,
+    )
+}
+
+/// [`finds`] with the checker `builder` sets up, in the given order.
+fn finds_with<M>(builder: CheckerBuilder<M>, property: &'static str, search: Search) -> bool
+where
+    M: Model + Send + Sync + 'static,
+    M::State: Clone + PartialEq + Send + Sync + std::hash::Hash + std::fmt::Debug,
+    M::Action: Clone + PartialEq + std::fmt::Debug,
+{
+    let builder = builder.finish_when(stateright::HasDiscoveries::AnyOf(
+        [property].into_iter().collect(),
+    ));
+    match search {
+        Search::BreadthFirst => builder.spawn_bfs().join().discoveries(),
+        Search::DepthFirst => builder.spawn_dfs().join().discoveries(),
+    }
+    .contains_key(property)
 }
 
 /// [`explore`], then checks that the discoveries are exactly `expected`: no counterexample to

@@ -20,7 +20,7 @@ use zabkeeper_proofs::check::{explore_with, Search};
 use zabkeeper_proofs::model::ZabConfig;
 use zabkeeper_proofs::properties::SAFETY;
 use zabkeeper_proofs::reduction::{self, Reduction};
-use zabkeeper_proofs::scenario::{after_epoch_one, client, three_voters};
+use zabkeeper_proofs::scenario::{after_epoch_one, client, five_voters_one_restart, three_voters};
 use zabkeeper_proofs::sessions::{self, SessionModelConfig};
 
 /// A configuration of either model.
@@ -110,13 +110,7 @@ fn configurations() -> Vec<(&'static str, &'static str, Configuration)> {
         (
             "five-voters",
             "five voters, one crash and restart, one write",
-            ZabConfig {
-                voters: 5,
-                max_crashes: 1,
-                max_restarts: 1,
-                max_in_flight: 24,
-                ..three_voters(vec![client(0, &[1], false)])
-            },
+            five_voters_one_restart(),
         ),
         (
             "five-voters-no-crash",

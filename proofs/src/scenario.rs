@@ -104,3 +104,16 @@ pub fn after_epoch_one(leftover: &[Value], clients: Vec<ClientPlan>) -> ZabConfi
         ..three_voters(clients)
     }
 }
+
+/// Five voters, one client of server 0 writing once (so servers 1 to 4 are interchangeable),
+/// one crash and restart: the `five-voters` deep check, and what the reduction tests check the
+/// reductions on.
+pub fn five_voters_one_restart() -> ZabConfig {
+    ZabConfig {
+        voters: 5,
+        max_crashes: 1,
+        max_restarts: 1,
+        max_in_flight: 24,
+        ..three_voters(vec![client(0, &[1], false)])
+    }
+}

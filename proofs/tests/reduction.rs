@@ -13,24 +13,12 @@ use zabkeeper_proofs::history::History;
 use zabkeeper_proofs::model::ZabConfig;
 use zabkeeper_proofs::properties::ZabModel;
 use zabkeeper_proofs::reduction::{self, rename_state, Reduction, ServerRenaming};
-use zabkeeper_proofs::scenario::{client, three_voters};
+use zabkeeper_proofs::scenario::{client, five_voters_one_restart, three_voters};
 use zabkeeper_proofs::system::Node;
 
 type State = ActorModelState<Node, History>;
 
 const THREADS: usize = 2;
-
-/// Five voters, a client on server 0 (so servers 1 to 4 are interchangeable), one crash and
-/// restart.
-fn five_voters_one_restart() -> ZabConfig {
-    ZabConfig {
-        voters: 5,
-        max_crashes: 1,
-        max_restarts: 1,
-        max_in_flight: 24,
-        ..three_voters(vec![client(0, &[1], false)])
-    }
-}
 
 /// States along seeded random walks from the initial state, each walk to its end or `steps`.
 fn walk_states(model: &ZabModel, walks: u64, steps: usize) -> Vec<State> {

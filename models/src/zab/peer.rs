@@ -2,7 +2,7 @@
 //! synchronisation, broadcast) as a stateright [`Actor`]. The model checker runs it in `proofs/`;
 //! the server's driver runs the very same value.
 
-use super::confirmation::{Confirmation, SyncWaiter};
+use super::confirmation::SyncWaiter;
 use super::durable::DurableState;
 use super::machine::StateMachine;
 use super::message::{PeerMessage, Proposal};
@@ -186,6 +186,31 @@ pub fn server_of(id: Id) -> ServerId {
 }
 
 impl<M: StateMachine> PeerState<M> {
+    /// Server `me` as it comes up from `durable`, committed through `committed_through` with
+    /// `applied` applied: in an idle election, and holding nothing else a crash loses.
+    pub fn recovered(
+        me: ServerId,
+        durable: Durable<M>,
+        committed_through: Zxid,
+        applied: M::Applied,
+    ) -> PeerState<M> {
+        PeerState {
+            durable,
+            committed_through,
+            clock_ms: 0,
+            applied,
+            preparation: None,
+            election_epoch: 0,
+            role: Role::Looking(Election::idle(me)),
+            waiting_clients: Vec::new(),
+            touched_sessions: BTreeSet::new(),
+            waiting_syncs: BTreeMap::new(),
+            next_sync_token: 0,
+            revalidations: Revalidations::default(),
+            follower_infos_while_looking: BTreeMap::new(),
+        }
+    }
+
     /// The txns this server has delivered (applied as committed).
     pub fn delivered(&self) -> &[Proposal<M::Txn>] {
         self.durable.through(self.committed_through)
@@ -369,19 +394,7 @@ impl<M: StateMachine> Peer<M> {
         election_epoch: u64,
         out: &mut Out<Self>,
     ) {
-        state.role = Role::Leading(Leadership {
-            vote,
-            election_epoch,
-            phase: LeaderPhase::Discovery,
-            epoch: None,
-            learners: BTreeMap::new(),
-            epoch_acks: BTreeSet::new(),
-            new_leader_acks: BTreeSet::new(),
-            outstanding: BTreeMap::new(),
-            heard: BTreeSet::new(),
-            silent_ticks: 0,
-            confirmation: Confirmation::default(),
-        });
+        state.role = Role::Leading(Leadership::elected(vote, election_epoch));
         self.arm_tick(&state.role, out);
         for (learner, (accepted_epoch, is_observer)) in
             std::mem::take(&mut state.follower_infos_while_looking)
@@ -814,21 +827,7 @@ impl<M: StateMachine> Actor for Peer<M> {
             Some(snapshot) => (snapshot.zxid, snapshot.applied.clone()),
             None => (Zxid::ZERO, self.machine.initial()),
         };
-        let mut state = PeerState {
-            durable,
-            committed_through,
-            clock_ms: 0,
-            applied,
-            preparation: None,
-            election_epoch: 0,
-            role: Role::Looking(Election::idle(self.me)),
-            waiting_clients: Vec::new(),
-            touched_sessions: BTreeSet::new(),
-            waiting_syncs: BTreeMap::new(),
-            next_sync_token: 0,
-            revalidations: Revalidations::default(),
-            follower_infos_while_looking: BTreeMap::new(),
-        };
+        let mut state = PeerState::recovered(self.me, durable, committed_through, applied);
         self.start_looking(&mut state, out);
         state
     }

@@ -102,3 +102,23 @@ pub struct Leadership {
     /// Rounds that confirm this leader still leads, for syncs and the lease.
     pub confirmation: Confirmation,
 }
+
+impl Leadership {
+    /// The leadership `vote` wins in election round `election_epoch`: in discovery, with no
+    /// epoch chosen, no learner connected, nothing heard and nothing outstanding.
+    pub fn elected(vote: Vote, election_epoch: u64) -> Leadership {
+        Leadership {
+            vote,
+            election_epoch,
+            phase: LeaderPhase::Discovery,
+            epoch: None,
+            learners: BTreeMap::new(),
+            epoch_acks: BTreeSet::new(),
+            new_leader_acks: BTreeSet::new(),
+            outstanding: BTreeMap::new(),
+            heard: BTreeSet::new(),
+            silent_ticks: 0,
+            confirmation: Confirmation::default(),
+        }
+    }
+}

@@ -16,10 +16,9 @@ use crate::driver::DriverRecord;
 use crate::history::History;
 use crate::system::{Node, NodeState, ValueRegister};
 use stateright::actor::ActorModelState;
-use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
-use zabkeeper_models::election::{Election, Vote};
-use zabkeeper_models::zab::{LeaderPhase, Leadership, PeerState, Revalidations, Role};
+use zabkeeper_models::election::Vote;
+use zabkeeper_models::zab::{LeaderPhase, Leadership, PeerState, Role};
 use zabkeeper_models::{Epoch, ServerId, Zxid};
 
 /// Replaces every crashed server's state by the one state that keeps only what the properties
@@ -47,40 +46,30 @@ pub fn forget_volatile_state(state: &mut ActorModelState<Node, History>) {
 /// The durable state, the commit point with what it applied, and an established leadership's
 /// epoch; everything else as a freshly built peer has it.
 fn remembered(peer: &PeerState<ValueRegister>, me: ServerId) -> PeerState<ValueRegister> {
-    let role = match peer.established_epoch() {
-        Some(epoch) => Role::Leading(Leadership {
-            vote: Vote {
+    let fresh = PeerState::recovered(
+        me,
+        peer.durable.clone(),
+        peer.committed_through,
+        peer.applied.clone(),
+    );
+    let remembered = match peer.established_epoch() {
+        Some(epoch) => {
+            let vote = Vote {
                 peer_epoch: Epoch::ZERO,
                 zxid: Zxid::ZERO,
                 leader: me,
-            },
-            election_epoch: 0,
-            phase: LeaderPhase::Broadcast,
-            epoch: Some(epoch),
-            learners: BTreeMap::new(),
-            epoch_acks: BTreeSet::new(),
-            new_leader_acks: BTreeSet::new(),
-            outstanding: BTreeMap::new(),
-            heard: BTreeSet::new(),
-            silent_ticks: 0,
-            confirmation: Default::default(),
-        }),
-        None => Role::Looking(Election::idle(me)),
-    };
-    let remembered = PeerState {
-        durable: peer.durable.clone(),
-        committed_through: peer.committed_through,
-        applied: peer.applied.clone(),
-        preparation: None,
-        clock_ms: 0,
-        election_epoch: 0,
-        role,
-        waiting_clients: Vec::new(),
-        touched_sessions: BTreeSet::new(),
-        waiting_syncs: BTreeMap::new(),
-        next_sync_token: 0,
-        revalidations: Revalidations::default(),
-        follower_infos_while_looking: BTreeMap::new(),
+            };
+            let leadership = Leadership {
+                phase: LeaderPhase::Broadcast,
+                epoch: Some(epoch),
+                ..Leadership::elected(vote, 0)
+            };
+            PeerState {
+                role: Role::Leading(leadership),
+                ..fresh
+            }
+        }
+        None => fresh,
     };
     debug_assert_eq!(remembered.delivered(), peer.delivered());
     debug_assert_eq!(remembered.established_epoch(), peer.established_epoch());
