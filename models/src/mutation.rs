@@ -66,6 +66,10 @@ pub struct Mutations {
     /// 15): a client that saw a txn committed elsewhere is let in by a server that logged it but
     /// has not applied it yet, and reads back in time there.
     pub handshake_compares_logged_zxid: bool,
+    /// The server's session order lets a read run while the session's write is still in
+    /// flight through the leader, so a client that pipelines a write and a read can miss its
+    /// own write (ZooKeeper's CommitProcessor holds it).
+    pub reads_pass_writes: bool,
 }
 
 impl Mutations {
@@ -88,5 +92,6 @@ impl Mutations {
         revalidation_keeps_owner: false,
         owner_follows_requests: false,
         handshake_compares_logged_zxid: false,
+        reads_pass_writes: false,
     };
 }

@@ -5,6 +5,9 @@
 //! A client that reconnects before its read moves its session to the read server as a
 //! ZooKeeper client does after its connection dropped: it connects there with the zxid of the
 //! last reply it read, and reads only if that server lets it in.
+//!
+//! A pipelining client sends its write and its read at once, as ZooKeeper clients do with
+//! asynchronous calls: the server's session order must answer the read after the write.
 
 use crate::system::{ValueDurable, ValueMessage};
 use stateright::actor::{Actor, Id, Out};
@@ -29,6 +32,9 @@ pub struct Client {
     /// Connect to `read_server` with the last zxid seen before the read (its handshake may
     /// refuse the client), as a client whose connection dropped does.
     pub reconnect_before_read: bool,
+    /// Send every operation at once, without waiting for answers (one write and a read, on
+    /// one server).
+    pub pipelined: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -96,6 +102,14 @@ impl Actor for Client {
             last_zxid_seen: Zxid::ZERO,
             connected: None,
         };
+        if self.pipelined {
+            for value in &self.writes {
+                out.send(self.server, PeerMessage::ClientWrite { request: *value });
+            }
+            self.send_read(out);
+            state.awaiting_reply = true;
+            return state;
+        }
         state.awaiting_reply = self.send_operation(&state, out);
         state
     }
@@ -150,6 +164,11 @@ impl Actor for Client {
             }
         }
         state.next_operation += 1;
-        state.awaiting_reply = self.send_operation(state, out);
+        state.awaiting_reply = if self.pipelined {
+            // Everything is sent already: what is left is waiting for its answers.
+            state.next_operation <= self.writes.len()
+        } else {
+            self.send_operation(state, out)
+        };
     }
 }

@@ -7,6 +7,8 @@
 //! that depends on it.
 
 use stateright::actor::{model_timeout, Command, Id};
+use zabkeeper_models::mutation::Mutations;
+use zabkeeper_models::request::SessionOrder;
 use zabkeeper_models::zab::{
     Input, Message, Peer, PeerMessage, PeerState, PeerTimer, Role, StateMachine,
 };
@@ -62,6 +64,11 @@ pub struct DriverActions<S> {
     /// Persist each save as the driver's disk steps, with crashes possible between them
     /// (otherwise a save is atomic).
     pub stepwise_persist: bool,
+    /// Pass the clients' requests through the server's session order
+    /// ([`DriverRecord::session_order`]). It holds nothing for a client that waits for each
+    /// answer before its next request, so only configurations whose clients pipeline turn it
+    /// on (the others keep their state space).
+    pub session_order: bool,
 }
 
 impl<S> Default for DriverActions<S> {
@@ -72,6 +79,7 @@ impl<S> Default for DriverActions<S> {
             housekeeping: false,
             touched_session: None,
             stepwise_persist: false,
+            session_order: false,
         }
     }
 }
@@ -115,11 +123,11 @@ impl<S: Clone> DriverActions<S> {
     /// The driver actions that are possible in `state`, as set and cancelled timers: the
     /// commands that make the timer set say exactly that. Nothing when no action is enabled,
     /// so configurations without driver actions have the same states as before.
-    pub fn timers<M: StateMachine<Session = S>>(
+    pub fn timers<M: StateMachine<Session = S>, Held>(
         &self,
         peer: &Peer<M>,
         state: &PeerState<M>,
-        record: &DriverRecord,
+        record: &DriverRecord<Held>,
         persisting: bool,
     ) -> Vec<(DriverAction, bool)> {
         if !self.any() {
@@ -158,9 +166,10 @@ impl<S: Clone> DriverActions<S> {
     }
 }
 
-/// What a server's driver has seen of its peer, kept with the peer's state.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
-pub struct DriverRecord {
+/// What a server's driver has seen of its peer, kept with the peer's state; `Held` is what
+/// its session order holds (the model's client messages).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct DriverRecord<Held = ()> {
     /// Some step broke the apply sink's contract (see [`sink_contract_holds`]).
     pub sink_contract_broken: bool,
     /// Lost connections reported to the peer since this server started.
@@ -168,9 +177,32 @@ pub struct DriverRecord {
     /// Servers whose end broke the quorum connection to this one, which this one's driver has
     /// not noticed yet (sorted).
     pub unnoticed_closes: Vec<ServerId>,
+    /// The order of the clients' requests, by client actor: `request::SessionOrder`, which the
+    /// server's driver keeps per connection. A request a client pipelined behind its write or
+    /// sync waits here until that comes back (`WriteCommitted`, `Synced`).
+    pub session_order: SessionOrder<usize, Held>,
 }
 
-impl DriverRecord {
+impl<Held> Default for DriverRecord<Held> {
+    fn default() -> Self {
+        DriverRecord {
+            sink_contract_broken: false,
+            disconnects: 0,
+            unnoticed_closes: Vec::new(),
+            session_order: SessionOrder::new(),
+        }
+    }
+}
+
+impl<Held> DriverRecord<Held> {
+    /// A server driver's record as it starts, with the seeded bugs of its session order.
+    pub fn new(mutations: &Mutations) -> Self {
+        DriverRecord {
+            session_order: SessionOrder::with_mutations(mutations),
+            ..DriverRecord::default()
+        }
+    }
+
     /// Whether a message to `server` goes into a quorum connection the other end closed, where
     /// it is lost.
     pub fn sends_into_dead_link(&self, server: ServerId) -> bool {
@@ -219,11 +251,11 @@ pub fn sink_contract_holds<M: StateMachine>(
 }
 
 /// The timer commands that arm the driver actions possible in `state`.
-pub fn driver_timer_commands<M: StateMachine>(
+pub fn driver_timer_commands<M: StateMachine, Held>(
     actions: &DriverActions<M::Session>,
     peer: &Peer<M>,
     state: &PeerState<M>,
-    record: &DriverRecord,
+    record: &DriverRecord<Held>,
     persisting: bool,
 ) -> Vec<(NodeTimer, Option<std::ops::Range<std::time::Duration>>)> {
     actions

@@ -29,6 +29,9 @@ pub struct ClientPlan {
     /// Whether the client connects to `read_server` with the last zxid it saw before reading
     /// there (a session that moved), and reads only if that server lets it in.
     pub reconnect_before_read: bool,
+    /// Whether the client sends its write and its read at once (one write, read on the same
+    /// server, no sync): the server's session order must answer the read after the write.
+    pub pipelined: bool,
 }
 
 /// One model configuration: the ensemble, its clients, the faults and the bounds.
@@ -103,6 +106,18 @@ impl ZabConfig {
             model = model.actor(Node::Server(peer, initial_disk, self.driver.clone()));
         }
         for plan in &self.clients {
+            // The histories defer a pipelined read's invocation to its write's return, which
+            // is exact only for this shape (see `history::record_in`).
+            assert!(
+                !plan.pipelined
+                    || (plan.writes.len() == 1
+                        && plan.read_after_writes
+                        && plan.read_server.is_none_or(|server| server == plan.server)
+                        && !plan.sync_before_read
+                        && !plan.reconnect_before_read
+                        && self.driver.session_order),
+                "a pipelining client writes once, then reads on its server through its session order"
+            );
             model = model.actor(Node::Client(Client {
                 server: Id::from(plan.server),
                 writes: plan.writes.clone(),
@@ -110,6 +125,7 @@ impl ZabConfig {
                 read_server: Id::from(plan.read_server.unwrap_or(plan.server)),
                 sync_before_read: plan.sync_before_read,
                 reconnect_before_read: plan.reconnect_before_read,
+                pipelined: plan.pipelined,
             }));
         }
         let model = model

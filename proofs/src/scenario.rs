@@ -41,6 +41,7 @@ pub fn client(server: usize, writes: &[Value], read_after_writes: bool) -> Clien
         read_server: None,
         sync_before_read: false,
         reconnect_before_read: false,
+        pipelined: false,
     }
 }
 
@@ -62,6 +63,14 @@ pub fn moving_reader(server: usize, writes: &[Value], read_server: usize) -> Cli
         read_server: Some(read_server),
         reconnect_before_read: true,
         ..client(server, writes, true)
+    }
+}
+
+/// A client that sends a write of `value` through `server` and, without waiting, a read there.
+pub fn pipelining_client(server: usize, value: Value) -> ClientPlan {
+    ClientPlan {
+        pipelined: true,
+        ..client(server, &[value], true)
     }
 }
 

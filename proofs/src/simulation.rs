@@ -146,6 +146,7 @@ impl Scenario {
                 read_server: (client % 2 == 1).then_some((client + 1) % self.voters),
                 sync_before_read: client % 2 == 1,
                 reconnect_before_read: false,
+                pipelined: false,
             })
             .collect();
         ZabConfig {

@@ -14,6 +14,7 @@ use std::fmt::Debug;
 use std::hash::Hash;
 use std::ops::Range;
 use std::time::Duration;
+use zabkeeper_models::request::Passage;
 use zabkeeper_models::zab::{
     Durable, Input, Message, Peer, PeerMessage, PeerState, PeerTimer, Register, StateMachine,
 };
@@ -57,7 +58,11 @@ pub enum Node<M: StateMachine = ValueRegister, C = Client> {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum NodeState<M: StateMachine = ValueRegister, S = ClientState> {
     /// A server: its peer's state, what its driver recorded, and the persist under way.
-    Server(PeerState<M>, DriverRecord, Option<Persisting<M>>),
+    Server(
+        PeerState<M>,
+        DriverRecord<Message<M>>,
+        Option<Persisting<M>>,
+    ),
     /// A server that refused to start from what its disk holds (see
     /// [`crate::persisting::refused_at_start`]): it stays down, its disk as it was.
     Refused(Durable<M>),
@@ -73,7 +78,7 @@ impl<M: StateMachine, S> NodeState<M, S> {
     }
 
     /// What the server's driver recorded, if this is a server.
-    pub fn driver(&self) -> Option<&DriverRecord> {
+    pub fn driver(&self) -> Option<&DriverRecord<Message<M>>> {
         match self {
             NodeState::Server(_, record, _) => Some(record),
             NodeState::Refused(_) | NodeState::Client(_) => None,
@@ -111,16 +116,64 @@ fn server_step<M, S, N>(
     actions: &DriverActions<M::Session>,
     state: &mut Cow<NodeState<M, S>>,
     input: Input<M>,
-    note: impl FnOnce(&mut DriverRecord),
+    note: impl FnOnce(&mut DriverRecord<Message<M>>),
     out: &mut Out<N>,
 ) where
     M: StateMachine,
     S: Clone,
     N: Actor<Msg = Message<M>, Timer = NodeTimer, Random = ServerId, Storage = Durable<M>>,
 {
-    server_handles(peer, actions, state, note, out, |peer_state, peer_out| {
+    server_handles(peer, actions, state, out, |peer_state, record, peer_out| {
+        note(record);
         peer.step(peer_state, input, peer_out);
     });
+}
+
+/// A client's request reaches a server whose driver keeps the session order: it goes to the
+/// peer now, or waits behind the client's write or sync in flight (released by
+/// [`server_handles`] when that comes back), as the server's driver decides with
+/// `SessionOrder::arrive`.
+fn client_request_in_order<M, S, N>(
+    peer: &Peer<M>,
+    actions: &DriverActions<M::Session>,
+    state: &mut Cow<NodeState<M, S>>,
+    (client, passage): (usize, Passage),
+    request: Message<M>,
+    out: &mut Out<N>,
+) where
+    M: StateMachine,
+    S: Clone,
+    N: Actor<Msg = Message<M>, Timer = NodeTimer, Random = ServerId, Storage = Durable<M>>,
+{
+    server_handles(peer, actions, state, out, |peer_state, record, peer_out| {
+        if let Some(request) = record.session_order.arrive(client, passage, request) {
+            let input = Input::Message {
+                from: client,
+                message: request,
+            };
+            peer.step(peer_state, input, peer_out);
+        }
+    });
+}
+
+/// How a client's request passes the server's session order (the server's driver classifies
+/// its requests the same way: writes and syncs go round the leader, reads are answered here).
+fn passage_of<M: StateMachine>(message: &Message<M>) -> Option<Passage> {
+    match message {
+        PeerMessage::ClientWrite { .. } | PeerMessage::ClientSync => Some(Passage::ThroughLeader),
+        PeerMessage::ClientRead => Some(Passage::Local),
+        _ => None,
+    }
+}
+
+/// The client a command answers a write or sync of (what releases its held requests).
+fn returned_to<M: StateMachine>(command: &PeerCommand<M>) -> Option<usize> {
+    match command {
+        Command::Send(to, PeerMessage::WriteCommitted { .. } | PeerMessage::Synced) => {
+            Some(usize::from(*to))
+        }
+        _ => None,
+    }
 }
 
 /// [`server_step`] around any handler of the peer (`handle`).
@@ -128,9 +181,8 @@ fn server_handles<M, S, N>(
     peer: &Peer<M>,
     actions: &DriverActions<M::Session>,
     state: &mut Cow<NodeState<M, S>>,
-    note: impl FnOnce(&mut DriverRecord),
     out: &mut Out<N>,
-    handle: impl FnOnce(&mut Cow<PeerState<M>>, &mut Out<Peer<M>>),
+    handle: impl FnOnce(&mut Cow<PeerState<M>>, &mut DriverRecord<Message<M>>, &mut Out<Peer<M>>),
 ) where
     M: StateMachine,
     S: Clone,
@@ -143,15 +195,32 @@ fn server_handles<M, S, N>(
     };
     let mut peer_state = Cow::Borrowed(before);
     let mut peer_out = Out::new();
-    handle(&mut peer_state, &mut peer_out);
+    let mut record = record_before.clone();
+    handle(&mut peer_state, &mut record, &mut peer_out);
+    if actions.session_order {
+        // As the server's driver does once a write or sync comes back: what its client
+        // pipelined behind it runs now, in the same step (and may release more).
+        let mut next_command = 0;
+        while let Some(command) = peer_out.get(next_command) {
+            next_command += 1;
+            let Some(client) = returned_to::<M>(command) else {
+                continue;
+            };
+            for request in record.session_order.returned(client) {
+                let input = Input::Message {
+                    from: client,
+                    message: request,
+                };
+                peer.step(&mut peer_state, input, &mut peer_out);
+            }
+        }
+    }
     let commands: Vec<PeerCommand<M>> = peer_out.into_iter().collect();
     let next = match peer_state {
         Cow::Owned(next) => Some(next),
         Cow::Borrowed(_) => None,
     };
     let after = next.as_ref().unwrap_or(before);
-    let mut record = record_before.clone();
-    note(&mut record);
     if !record.sink_contract_broken && !sink_contract_holds(before, after, &commands) {
         record.sink_contract_broken = true;
     }
@@ -209,7 +278,7 @@ fn persist_step<M, S, N>(
 fn finish_server_step<M: StateMachine, N>(
     commands: Vec<PeerCommand<M>>,
     timers: Vec<(NodeTimer, Option<Range<Duration>>)>,
-    record: &DriverRecord,
+    record: &DriverRecord<Message<M>>,
     out: &mut Out<N>,
 ) where
     N: Actor<Msg = Message<M>, Timer = NodeTimer, Random = ServerId, Storage = Durable<M>>,
@@ -259,7 +328,7 @@ where
                 }
                 let mut peer_out = Out::new();
                 let state = peer.on_start(id, &storage, &mut peer_out);
-                let record = DriverRecord::default();
+                let record = DriverRecord::new(&peer.mutations);
                 let timers = driver_timer_commands(actions, peer, &state, &record, false);
                 finish_server_step::<M, Self>(peer_out.into_iter().collect(), timers, &record, out);
                 NodeState::Server(state, record, None)
@@ -283,11 +352,16 @@ where
     ) {
         match self {
             Node::Server(peer, _, actions) => {
-                let input = Input::Message {
-                    from: usize::from(src),
-                    message: msg,
-                };
-                server_step(peer, actions, state, input, |_| {}, out);
+                let from = usize::from(src);
+                match passage_of::<M>(&msg).filter(|_| actions.session_order) {
+                    Some(passage) => {
+                        client_request_in_order(peer, actions, state, (from, passage), msg, out)
+                    }
+                    None => {
+                        let input = Input::Message { from, message: msg };
+                        server_step(peer, actions, state, input, |_| {}, out);
+                    }
+                }
             }
             Node::Client(client) => lift_client(state, out, |inner, inner_out| {
                 client.on_msg(id, inner, src, msg, inner_out)
@@ -304,16 +378,9 @@ where
     ) {
         // Only the election oracle chooses at random, a choice the server never makes.
         if let Node::Server(peer, _, actions) = self {
-            server_handles(
-                peer,
-                actions,
-                state,
-                |_| {},
-                out,
-                |peer_state, peer_out| {
-                    peer.on_random(id, peer_state, random, peer_out);
-                },
-            );
+            server_handles(peer, actions, state, out, |peer_state, _, peer_out| {
+                peer.on_random(id, peer_state, random, peer_out);
+            });
         }
     }
 
@@ -341,7 +408,7 @@ where
                         .input(*action, peer_state)
                         .expect("every driver action but a persist step is a peer input");
                     let action = *action;
-                    let note = move |record: &mut DriverRecord| match action {
+                    let note = move |record: &mut DriverRecord<Message<M>>| match action {
                         DriverAction::Disconnect(_) => {
                             record.disconnects = record.disconnects.saturating_add(1);
                         }

@@ -6,13 +6,14 @@
 
 use zabkeeper_models::zab::{ElectionMode, FailureDetection};
 use zabkeeper_proofs::check::{explore_expecting, SearchReport};
+use zabkeeper_proofs::driver::DriverActions;
 use zabkeeper_proofs::model::ZabConfig;
 use zabkeeper_proofs::properties::reachability::{
     FAILOVER_KEEPS_WRITES, LEADER_ESTABLISHED, MOVED_READ_ANSWERED, RECONNECT_REFUSED,
     SYNCED_BY_DIFF, SYNCED_BY_SNAP, SYNCED_BY_TRUNC, SYNCED_READ_ANSWERED, WRITE_COMMITTED,
 };
 use zabkeeper_proofs::scenario::{
-    after_epoch_one, client, moving_reader, synced_reader, three_voters,
+    after_epoch_one, client, moving_reader, pipelining_client, synced_reader, three_voters,
 };
 
 const THREADS: usize = 2;
@@ -198,4 +199,27 @@ fn a_moved_session_reads_its_own_write() {
         ],
     );
     assert_eq!(report.unique_states, 759_088);
+}
+
+/// Two clients each send a write and, without waiting, a read: one through a follower-to-be,
+/// one through server 0. Each server's driver passes its clients' requests through the
+/// server's session order (`request::SessionOrder`, what `src/server` runs), so each read is
+/// answered after its session's write and sees it (SequentialConsistency, which also fails on
+/// replies out of request order). No crashes or lost messages: the model's network would
+/// carry a request from before a crash to the restarted server, where a TCP connection dies
+/// with the process (proofs/README.md).
+#[test]
+fn a_pipelined_read_waits_for_its_sessions_write() {
+    let config = ZabConfig {
+        driver: DriverActions {
+            session_order: true,
+            ..DriverActions::default()
+        },
+        ..three_voters(vec![pipelining_client(1, 1), pipelining_client(0, 2)])
+    };
+    let report = check(
+        config,
+        &[LEADER_ESTABLISHED, WRITE_COMMITTED, SYNCED_BY_DIFF],
+    );
+    assert_eq!(report.unique_states, 80_831);
 }

@@ -8,13 +8,15 @@ use zabkeeper_models::mutation::Mutations;
 use zabkeeper_models::zab::FailureDetection;
 use zabkeeper_models::Epoch;
 use zabkeeper_proofs::check::finds;
+use zabkeeper_proofs::driver::DriverActions;
 use zabkeeper_proofs::model::ZabConfig;
 use zabkeeper_proofs::properties::{
     acknowledged_writes, client_histories, integrity, leadership, prefix_consistency, primary_order,
 };
 use zabkeeper_proofs::reduction::{self, Reduction};
 use zabkeeper_proofs::scenario::{
-    after_epoch_one, client, epoch_one_disk, moving_reader, synced_reader, three_voters,
+    after_epoch_one, client, epoch_one_disk, moving_reader, pipelining_client, synced_reader,
+    three_voters,
 };
 
 const THREADS: usize = 2;
@@ -234,6 +236,29 @@ fn a_handshake_on_the_logged_zxid_lets_a_moved_session_read_back() {
     };
     assert!(caught(
         three_voters(vec![moving_reader(1, &[1], 2)]),
+        mutations,
+        client_histories::SEQUENTIAL_READS
+    ));
+}
+
+/// A session order that lets a read run while its session's write is in flight answers a
+/// pipelined read before the write: the client gets its replies out of order, and the read
+/// misses the session's own write.
+#[test]
+fn a_read_passing_its_sessions_write_breaks_client_order() {
+    let config = ZabConfig {
+        driver: DriverActions {
+            session_order: true,
+            ..DriverActions::default()
+        },
+        ..three_voters(vec![pipelining_client(1, 1)])
+    };
+    let mutations = Mutations {
+        reads_pass_writes: true,
+        ..Mutations::NONE
+    };
+    assert!(caught(
+        config,
         mutations,
         client_histories::SEQUENTIAL_READS
     ));

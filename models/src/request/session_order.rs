@@ -5,6 +5,7 @@
 //! request of a connection waits, every later one waits behind it, writes included, so that a
 //! held read never sees the effect of a write sent after it.
 
+use crate::mutation::Mutations;
 use std::collections::{BTreeMap, VecDeque};
 
 /// Whether a request goes round the leader before it is answered.
@@ -16,22 +17,27 @@ pub enum Passage {
     ThroughLeader,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct Queue<R> {
     in_flight: usize,
     held: VecDeque<(Passage, R)>,
 }
 
-/// The order keeper of every connection of a server, by connection key `K`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The order keeper of every connection of a server, by connection key `K`. Only connections
+/// with a request in flight or held have a queue.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct SessionOrder<K, R> {
     queues: BTreeMap<K, Queue<R>>,
+    /// Seeded bug (`Mutations::reads_pass_writes`): a read runs at once even behind the
+    /// session's write in flight.
+    reads_pass_writes: bool,
 }
 
 impl<K: Ord + Copy, R> Default for SessionOrder<K, R> {
     fn default() -> Self {
         SessionOrder {
             queues: BTreeMap::new(),
+            reads_pass_writes: false,
         }
     }
 }
@@ -41,21 +47,47 @@ impl<K: Ord + Copy, R> SessionOrder<K, R> {
         Self::default()
     }
 
+    /// The model checker's session order, with the seeded bugs of `mutations`.
+    pub fn with_mutations(mutations: &Mutations) -> Self {
+        SessionOrder {
+            reads_pass_writes: mutations.reads_pass_writes,
+            ..Self::default()
+        }
+    }
+
+    /// The same order keeper with no connection (a restarted server's: its connections are
+    /// gone).
+    pub fn cleared(&self) -> Self {
+        SessionOrder {
+            queues: BTreeMap::new(),
+            reads_pass_writes: self.reads_pass_writes,
+        }
+    }
+
     /// A request arrives: `Some` when it may run now (a `ThroughLeader` one is then counted
     /// in flight), `None` when it is held until earlier ones come back.
     pub fn arrive(&mut self, key: K, passage: Passage, request: R) -> Option<R> {
-        let queue = self.queues.entry(key).or_insert_with(|| Queue {
-            in_flight: 0,
-            held: VecDeque::new(),
+        let queue = self.queues.get(&key);
+        let must_wait = queue.is_some_and(|queue| {
+            !queue.held.is_empty()
+                || (passage == Passage::Local && queue.in_flight > 0 && !self.reads_pass_writes)
         });
-        let must_wait =
-            !queue.held.is_empty() || (passage == Passage::Local && queue.in_flight > 0);
         if must_wait {
+            let queue = self
+                .queues
+                .get_mut(&key)
+                .expect("a waiting connection's queue");
             queue.held.push_back((passage, request));
             return None;
         }
         if passage == Passage::ThroughLeader {
-            queue.in_flight += 1;
+            self.queues
+                .entry(key)
+                .or_insert_with(|| Queue {
+                    in_flight: 0,
+                    held: VecDeque::new(),
+                })
+                .in_flight += 1;
         }
         Some(request)
     }
@@ -93,6 +125,11 @@ impl<K: Ord + Copy, R> SessionOrder<K, R> {
         self.queues.remove(&key);
     }
 
+    /// Connections with a request in flight or held.
+    pub fn connections(&self) -> usize {
+        self.queues.len()
+    }
+
     /// Requests held for `key`.
     pub fn held(&self, key: K) -> usize {
         self.queues.get(&key).map_or(0, |queue| queue.held.len())
@@ -114,6 +151,8 @@ mod tests {
         assert_eq!(order.arrive(2, Local, "read x"), Some("read x"));
         assert_eq!(order.returned(1), vec!["read c"]);
         assert_eq!(order.held(1), 0);
+        // Nothing in flight or held: no queue is left behind.
+        assert_eq!(order.connections(), 0);
     }
 
     #[test]

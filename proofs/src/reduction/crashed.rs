@@ -78,15 +78,17 @@ fn remembered(peer: &PeerState<ValueRegister>, me: ServerId) -> PeerState<ValueR
 
 /// The driver's record: a restart starts a new one, and the properties read only whether the
 /// sink's contract broke.
-fn remembered_record(record: &DriverRecord) -> DriverRecord {
+fn remembered_record<Held>(record: &DriverRecord<Held>) -> DriverRecord<Held> {
     let DriverRecord {
         sink_contract_broken,
         disconnects: _,
         unnoticed_closes: _,
+        session_order,
     } = record;
     DriverRecord {
         sink_contract_broken: *sink_contract_broken,
         disconnects: 0,
         unnoticed_closes: Vec::new(),
+        session_order: session_order.cleared(),
     }
 }

@@ -211,6 +211,7 @@ fn rename_node_state(node: &NodeState, renaming: &ServerRenaming) -> NodeState {
                 sink_contract_broken,
                 disconnects,
                 unnoticed_closes,
+                session_order,
             } = record;
             let mut unnoticed_closes: Vec<ServerId> = unnoticed_closes
                 .iter()
@@ -221,6 +222,8 @@ fn rename_node_state(node: &NodeState, renaming: &ServerRenaming) -> NodeState {
                 sink_contract_broken: *sink_contract_broken,
                 disconnects: *disconnects,
                 unnoticed_closes,
+                // Keyed by client actors, holding client requests: no server id inside.
+                session_order: session_order.clone(),
             };
             NodeState::Server(rename_peer_state(peer, renaming), record, None)
         }
