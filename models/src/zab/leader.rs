@@ -4,7 +4,7 @@
 
 use super::machine::StateMachine;
 use super::message::{NewLeader, PeerMessage, Proposal, SyncKind};
-use super::peer::{id_of, Peer, PeerState};
+use super::peer::{id_of, save, Peer, PeerState};
 use super::role::{LeaderPhase, Leadership, LearnerLink, LinkPhase, Role};
 use crate::ids::{Epoch, ServerId, Zxid};
 use stateright::actor::{Id, Out};
@@ -127,7 +127,7 @@ impl<M: StateMachine> Peer<M> {
         leadership.epoch_acks.insert(self.me);
         let learners: Vec<ServerId> = leadership.learners.keys().copied().collect();
         state.durable.accepted_epoch = new_epoch;
-        out.save(state.durable.clone());
+        save(out, state.durable.clone());
         for learner in learners {
             out.send(id_of(learner), PeerMessage::LeaderInfo { new_epoch });
         }
@@ -197,7 +197,7 @@ impl<M: StateMachine> Peer<M> {
             .collect();
         assert!(state.durable.current_epoch < epoch);
         state.durable.current_epoch = epoch;
-        out.save(state.durable.clone());
+        save(out, state.durable.clone());
         for (learner, last_zxid) in acked {
             self.sync_learner(state, learner, last_zxid, out);
         }
@@ -435,7 +435,7 @@ impl<M: StateMachine> Peer<M> {
             .prepare(&state.applied, preparation, &request, zxid);
         let proposal = Proposal { zxid, payload };
         state.durable.append(proposal.clone());
-        out.save(state.durable.clone());
+        save(out, state.durable.clone());
         self.record_proposal_sent(state, zxid);
         let leadership = Self::leadership_mut(state);
         leadership

@@ -4,7 +4,7 @@
 
 use super::machine::StateMachine;
 use super::message::{NewLeader, PeerMessage, Proposal, SyncKind};
-use super::peer::{id_of, ElectionMode, FailureDetection, Peer, PeerState};
+use super::peer::{id_of, save, ElectionMode, FailureDetection, Peer, PeerState};
 use super::role::{Learner, LearnerPhase, Role};
 use crate::ids::{Epoch, ServerId, Zxid};
 use stateright::actor::Out;
@@ -77,7 +77,7 @@ impl<M: StateMachine> Peer<M> {
         let promised = new_epoch > state.durable.accepted_epoch;
         if promised {
             state.durable.accepted_epoch = new_epoch;
-            out.save(state.durable.clone());
+            save(out, state.durable.clone());
         }
         let learner = Self::learner_mut(state);
         learner.heard_from_leader = true;
@@ -161,10 +161,10 @@ impl<M: StateMachine> Peer<M> {
             // Seeded bug: the epoch file is written, the txns only at UPTODATE.
             let mut premature = before;
             premature.current_epoch = epoch;
-            out.save(premature);
+            save(out, premature);
         } else {
             // Txns first, then currentEpoch (the driver orders them within one Save).
-            out.save(state.durable.clone());
+            save(out, state.durable.clone());
         }
         let last_zxid = if self.mutations.diff_marked_applied_before_applied {
             reported_last.max(state.durable.last_zxid())
@@ -194,7 +194,7 @@ impl<M: StateMachine> Peer<M> {
         let state = state.to_mut();
         if self.mutations.ack_new_leader_before_durable || self.mutations.current_epoch_before_txns
         {
-            out.save(state.durable.clone());
+            save(out, state.durable.clone());
         }
         let learner = Self::learner_mut(state);
         learner.heard_from_leader = true;
@@ -229,7 +229,7 @@ impl<M: StateMachine> Peer<M> {
             return;
         }
         if !self.mutations.ack_proposal_before_logged {
-            out.save(state.durable.clone());
+            save(out, state.durable.clone());
         }
         Self::learner_mut(state).heard_from_leader = true;
         out.send(id_of(from), PeerMessage::Ack { zxid });
@@ -258,7 +258,7 @@ impl<M: StateMachine> Peer<M> {
         }
         let state = state.to_mut();
         if self.mutations.ack_proposal_before_logged {
-            out.save(state.durable.clone());
+            save(out, state.durable.clone());
         }
         Self::learner_mut(state).heard_from_leader = true;
         if Self::learner_mut(state).phase == LearnerPhase::Broadcast {
@@ -291,7 +291,7 @@ impl<M: StateMachine> Peer<M> {
             if !self.append_next(state, proposal, out) {
                 return;
             }
-            out.save(state.durable.clone());
+            save(out, state.durable.clone());
         }
         Self::learner_mut(state).heard_from_leader = true;
         if Self::learner_mut(state).phase == LearnerPhase::Broadcast {

@@ -177,6 +177,13 @@ pub struct PeerState<M: StateMachine> {
     pub follower_infos_while_looking: BTreeMap<ServerId, (Epoch, bool)>,
 }
 
+/// Hands `durable` to the driver to make durable, after checking the invariants a durable
+/// state keeps: a save is where a broken one would outlive the step and every restart.
+pub(super) fn save<M: StateMachine>(out: &mut Out<Peer<M>>, durable: Durable<M>) {
+    durable.assert_epochs_and_ends();
+    out.save(durable);
+}
+
 pub fn id_of(server: ServerId) -> Id {
     Id::from(usize::try_from(server.0).expect("server ids fit in usize"))
 }
@@ -821,7 +828,7 @@ impl<M: StateMachine> Actor for Peer<M> {
         let mut durable = storage.clone().unwrap_or_default();
         durable.assert_valid();
         durable.incarnation += 1;
-        out.save(durable.clone());
+        save(out, durable.clone());
         // A snapshot holds committed txns only: they are applied from the start.
         let (committed_through, applied) = match &durable.snapshot {
             Some(snapshot) => (snapshot.zxid, snapshot.applied.clone()),
