@@ -82,6 +82,7 @@ pub const MUTANTS: &[&str] = &[
     "election_quorum_of_half",
     "leader_reuses_accepted_epoch",
     "serve_before_new_leader_quorum",
+    "handshake_compares_logged_zxid",
 ];
 
 /// The mutations with the one named switched on.
@@ -100,6 +101,7 @@ pub fn mutant(name: &str) -> Option<Mutations> {
         "election_quorum_of_half" => &mut mutations.election_quorum_of_half,
         "leader_reuses_accepted_epoch" => &mut mutations.leader_reuses_accepted_epoch,
         "serve_before_new_leader_quorum" => &mut mutations.serve_before_new_leader_quorum,
+        "handshake_compares_logged_zxid" => &mut mutations.handshake_compares_logged_zxid,
         _ => return None,
     };
     *switch = true;
@@ -125,6 +127,10 @@ pub struct Scenario {
     pub seed: u64,
     /// A seeded bug by name (see [`MUTANTS`]), or `None` for the production peer.
     pub mutant: Option<String>,
+    /// The clients that read through their own server move their session to the next server
+    /// before reading (connecting with the zxid of their last write, which the server's
+    /// handshake rule may refuse). Off in walks stored before it existed.
+    pub moving_readers: bool,
 }
 
 impl Scenario {
@@ -143,9 +149,12 @@ impl Scenario {
                 read_after_writes: true,
                 // Every other client reads through the next server after a sync there, so
                 // walks check sync + read through heartbeats, confirmation rounds and failovers.
-                read_server: (client % 2 == 1).then_some((client + 1) % self.voters),
+                // With moving readers, the others move to the next server and read there
+                // plainly, so walks check the handshake's zxid rule across failovers.
+                read_server: (client % 2 == 1 || self.moving_readers)
+                    .then_some((client + 1) % self.voters),
                 sync_before_read: client % 2 == 1,
-                reconnect_before_read: false,
+                reconnect_before_read: client % 2 == 0 && self.moving_readers,
                 pipelined: false,
             })
             .collect();
@@ -180,7 +189,7 @@ impl Scenario {
 }
 
 /// `voters=5,clients=3,writes=7,crashes=1,loss=0,partitions=1,steps=2000,faults=1,seed=0x2a` with an
-/// optional `,mutant=quorum_of_one`: one token that replays the walk.
+/// optional `,movers=1` and `,mutant=quorum_of_one`: one token that replays the walk.
 impl fmt::Display for Scenario {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -196,6 +205,9 @@ impl fmt::Display for Scenario {
             self.fault_rate,
             self.seed
         )?;
+        if self.moving_readers {
+            write!(formatter, ",movers=1")?;
+        }
         if let Some(mutant) = &self.mutant {
             write!(formatter, ",mutant={mutant}")?;
         }
@@ -218,6 +230,7 @@ impl FromStr for Scenario {
             fault_rate: 1,
             seed: 0,
             mutant: None,
+            moving_readers: false,
         };
         for field in token.trim().split(',') {
             let (key, value) = field
@@ -240,6 +253,7 @@ impl FromStr for Scenario {
                 "steps" => scenario.steps = number()? as usize,
                 "faults" => scenario.fault_rate = number()?.max(1) as u32,
                 "seed" => scenario.seed = number()?,
+                "movers" => scenario.moving_readers = number()? != 0,
                 "mutant" if mutant(value).is_some() => scenario.mutant = Some(value.to_string()),
                 _ => return Err(format!("unknown field `{field}`")),
             }
@@ -814,6 +828,7 @@ mod tests {
             fault_rate: 10,
             seed: 0xdead_beef,
             mutant: Some("quorum_of_one".to_string()),
+            moving_readers: false,
         };
         assert_eq!(scenario.to_string().parse::<Scenario>(), Ok(scenario));
         assert!("voters=3,mutant=nonsense".parse::<Scenario>().is_err());

@@ -35,9 +35,18 @@ fn scenario_strategy(network_faults: bool) -> impl Strategy<Value = Scenario> {
         any::<bool>(),
         any::<(bool, bool)>(),
         any::<u64>(),
+        any::<bool>(),
     )
         .prop_map(
-            move |(voters, clients, writes_per_client, crashes, (loss, partitions), seed)| {
+            move |(
+                voters,
+                clients,
+                writes_per_client,
+                crashes,
+                (loss, partitions),
+                seed,
+                moving_readers,
+            )| {
                 Scenario {
                     voters,
                     clients,
@@ -50,6 +59,7 @@ fn scenario_strategy(network_faults: bool) -> impl Strategy<Value = Scenario> {
                     fault_rate: 1,
                     seed,
                     mutant: None,
+                    moving_readers,
                 }
             },
         )
@@ -160,6 +170,33 @@ fn fixed_scenario(seed: u64) -> Scenario {
         fault_rate: 1,
         seed,
         mutant: None,
+        moving_readers: false,
+    }
+}
+
+/// Walks with moving readers reach both sides of the handshake's zxid rule under the
+/// production settings: a server refusing a client that has seen more than it applied, and a
+/// moved client reading at its new server.
+#[test]
+fn moving_readers_are_refused_and_let_in() {
+    const WALKS: u64 = 16;
+    let mut reached: BTreeMap<&str, u64> = BTreeMap::new();
+    for seed in 0..WALKS {
+        let scenario = Scenario {
+            moving_readers: true,
+            ..fixed_scenario(seed)
+        };
+        let report = walk(&scenario).unwrap_or_else(|violation| panic!("{violation}"));
+        for name in report.reached.keys() {
+            *reached.entry(name).or_default() += 1;
+        }
+    }
+    println!("{WALKS} walks with moving readers: {reached:#?}");
+    for witness in [
+        reachability::RECONNECT_REFUSED,
+        reachability::MOVED_READ_ANSWERED,
+    ] {
+        assert!(reached.contains_key(witness), "no walk reached `{witness}`");
     }
 }
 
@@ -273,4 +310,29 @@ fn summary(report: &WalkReport) -> String {
         report.drops,
         report.reached.keys().collect::<Vec<_>>()
     )
+}
+
+/// The handshake on the logged zxid (`handshake_compares_logged_zxid`) lets a moved session read
+/// back; walks with moving readers and short write sequences catch it.
+#[test]
+fn walks_catch_a_handshake_on_the_logged_zxid() {
+    const SEEDS_MAX: u64 = 512;
+    let caught = (0..SEEDS_MAX).find_map(|seed| {
+        let scenario = Scenario {
+            mutant: Some("handshake_compares_logged_zxid".to_string()),
+            moving_readers: true,
+            voters: 3,
+            clients: 3,
+            writes_per_client: 1 + (seed % 2) as usize,
+            crashes: false,
+            ..fixed_scenario(seed)
+        };
+        walk(&scenario).err()
+    });
+    let violation = caught.unwrap_or_else(|| panic!("not caught in {SEEDS_MAX} seeds"));
+    println!(
+        "`{}` at step {} of {}",
+        violation.property, violation.step, violation.scenario
+    );
+    assert!(SAFETY.contains(&violation.property.as_str()));
 }
