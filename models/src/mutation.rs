@@ -70,6 +70,16 @@ pub struct Mutations {
     /// flight through the leader, so a client that pipelines a write and a read can miss its
     /// own write (ZooKeeper's CommitProcessor holds it).
     pub reads_pass_writes: bool,
+    /// exists leaves its watch only on a node that exists, as getData does: a client watching
+    /// for a node's creation is never told, and reads the new node without the event it asked
+    /// for (ZooKeeper's exists watches a missing node for its NodeCreated).
+    pub exists_watches_only_present_nodes: bool,
+    /// A server's driver sends a step's watch notifications after the step's replies instead
+    /// of right behind the txn that fired them, so a client reads the new data (or hears its
+    /// own write answered) before the event. A seeded bug of the driver: both drivers (the
+    /// server's `Core::route` and the proofs' `system::drive_commands`) order a step's outputs
+    /// the same way, and the proofs' copy reads this switch.
+    pub notifications_after_replies: bool,
 }
 
 impl Mutations {
@@ -93,5 +103,7 @@ impl Mutations {
         owner_follows_requests: false,
         handshake_compares_logged_zxid: false,
         reads_pass_writes: false,
+        exists_watches_only_present_nodes: false,
+        notifications_after_replies: false,
     };
 }

@@ -9,6 +9,7 @@ use crate::mutation::Mutations;
 use crate::request::{PrepareConfig, Prepared, Preparer, RequestContext, WriteRequest};
 use crate::session::{SessionConfig, SessionTable};
 use crate::tree::{ApplyResult, DataTree, Id, Txn};
+use crate::watch::EventType;
 use crate::zab::{Proposal, StateMachine};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -231,5 +232,13 @@ impl StateMachine for Replica {
 
     fn answers(&self, request: &ClientRequest, txn: &Prepared) -> bool {
         txn.header.client_id == request.session && txn.header.cxid == request.cxid
+    }
+
+    fn data_tree(applied: &Database) -> Option<&DataTree> {
+        Some(&applied.tree)
+    }
+
+    fn watch_events(outcome: &ApplyResult) -> &[(EventType, String)] {
+        &outcome.events
     }
 }

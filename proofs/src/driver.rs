@@ -9,6 +9,7 @@
 use stateright::actor::{model_timeout, Command, Id};
 use zabkeeper_models::mutation::Mutations;
 use zabkeeper_models::request::SessionOrder;
+use zabkeeper_models::watch::WatchRegistry;
 use zabkeeper_models::zab::{
     Input, Message, Peer, PeerMessage, PeerState, PeerTimer, Role, StateMachine,
 };
@@ -181,6 +182,10 @@ pub struct DriverRecord<Held = ()> {
     /// server's driver keeps per connection. A request a client pipelined behind its write or
     /// sync waits here until that comes back (`WriteCommitted`, `Synced`).
     pub session_order: SessionOrder<usize, Held>,
+    /// The watches the server's clients left with their reads, by client actor: the
+    /// `watch::WatchRegistry` the server keeps per connection. Empty in the register's
+    /// configurations, whose clients read no znodes.
+    pub watches: WatchRegistry<usize>,
 }
 
 impl<Held> Default for DriverRecord<Held> {
@@ -190,6 +195,7 @@ impl<Held> Default for DriverRecord<Held> {
             disconnects: 0,
             unnoticed_closes: Vec::new(),
             session_order: SessionOrder::new(),
+            watches: WatchRegistry::new(),
         }
     }
 }

@@ -14,11 +14,11 @@ use std::fmt::Debug;
 use std::hash::Hash;
 use std::ops::Range;
 use std::time::Duration;
-use zabkeeper_models::request::Passage;
+use zabkeeper_models::request::{AccessControl, Passage, Reader};
 use zabkeeper_models::zab::{
     Durable, Input, Message, Peer, PeerMessage, PeerState, PeerTimer, Register, StateMachine,
 };
-use zabkeeper_models::ServerId;
+use zabkeeper_models::{ErrorCode, ServerId};
 
 /// The ZAB configurations' state machine: a register of small values.
 pub type ValueRegister = Register<Value>;
@@ -129,11 +129,11 @@ fn server_step<M, S, N>(
     });
 }
 
-/// A client's request reaches a server whose driver keeps the session order: it goes to the
-/// peer now, or waits behind the client's write or sync in flight (released by
-/// [`server_handles`] when that comes back), as the server's driver decides with
-/// `SessionOrder::arrive`.
-fn client_request_in_order<M, S, N>(
+/// A client's request reaches a server: with the session order (the server's), it runs now or
+/// waits behind the client's write or sync in flight (released by [`server_handles`] when that
+/// comes back), as the server's driver decides with `SessionOrder::arrive`; without, it runs
+/// now.
+fn client_request<M, S, N>(
     peer: &Peer<M>,
     actions: &DriverActions<M::Session>,
     state: &mut Cow<NodeState<M, S>>,
@@ -146,14 +146,58 @@ fn client_request_in_order<M, S, N>(
     N: Actor<Msg = Message<M>, Timer = NodeTimer, Random = ServerId, Storage = Durable<M>>,
 {
     server_handles(peer, actions, state, out, |peer_state, record, peer_out| {
-        if let Some(request) = record.session_order.arrive(client, passage, request) {
+        let request = if actions.session_order {
+            record.session_order.arrive(client, passage, request)
+        } else {
+            Some(request)
+        };
+        if let Some(request) = request {
+            run_request(peer, peer_state, record, client, request, peer_out);
+        }
+    });
+}
+
+/// Runs a client's request whose turn has come. A read of the tree is the driver's to answer,
+/// as the server's `execute` answers it; everything else goes to the peer.
+fn run_request<M: StateMachine>(
+    peer: &Peer<M>,
+    peer_state: &mut Cow<PeerState<M>>,
+    record: &mut DriverRecord<Message<M>>,
+    client: usize,
+    request: Message<M>,
+    peer_out: &mut Out<Peer<M>>,
+) {
+    match request {
+        PeerMessage::ClientExists { path, watch } => {
+            // Not serving: ZooKeeper has closed the connection, and nothing answers.
+            let Some(tree) = peer_state.read_view().and_then(M::data_tree) else {
+                return;
+            };
+            let mut reader = Reader {
+                tree,
+                access: &AccessControl::default(),
+                auth: &[],
+                watches: &mut record.watches,
+                watcher: &client,
+                mutations: peer.mutations,
+            };
+            let stat = match reader.exists(&path, watch) {
+                Ok(stat) => Some(stat),
+                Err(ErrorCode::NoNode) => None,
+                Err(error) => {
+                    panic!("the model's clients read valid paths, not {path:?}: {error:?}")
+                }
+            };
+            peer_out.send(Id::from(client), PeerMessage::ExistsResult { stat });
+        }
+        message => {
             let input = Input::Message {
                 from: client,
-                message: request,
+                message,
             };
             peer.step(peer_state, input, peer_out);
         }
-    });
+    }
 }
 
 /// How a client's request passes the server's session order (the server's driver classifies
@@ -161,7 +205,7 @@ fn client_request_in_order<M, S, N>(
 fn passage_of<M: StateMachine>(message: &Message<M>) -> Option<Passage> {
     match message {
         PeerMessage::ClientWrite { .. } | PeerMessage::ClientSync => Some(Passage::ThroughLeader),
-        PeerMessage::ClientRead => Some(Passage::Local),
+        PeerMessage::ClientRead | PeerMessage::ClientExists { .. } => Some(Passage::Local),
         _ => None,
     }
 }
@@ -174,6 +218,59 @@ fn returned_to<M: StateMachine>(command: &PeerCommand<M>) -> Option<usize> {
         }
         _ => None,
     }
+}
+
+/// What the server's driver does with a step's commands, in their order: each txn the peer
+/// applied fires the watches it triggers (`WatchRegistry::applied`, as the server's `deliver`
+/// does), their notifications sent right behind it, so ahead of any reply the step sends
+/// after it; and a write or sync that came back releases what its client pipelined behind it,
+/// run once the whole step's commands are through (so a released read, which sees the state
+/// after the step, is answered behind every notification of the step), and its commands go
+/// through the same in turn.
+fn drive_commands<M: StateMachine>(
+    peer: &Peer<M>,
+    actions: &DriverActions<M::Session>,
+    peer_state: &mut Cow<PeerState<M>>,
+    record: &mut DriverRecord<Message<M>>,
+    peer_out: Out<Peer<M>>,
+) -> Vec<PeerCommand<M>> {
+    let sink = Id::from(APPLY_SINK);
+    let mut commands = Vec::new();
+    let mut late_notifications = Vec::new();
+    let mut step: Vec<PeerCommand<M>> = peer_out.into_iter().collect();
+    while !step.is_empty() {
+        let mut released = Vec::new();
+        for command in step {
+            if actions.session_order {
+                released.extend(returned_to::<M>(&command));
+            }
+            let notifications = match &command {
+                Command::Send(to, PeerMessage::Applied { outcome, .. }) if *to == sink => {
+                    record.watches.applied(M::watch_events(outcome), &[])
+                }
+                _ => Vec::new(),
+            };
+            commands.push(command);
+            for (watcher, event) in notifications {
+                let notification =
+                    Command::Send(Id::from(watcher), PeerMessage::WatchNotification { event });
+                if peer.mutations.notifications_after_replies {
+                    late_notifications.push(notification);
+                } else {
+                    commands.push(notification);
+                }
+            }
+        }
+        let mut released_out = Out::new();
+        for client in released {
+            for request in record.session_order.returned(client) {
+                run_request(peer, peer_state, record, client, request, &mut released_out);
+            }
+        }
+        step = released_out.into_iter().collect();
+    }
+    commands.extend(late_notifications);
+    commands
 }
 
 /// [`server_step`] around any handler of the peer (`handle`).
@@ -197,25 +294,7 @@ fn server_handles<M, S, N>(
     let mut peer_out = Out::new();
     let mut record = record_before.clone();
     handle(&mut peer_state, &mut record, &mut peer_out);
-    if actions.session_order {
-        // As the server's driver does once a write or sync comes back: what its client
-        // pipelined behind it runs now, in the same step (and may release more).
-        let mut next_command = 0;
-        while let Some(command) = peer_out.get(next_command) {
-            next_command += 1;
-            let Some(client) = returned_to::<M>(command) else {
-                continue;
-            };
-            for request in record.session_order.returned(client) {
-                let input = Input::Message {
-                    from: client,
-                    message: request,
-                };
-                peer.step(&mut peer_state, input, &mut peer_out);
-            }
-        }
-    }
-    let commands: Vec<PeerCommand<M>> = peer_out.into_iter().collect();
+    let commands = drive_commands(peer, actions, &mut peer_state, &mut record, peer_out);
     let next = match peer_state {
         Cow::Owned(next) => Some(next),
         Cow::Borrowed(_) => None,
@@ -353,9 +432,9 @@ where
         match self {
             Node::Server(peer, _, actions) => {
                 let from = usize::from(src);
-                match passage_of::<M>(&msg).filter(|_| actions.session_order) {
+                match passage_of::<M>(&msg) {
                     Some(passage) => {
-                        client_request_in_order(peer, actions, state, (from, passage), msg, out)
+                        client_request(peer, actions, state, (from, passage), msg, out)
                     }
                     None => {
                         let input = Input::Message { from, message: msg };

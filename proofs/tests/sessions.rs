@@ -5,14 +5,29 @@
 
 use zabkeeper_models::mutation::Mutations;
 use zabkeeper_proofs::check::{explore_expecting, finds, SearchReport};
-use zabkeeper_proofs::properties::{applied_state, apply_sink, ephemerals, session_owner};
-use zabkeeper_proofs::sessions::{SessionModelConfig, WITNESSES};
+use zabkeeper_proofs::driver::DriverActions;
+use zabkeeper_proofs::properties::{
+    applied_state, apply_sink, ephemerals, session_owner, watch_order,
+};
+use zabkeeper_proofs::sessions::{
+    SessionModelConfig, EPHEMERAL_CREATED, LATE_WRITE_REFUSED, MOVED_WRITE_ACCEPTED, SNAPSHOT_SENT,
+    WATCH_EVENT_THEN_DATA, WITNESSES,
+};
 
 const THREADS: usize = 2;
 
 fn check(config: SessionModelConfig) -> SearchReport {
     explore_expecting(config.into_model(), THREADS, WITNESSES)
 }
+
+/// The witnesses of a configuration whose leader's clock never runs out.
+const WITHOUT_EXPIRY: &[&str] = &[
+    EPHEMERAL_CREATED,
+    LATE_WRITE_REFUSED,
+    MOVED_WRITE_ACCEPTED,
+    SNAPSHOT_SENT,
+    WATCH_EVENT_THEN_DATA,
+];
 
 /// The session's close races its ephemeral create through the leader's pipeline; no faults.
 #[test]
@@ -45,6 +60,74 @@ fn snapshot_sync_and_session_expiry() {
     };
     let report = check(config);
     assert_eq!(report.unique_states, 8_465);
+}
+
+/// A watcher on server 2 asks `exists` on the ephemeral's path with a watch, then reads it
+/// twice more, while the session's client creates the ephemeral through server 1 and the
+/// session may expire (deleting it): each server's driver answers the reads through
+/// `request::Reader`, fires watches through `WatchRegistry::applied` and keeps the session
+/// order, as `src/server/core` does.
+fn watched_ephemeral() -> SessionModelConfig {
+    SessionModelConfig {
+        watcher_server: Some(2),
+        driver: DriverActions {
+            session_order: true,
+            ..DriverActions::default()
+        },
+        ..SessionModelConfig::three_voters()
+    }
+}
+
+#[test]
+fn a_watcher_sees_the_event_before_the_changed_node() {
+    let report = check(watched_ephemeral());
+    assert_eq!(report.unique_states, 233_996);
+}
+
+/// The watcher opens its own session, watches `/w` (missing) and then creates it itself,
+/// pipelining a read behind the create: the NodeCreated must come before the create's reply
+/// and the read's answer, which leave in the same step as the txn's application.
+#[test]
+fn a_watcher_that_creates_its_node_sees_the_event_before_the_reply() {
+    let config = SessionModelConfig {
+        watcher_creates: true,
+        watcher_reads: 2,
+        clock_steps: 0,
+        ..watched_ephemeral()
+    };
+    let report = explore_expecting(config.into_model(), THREADS, WITHOUT_EXPIRY);
+    assert_eq!(report.unique_states, 353_693);
+}
+
+/// The driver lets a step's notifications out behind its replies: the creating watcher hears
+/// its create answered (and reads `/w`) before the NodeCreated.
+#[test]
+fn mutant_notifications_after_replies_is_caught() {
+    let config = SessionModelConfig {
+        watcher_creates: true,
+        watcher_reads: 2,
+        clock_steps: 0,
+        mutations: Mutations {
+            notifications_after_replies: true,
+            ..Mutations::NONE
+        },
+        ..watched_ephemeral()
+    };
+    assert!(finds(config.into_model(), watch_order::NAME, THREADS));
+}
+
+/// exists leaves no watch on a missing node, so the watcher reads the created node without
+/// the NodeCreated it asked for.
+#[test]
+fn mutant_exists_watches_only_present_nodes_is_caught() {
+    let config = SessionModelConfig {
+        mutations: Mutations {
+            exists_watches_only_present_nodes: true,
+            ..Mutations::NONE
+        },
+        ..watched_ephemeral()
+    };
+    assert!(finds(config.into_model(), watch_order::NAME, THREADS));
 }
 
 /// The client opens its session through server 1, reconnects with it through server 2 and

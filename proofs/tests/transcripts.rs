@@ -879,6 +879,14 @@ fn render_message(message: &Message) -> String {
             Some(last) => format!("read {} (txn #{position})", render_txn(last)),
             None => format!("read nothing (txn #{position})"),
         },
+        PeerMessage::ClientExists { path, watch } => format!("exists {path} watch={watch}"),
+        PeerMessage::ExistsResult { stat: Some(stat) } => {
+            format!("exists: created at {}", stat.czxid)
+        }
+        PeerMessage::ExistsResult { stat: None } => "exists: no node".to_string(),
+        PeerMessage::WatchNotification { event } => {
+            format!("watch event {:?} {}", event.event_type, event.path)
+        }
         PeerMessage::ClientConnect { last_zxid_seen } => {
             format!("connect having seen {last_zxid_seen}")
         }

@@ -9,6 +9,7 @@ use crate::proto::records::{
     GetChildren2Response, GetChildrenResponse, GetDataResponse, GetEphemeralsResponse, MultiOp,
     MultiOpResult, MultiResponse, WhoAmIResponse,
 };
+use zabkeeper_models::mutation::Mutations;
 use zabkeeper_models::replica::Database;
 use zabkeeper_models::request::{
     check_read, get_acl, read_node_path, AccessControl, ReadOp, Reader,
@@ -65,6 +66,7 @@ impl ReadScope<'_> {
             auth: self.auth,
             watches: self.watches,
             watcher: &self.watcher,
+            mutations: Mutations::NONE,
         }
     }
 

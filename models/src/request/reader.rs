@@ -12,6 +12,7 @@
 
 use super::{check_read, read_node_path, AccessControl, ReadOp};
 use crate::error::ErrorCode;
+use crate::mutation::Mutations;
 use crate::tree::{DataTree, Id, NodeData, Stat};
 use crate::watch::WatchRegistry;
 use std::fmt::Debug;
@@ -26,6 +27,8 @@ pub struct Reader<'a, W: Ord> {
     pub auth: &'a [Id],
     pub watches: &'a mut WatchRegistry<W>,
     pub watcher: &'a W,
+    /// Seeded bugs; `Mutations::NONE` in the server.
+    pub mutations: Mutations,
 }
 
 impl<W: Ord + Clone + Hash + Debug> Reader<'_, W> {
@@ -57,10 +60,12 @@ impl<W: Ord + Clone + Hash + Debug> Reader<'_, W> {
     /// exists: the node's stat, or NoNode; with `watch`, a one-time data watch either way.
     pub fn exists(&mut self, path: &str, watch: bool) -> Result<Stat, ErrorCode> {
         let node_path = read_node_path(ReadOp::Exists, path)?;
-        if watch {
+        let stat = self.tree.stat(node_path);
+        let seeded_bug = self.mutations.exists_watches_only_present_nodes && stat.is_none();
+        if watch && !seeded_bug {
             self.watches.add_data_watch(path, self.watcher);
         }
-        self.tree.stat(node_path).ok_or(ErrorCode::NoNode)
+        stat.ok_or(ErrorCode::NoNode)
     }
 
     /// The node `path` names, once the session may do `op` on it (NoNode, then NoAuth).
@@ -104,6 +109,7 @@ mod tests {
             auth: &[],
             watches,
             watcher: &7,
+            mutations: Mutations::NONE,
         };
         run(&mut reader)
     }

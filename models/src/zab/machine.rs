@@ -11,6 +11,8 @@
 use super::message::Proposal;
 use super::peer::Payload;
 use crate::ids::{ServerId, Zxid};
+use crate::tree::DataTree;
+use crate::watch::EventType;
 use std::fmt::Debug;
 use std::hash::Hash;
 
@@ -102,6 +104,18 @@ pub trait StateMachine: Clone + Debug + Eq + Hash {
     /// True when `txn` is the one prepared from `request`: the server holding the client's
     /// connection answers it when it applies that txn.
     fn answers(&self, request: &Self::Request, txn: &Self::Txn) -> bool;
+
+    /// The znode tree a client's reads see in `applied` (`request::Reader` answers them), for
+    /// a state that is a ZooKeeper database; none for a state without znodes.
+    fn data_tree(_applied: &Self::Applied) -> Option<&DataTree> {
+        None
+    }
+
+    /// The watch events applying a txn triggered (for `watch::WatchRegistry::applied`), in
+    /// the order ZooKeeper triggers them; none for a state without znodes.
+    fn watch_events(_outcome: &Self::Outcome) -> &[(EventType, String)] {
+        &[]
+    }
 }
 
 /// The simplest replicated state: the txn is the request, and the applied state is the sequence

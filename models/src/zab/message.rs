@@ -5,6 +5,8 @@
 use super::durable::Snapshot;
 use crate::election::Notification;
 use crate::ids::{Epoch, Zxid};
+use crate::tree::Stat;
+use crate::watch::WatchedEvent;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -153,6 +155,18 @@ pub enum PeerMessage<R, T, O = (), A = (), S = ()> {
         last: Option<Proposal<T>>,
         position: u64,
     },
+
+    /// Client → its server: ZooKeeper's exists, with `watch` a one-time watch on `path`.
+    /// Answered by the server's driver, not the peer, from what the server applied, through
+    /// `request::Reader` (the code `src/server/reads.rs` calls), and only while the server
+    /// serves ([`super::PeerState::read_view`]).
+    ClientExists { path: String, watch: bool },
+    /// Server → client: the answer to `ClientExists`: the node's stat, `None` for NoNode.
+    ExistsResult { stat: Option<Stat> },
+    /// Server → client: a watch of this client fired (a notification, xid -1). The server's
+    /// driver sends it when the txn that fired it is applied there, before any reply that
+    /// follows that txn on the client's connection.
+    WatchNotification { event: WatchedEvent },
 
     /// Client → any server: the client connects having seen every txn through
     /// `last_zxid_seen` (a ConnectRequest's lastZxidSeen: the zxid of the last reply it read).

@@ -232,6 +232,13 @@ impl<M: StateMachine> PeerState<M> {
         }
     }
 
+    /// What a client's read may see: the applied state, while this server serves (a leader
+    /// or learner in broadcast); `None` otherwise, when ZooKeeper would have closed the
+    /// client's connection. The server's reads and the model's driver both read through it.
+    pub fn read_view(&self) -> Option<&M::Applied> {
+        self.is_serving().then_some(&self.applied)
+    }
+
     /// The established leader's epoch, if this peer is one.
     pub fn established_epoch(&self) -> Option<crate::ids::Epoch> {
         match &self.role {
@@ -485,7 +492,7 @@ impl<M: StateMachine> Peer<M> {
     /// whose snapshot folded every txn it applied answers none, so the model configurations that
     /// read do not compact (the server reads its DataTree instead).
     fn on_client_read(&self, state: &PeerState<M>, client: Id, out: &mut Out<Self>) {
-        if state.is_serving() {
+        if state.read_view().is_some() {
             let delivered = state.delivered();
             out.send(
                 client,
@@ -912,9 +919,13 @@ impl<M: StateMachine> Actor for Peer<M> {
                 session,
                 valid,
             } => self.on_revalidated(state, from, (token, session, valid), out),
+            // The driver answers a client's tree reads itself, from `read_view`.
+            PeerMessage::ClientExists { .. } => {}
             // Replies to clients and the driver are never sent to peers.
             PeerMessage::WriteCommitted { .. }
             | PeerMessage::ReadResult { .. }
+            | PeerMessage::ExistsResult { .. }
+            | PeerMessage::WatchNotification { .. }
             | PeerMessage::Synced
             | PeerMessage::ConnectAnswer { .. }
             | PeerMessage::SessionRevalidated { .. }

@@ -12,6 +12,7 @@ pub mod prefix_consistency;
 pub mod primary_order;
 pub mod reachability;
 pub mod session_owner;
+pub mod watch_order;
 
 use crate::cluster::Cluster;
 use crate::history::History;

@@ -16,6 +16,7 @@
 use stateright::actor::{model_timeout, Actor, Id, Out};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
+use zabkeeper_models::mutation::Mutations;
 use zabkeeper_models::recipes::actor::{RecipeMessage, RecipeTimer};
 use zabkeeper_models::recipes::lock::{decide, LockDecision};
 use zabkeeper_models::recipes::{Input, Operation};
@@ -269,6 +270,7 @@ impl RecipeServer {
             auth: &[],
             watches: &mut state.watches,
             watcher: client,
+            mutations: Mutations::NONE,
         }
     }
 }

@@ -18,6 +18,7 @@ use crate::system::{Node, NodeState, ValueRegister};
 use stateright::actor::ActorModelState;
 use std::sync::Arc;
 use zabkeeper_models::election::Vote;
+use zabkeeper_models::watch::WatchRegistry;
 use zabkeeper_models::zab::{LeaderPhase, Leadership, PeerState, Role};
 use zabkeeper_models::{Epoch, ServerId, Zxid};
 
@@ -76,19 +77,21 @@ fn remembered(peer: &PeerState<ValueRegister>, me: ServerId) -> PeerState<ValueR
     remembered
 }
 
-/// The driver's record: a restart starts a new one, and the properties read only whether the
-/// sink's contract broke.
+/// The driver's record: a restart starts a new one (its watches gone with the connections that
+/// left them), and the properties read only whether the sink's contract broke.
 fn remembered_record<Held>(record: &DriverRecord<Held>) -> DriverRecord<Held> {
     let DriverRecord {
         sink_contract_broken,
         disconnects: _,
         unnoticed_closes: _,
         session_order,
+        watches: _,
     } = record;
     DriverRecord {
         sink_contract_broken: *sink_contract_broken,
         disconnects: 0,
         unnoticed_closes: Vec::new(),
         session_order: session_order.cleared(),
+        watches: WatchRegistry::new(),
     }
 }

@@ -171,6 +171,9 @@ pub fn rename_message(message: &ValueMessage, renaming: &ServerRenaming) -> Valu
         | PeerMessage::Synced
         | PeerMessage::ClientRead
         | PeerMessage::ReadResult { .. }
+        | PeerMessage::ClientExists { .. }
+        | PeerMessage::ExistsResult { .. }
+        | PeerMessage::WatchNotification { .. }
         | PeerMessage::ClientConnect { .. }
         | PeerMessage::ConnectAnswer { .. }
         | PeerMessage::ClientRevalidate { .. }
@@ -212,6 +215,7 @@ fn rename_node_state(node: &NodeState, renaming: &ServerRenaming) -> NodeState {
                 disconnects,
                 unnoticed_closes,
                 session_order,
+                watches,
             } = record;
             let mut unnoticed_closes: Vec<ServerId> = unnoticed_closes
                 .iter()
@@ -224,6 +228,7 @@ fn rename_node_state(node: &NodeState, renaming: &ServerRenaming) -> NodeState {
                 unnoticed_closes,
                 // Keyed by client actors, holding client requests: no server id inside.
                 session_order: session_order.clone(),
+                watches: watches.clone(),
             };
             NodeState::Server(rename_peer_state(peer, renaming), record, None)
         }

@@ -7,20 +7,22 @@
 //! session's writes are accepted only through the server it moved to.
 
 pub mod client;
+pub mod watcher;
 
 use crate::cluster::Cluster;
 use crate::driver::{DriverActions, APPLY_SINK};
 use crate::model::servers;
 use crate::properties::{
     applied_state, apply_sink, ephemerals, leadership, prefix_consistency, session_owner,
+    watch_order,
 };
 use crate::system::{Node, NodeState};
 use client::{
-    SessionClient, SessionClientState, EPHEMERAL_CXID, EPHEMERAL_PATH, LATE_CXID, SESSION,
-    SESSION_TIMEOUT_MS,
+    SessionClient, EPHEMERAL_CXID, EPHEMERAL_PATH, LATE_CXID, SESSION, SESSION_TIMEOUT_MS,
 };
 use stateright::actor::{model_timeout, ActorModelState, Id};
 use stateright::Expectation::{Always, Sometimes};
+use watcher::{SessionActor, SessionActorState, Watcher};
 use zabkeeper_models::election::Membership;
 use zabkeeper_models::mutation::Mutations;
 use zabkeeper_models::replica::{ClientRequest, Replica};
@@ -43,10 +45,11 @@ pub const WITNESSES: &[&str] = &[
     LATE_WRITE_REFUSED,
     MOVED_WRITE_ACCEPTED,
     SNAPSHOT_SENT,
+    WATCH_EVENT_THEN_DATA,
 ];
 
-pub type SessionNode = Node<Replica, SessionClient>;
-pub type SessionNodeState = NodeState<Replica, SessionClientState>;
+pub type SessionNode = Node<Replica, SessionActor>;
+pub type SessionNodeState = NodeState<Replica, SessionActorState>;
 pub type SessionModel = Cluster<SessionNode, SessionModelConfig, ()>;
 pub type SessionModelState = ActorModelState<SessionNode, ()>;
 
@@ -58,6 +61,13 @@ pub struct SessionModelConfig {
     /// The server the client reconnects through once its session is open (see
     /// [`SessionClient::moves_to`]); `None` keeps it on `client_server`.
     pub client_moves_to: Option<usize>,
+    /// A watcher on this server (see [`Watcher`]): it watches the ephemeral's path with
+    /// `exists`, then reads it `watcher_reads - 1` more times.
+    pub watcher_server: Option<usize>,
+    pub watcher_reads: u8,
+    /// The watcher opens session 2 and creates the node it watches itself, `/w`, instead of
+    /// watching the ephemeral.
+    pub watcher_creates: bool,
     pub max_crashes: usize,
     pub max_restarts: u32,
     pub lossy: bool,
@@ -95,6 +105,9 @@ impl SessionModelConfig {
             voters: 3,
             client_server: 1,
             client_moves_to: None,
+            watcher_server: None,
+            watcher_reads: 3,
+            watcher_creates: false,
             max_crashes: 0,
             max_restarts: 0,
             lossy: false,
@@ -157,11 +170,23 @@ impl SessionModelConfig {
             }
             model = model.actor(Node::Server(peer, disk, driver));
         }
-        model = model.actor(Node::Client(SessionClient {
+        model = model.actor(Node::Client(SessionActor::Session(SessionClient {
             server: Id::from(self.client_server),
             session_exists: self.session_exists || self.close_in_flight || self.snapshot_disks,
             moves_to: self.client_moves_to.map(Id::from),
-        }));
+        })));
+        if let Some(server) = self.watcher_server {
+            model = model.actor(Node::Client(SessionActor::Watcher(Watcher {
+                server: Id::from(server),
+                path: if self.watcher_creates {
+                    WATCHED_PATH
+                } else {
+                    EPHEMERAL_PATH
+                },
+                reads: self.watcher_reads,
+                creates_with: self.watcher_creates.then_some(WATCHER_SESSION),
+            })));
+        }
         model
             .lossy(self.lossy)
             .max_crashes(self.max_crashes)
@@ -183,6 +208,13 @@ impl SessionModelConfig {
             })
             .property(Always, apply_sink::NAME, |_, state| {
                 apply_sink::holds(state)
+            })
+            .property(Always, watch_order::NAME, |_, state| {
+                watch_order::holds(state)
+            })
+            .property(Sometimes, WATCH_EVENT_THEN_DATA, |model, state| {
+                // Only a watcher can reach it; without one it holds at once.
+                model.cfg.watcher_server.is_none() || watch_order::event_then_data(state)
             })
             .property(Sometimes, EPHEMERAL_CREATED, |_, state| {
                 servers(state).any(|(_, server)| server.applied.tree.contains(EPHEMERAL_PATH))
@@ -281,6 +313,7 @@ pub const SAFETY: &[&str] = &[
     applied_state::NAME,
     ephemerals::NAME,
     session_owner::NAME,
+    watch_order::NAME,
 ];
 
 pub const MOVED_WRITE_ACCEPTED: &str =
@@ -288,6 +321,11 @@ pub const MOVED_WRITE_ACCEPTED: &str =
 pub const LATE_WRITE_REFUSED: &str =
     "a late write through the server the session left is refused with SessionMoved";
 pub const SNAPSHOT_SENT: &str = "a learner synced by a SNAP carrying the leader's snapshot";
+/// The node a creating watcher watches and creates, and the session it opens to do so.
+pub const WATCHED_PATH: &str = "/w";
+pub const WATCHER_SESSION: SessionId = SessionId(2);
+pub const WATCH_EVENT_THEN_DATA: &str =
+    "a watcher gets the event of the node's change, then reads the changed node";
 pub const EPHEMERAL_CREATED: &str = "an ephemeral node is created";
 pub const EXPIRY_REMOVED_EPHEMERAL: &str =
     "the session expires and its ephemeral is gone on every server";

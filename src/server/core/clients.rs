@@ -78,7 +78,7 @@ impl Core {
                 },
             ));
         }
-        self.release_held(connection);
+        self.step_releases.push(connection);
     }
 
     pub(super) fn session_created(
@@ -500,7 +500,7 @@ impl Core {
             ErrorCode::Ok,
             ResponseBody::Sync(crate::proto::records::SyncResponse { path }),
         );
-        self.release_held(connection);
+        self.step_releases.push(connection);
     }
 
     /// Runs a request whose turn has come in its session's order.
@@ -550,9 +550,16 @@ impl Core {
                     self.submit(connection, session, xid, op, write);
                     return;
                 }
+                let Some(database) = self.state.read_view() else {
+                    // The peer stopped serving earlier in this batch; its connections close
+                    // when the batch ends (`stopped_serving`), as ZooKeeper has closed them
+                    // by then, so the read is not answered from a state no leader confirms.
+                    self.close(connection, "the server stopped serving".to_string());
+                    return;
+                };
                 let auth = self.connections[&connection].auth.clone();
                 let mut scope = ReadScope {
-                    database: &self.state.applied,
+                    database,
                     access: &self.config.access,
                     auth: &auth,
                     session,

@@ -43,7 +43,7 @@ use zabkeeper_models::tree::{op_code, ApplyResult, Id as AuthId};
 use zabkeeper_models::watch::WatchRegistry;
 use zabkeeper_models::zab::{
     id_of, server_of, DiskImage, Durable, Message, Peer, PeerMessage, PeerState, PeerTimer,
-    PersistPlan,
+    PersistPlan, StateMachine,
 };
 use zabkeeper_models::{ErrorCode, ServerId, SessionId, Zxid};
 
@@ -271,6 +271,9 @@ pub struct Core {
     held_handshakes: Vec<(ConnectionId, ConnectRequest, Instant)>,
     /// Requests held behind their session's writes and syncs.
     order: SessionOrder<ConnectionId, (i32, RequestBody)>,
+    /// Connections whose write or sync came back in the step being routed: what they held
+    /// runs once the step's commands are through (see [`Core::route`]).
+    step_releases: Vec<ConnectionId>,
     /// The other servers of the ensemble; `None` when standalone.
     peers: Option<Box<dyn PeerSender>>,
     batch_peer_outbound: Vec<(ServerId, Message<Replica>)>,
@@ -330,6 +333,7 @@ impl Core {
             started,
             watches: WatchRegistry::new(),
             connections: HashMap::new(),
+            step_releases: Vec::new(),
             pending_writes: HashMap::new(),
             held_handshakes: Vec::new(),
             order: SessionOrder::new(),
@@ -480,6 +484,14 @@ impl Core {
                 }
             }
         }
+        // A request released by a write or sync of this step runs only now: a read sees the
+        // state after the whole step, so its answer must follow the watch events of every txn
+        // the step applied, not only of those before the write that released it (a client
+        // sees a watch event before the data that fired it). The proofs' driver releases the
+        // same way (`drive_commands`).
+        for connection in std::mem::take(&mut self.step_releases) {
+            self.release_held(connection);
+        }
     }
 
     fn deliver(&mut self, destination: Id, message: Message<Replica>) {
@@ -494,7 +506,8 @@ impl Core {
                 } else {
                     Vec::new()
                 };
-                for (watcher, event) in self.watches.applied(&outcome.events, &closed_watchers) {
+                let events = Replica::watch_events(&outcome);
+                for (watcher, event) in self.watches.applied(events, &closed_watchers) {
                     let notification = notification(
                         event.event_type.code(),
                         event.keeper_state.code(),

@@ -1,0 +1,267 @@
+//! A model client that watches a znode through the server's read path: it asks `exists` with
+//! a watch (which ZooKeeper leaves whether or not the node exists), then reads the node again,
+//! a bounded number of times, without one. Its server answers through `request::Reader` and
+//! fires its watch through `watch::WatchRegistry`, the code `src/server` calls (see
+//! `system::run_request` and `system::drive_commands`).
+//!
+//! A watcher may also change the node itself (`creates_with`): then the event must come
+//! before the reply of its own create, as ZooKeeper queues the notification when it applies
+//! the txn, ahead of the reply.
+//!
+//! What it records is what ZooKeeper promises a client of its watches (Programmer's Guide,
+//! "ZooKeeper Watches"): it sees the watch event for a node it watches before it sees the new
+//! data of that node. An answer that shows the node changed from what the watching read saw
+//! while no event has come is a breach, kept in the state for the property to read
+//! ([`crate::properties::watch_order`]).
+
+use super::client::{SessionClient, SessionClientState, SESSION_TIMEOUT_MS};
+use stateright::actor::{Actor, Id, Out};
+use std::borrow::Cow;
+use zabkeeper_models::replica::{ClientRequest, Replica};
+use zabkeeper_models::request::{CreateMode, CreateOp, CreateRequest, WriteRequest};
+use zabkeeper_models::tree::{Acl, Stat};
+use zabkeeper_models::zab::{Durable, Message, PeerMessage, PeerTimer};
+use zabkeeper_models::{ServerId, SessionId};
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Watcher {
+    pub server: Id,
+    /// The node it watches.
+    pub path: &'static str,
+    /// How many reads it makes in all, the first with the watch.
+    pub reads: u8,
+    /// The watcher changes the node itself: it first opens this session, and once its watch
+    /// is set it creates the node and, without waiting, reads it again (the server holds the
+    /// read behind the create). The event must reach it before the create's reply, and so
+    /// before the read's answer, which its server sends in the same step as the reply. `None`:
+    /// it only reads, and another client changes the node.
+    pub creates_with: Option<SessionId>,
+}
+
+/// The cxids of a creating watcher's requests.
+const OPEN_CXID: i32 = 0;
+const CREATE_CXID: i32 = 1;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct WatcherState {
+    /// Reads answered so far.
+    pub answered: u8,
+    /// While its watch is set and has not fired: what the watching read saw of the node (its
+    /// stat, `None` for no node).
+    pub watching: Option<Option<Stat>>,
+    /// Watch events received.
+    pub events: u8,
+    /// A read answered with the node changed from what the watching read saw, while the watch
+    /// had not fired: the client saw new data before the event.
+    pub change_before_event: bool,
+    /// A read after the event found the node (the `Sometimes` witness that the order is
+    /// exercised: the event came, then the data).
+    pub read_after_event: bool,
+}
+
+impl Watcher {
+    fn read(&self, watch: bool, out: &mut Out<Self>) {
+        let path = self.path.to_string();
+        out.send(self.server, PeerMessage::ClientExists { path, watch });
+    }
+
+    fn write(&self, session: SessionId, cxid: i32, request: WriteRequest, out: &mut Out<Self>) {
+        let owner = ServerId(u64::try_from(usize::from(self.server)).expect("ids fit"));
+        let request = ClientRequest {
+            session,
+            cxid,
+            owner,
+            auth: Vec::new(),
+            time_ms: 0,
+            request,
+        };
+        out.send(self.server, PeerMessage::ClientWrite { request });
+    }
+}
+
+impl Actor for Watcher {
+    type Msg = Message<Replica>;
+    type Timer = PeerTimer;
+    type State = WatcherState;
+    type Storage = Durable<Replica>;
+    type Random = ServerId;
+
+    fn on_start(
+        &self,
+        _id: Id,
+        _storage: &Option<Self::Storage>,
+        out: &mut Out<Self>,
+    ) -> Self::State {
+        match self.creates_with {
+            Some(session) => {
+                let open = WriteRequest::CreateSession {
+                    timeout_ms: SESSION_TIMEOUT_MS,
+                };
+                self.write(session, OPEN_CXID, open, out);
+            }
+            None => self.read(true, out),
+        }
+        WatcherState::default()
+    }
+
+    fn on_msg(
+        &self,
+        _id: Id,
+        state: &mut Cow<Self::State>,
+        src: Id,
+        msg: Self::Msg,
+        out: &mut Out<Self>,
+    ) {
+        if src != self.server {
+            return;
+        }
+        match msg {
+            PeerMessage::ExistsResult { stat } => {
+                let state = state.to_mut();
+                state.answered += 1;
+                if state.answered == 1 {
+                    state.watching = Some(stat);
+                    if let Some(session) = self.creates_with {
+                        let create = WriteRequest::Create(CreateRequest {
+                            op: CreateOp::Create,
+                            path: self.path.to_string(),
+                            data: Some(Vec::new()),
+                            acl: Acl::open_unsafe(),
+                            flags: CreateMode::Persistent.flag(),
+                        });
+                        self.write(session, CREATE_CXID, create, out);
+                    }
+                } else if state.watching.is_some_and(|seen| seen != stat) {
+                    state.change_before_event = true;
+                }
+                if state.events > 0 && stat.is_some() {
+                    state.read_after_event = true;
+                }
+                if state.answered < self.reads {
+                    self.read(false, out);
+                }
+            }
+            PeerMessage::WriteCommitted { payload, .. }
+                if Some(payload.header.client_id) == self.creates_with =>
+            {
+                match payload.header.cxid {
+                    OPEN_CXID => self.read(true, out),
+                    // The reply of a create that took effect shows the node there.
+                    CREATE_CXID if payload.error().is_none() && state.watching.is_some() => {
+                        state.to_mut().change_before_event = true;
+                    }
+                    _ => {}
+                }
+            }
+            PeerMessage::WatchNotification { event } if event.path == self.path => {
+                let state = state.to_mut();
+                state.events += 1;
+                state.watching = None;
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The clients of the session configurations: the session's own client and, in the watch
+/// configuration, a watcher.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum SessionActor {
+    Session(SessionClient),
+    Watcher(Watcher),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum SessionActorState {
+    Session(SessionClientState),
+    Watcher(WatcherState),
+}
+
+impl SessionActorState {
+    pub fn watcher(&self) -> Option<&WatcherState> {
+        match self {
+            SessionActorState::Watcher(state) => Some(state),
+            SessionActorState::Session(_) => None,
+        }
+    }
+}
+
+/// Runs one client's handler on its own state, lifting its state and commands.
+fn lift<
+    C: Actor<Msg = Message<Replica>, Timer = PeerTimer, Storage = Durable<Replica>, Random = ServerId>,
+>(
+    inner_state: &C::State,
+    wrap: impl FnOnce(C::State) -> SessionActorState,
+    state: &mut Cow<SessionActorState>,
+    out: &mut Out<SessionActor>,
+    handle: impl FnOnce(&mut Cow<C::State>, &mut Out<C>),
+) where
+    C::State: Clone,
+{
+    let mut inner = Cow::Borrowed(inner_state);
+    let mut inner_out = Out::new();
+    handle(&mut inner, &mut inner_out);
+    if let Cow::Owned(next) = inner {
+        *state = Cow::Owned(wrap(next));
+    }
+    out.append(&mut inner_out);
+}
+
+impl Actor for SessionActor {
+    type Msg = Message<Replica>;
+    type Timer = PeerTimer;
+    type State = SessionActorState;
+    type Storage = Durable<Replica>;
+    type Random = ServerId;
+
+    fn on_start(
+        &self,
+        id: Id,
+        storage: &Option<Self::Storage>,
+        out: &mut Out<Self>,
+    ) -> Self::State {
+        let mut inner_out = Out::new();
+        let state = match self {
+            SessionActor::Session(client) => {
+                SessionActorState::Session(client.on_start(id, storage, &mut inner_out))
+            }
+            SessionActor::Watcher(watcher) => {
+                let mut watcher_out = Out::new();
+                let state = watcher.on_start(id, storage, &mut watcher_out);
+                inner_out.append(&mut watcher_out);
+                SessionActorState::Watcher(state)
+            }
+        };
+        out.append(&mut inner_out);
+        state
+    }
+
+    fn on_msg(
+        &self,
+        id: Id,
+        state: &mut Cow<Self::State>,
+        src: Id,
+        msg: Self::Msg,
+        out: &mut Out<Self>,
+    ) {
+        match (self, state.as_ref().clone()) {
+            (SessionActor::Session(client), SessionActorState::Session(inner)) => {
+                lift::<SessionClient>(
+                    &inner,
+                    SessionActorState::Session,
+                    state,
+                    out,
+                    |inner, inner_out| client.on_msg(id, inner, src, msg, inner_out),
+                )
+            }
+            (SessionActor::Watcher(watcher), SessionActorState::Watcher(inner)) => lift::<Watcher>(
+                &inner,
+                SessionActorState::Watcher,
+                state,
+                out,
+                |inner, inner_out| watcher.on_msg(id, inner, src, msg, inner_out),
+            ),
+            _ => unreachable!("each client keeps its own kind of state"),
+        }
+    }
+}
