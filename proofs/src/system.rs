@@ -246,6 +246,10 @@ fn drive_commands<M: StateMachine>(
             }
             let notifications = match &command {
                 Command::Send(to, PeerMessage::Applied { outcome, .. }) if *to == sink => {
+                    // The server also drops the watches of a closed session's connections
+                    // here; no model watcher's session is closed while it watches (the
+                    // watcher reading another client's node has none, the creating one runs
+                    // without the leader's clock), so there are none to drop.
                     record.watches.applied(M::watch_events(outcome), &[])
                 }
                 _ => Vec::new(),
