@@ -220,20 +220,20 @@ impl Actor for SessionActor {
         storage: &Option<Self::Storage>,
         out: &mut Out<Self>,
     ) -> Self::State {
-        let mut inner_out = Out::new();
-        let state = match self {
+        match self {
             SessionActor::Session(client) => {
-                SessionActorState::Session(client.on_start(id, storage, &mut inner_out))
+                let mut client_out = Out::new();
+                let state = client.on_start(id, storage, &mut client_out);
+                out.append(&mut client_out);
+                SessionActorState::Session(state)
             }
             SessionActor::Watcher(watcher) => {
                 let mut watcher_out = Out::new();
                 let state = watcher.on_start(id, storage, &mut watcher_out);
-                inner_out.append(&mut watcher_out);
+                out.append(&mut watcher_out);
                 SessionActorState::Watcher(state)
             }
-        };
-        out.append(&mut inner_out);
-        state
+        }
     }
 
     fn on_msg(
