@@ -168,6 +168,21 @@ mod tests {
     }
 
     #[test]
+    fn a_write_released_with_nothing_behind_it_still_holds_the_next_read() {
+        let mut order = SessionOrder::new();
+        assert_eq!(order.arrive(1, ThroughLeader, "w1"), Some("w1"));
+        assert_eq!(order.arrive(1, Local, "r1"), None);
+        assert_eq!(order.arrive(1, ThroughLeader, "w2"), None);
+        // w2 goes out with nothing held behind it: its connection's queue must stay.
+        assert_eq!(order.returned(1), vec!["r1", "w2"]);
+        assert_eq!(order.held(1), 0);
+        assert_eq!(order.connections(), 1);
+        assert_eq!(order.arrive(1, Local, "r2"), None, "w2 is still in flight");
+        assert_eq!(order.held(1), 1);
+        assert_eq!(order.returned(1), vec!["r2"]);
+    }
+
+    #[test]
     fn consecutive_writes_all_go_out_and_a_read_waits_for_the_last() {
         let mut order = SessionOrder::new();
         assert_eq!(order.arrive(1, ThroughLeader, "w1"), Some("w1"));
