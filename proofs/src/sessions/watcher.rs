@@ -186,25 +186,36 @@ impl SessionActorState {
     }
 }
 
-/// Runs one client's handler on its own state, lifting its state and commands.
-fn lift<
-    C: Actor<Msg = Message<Replica>, Timer = PeerTimer, Storage = Durable<Replica>, Random = ServerId>,
->(
-    inner_state: &C::State,
-    wrap: impl FnOnce(C::State) -> SessionActorState,
+/// Runs one client's handler on its own state (`inner_of` picks it out of the actor's state,
+/// without a copy), lifting its state and commands.
+fn lift<C>(
     state: &mut Cow<SessionActorState>,
+    inner_of: impl FnOnce(&SessionActorState) -> &C::State,
+    wrap: impl FnOnce(C::State) -> SessionActorState,
     out: &mut Out<SessionActor>,
     handle: impl FnOnce(&mut Cow<C::State>, &mut Out<C>),
 ) where
+    C: Actor<
+        Msg = Message<Replica>,
+        Timer = PeerTimer,
+        Storage = Durable<Replica>,
+        Random = ServerId,
+    >,
     C::State: Clone,
 {
-    let mut inner = Cow::Borrowed(inner_state);
-    let mut inner_out = Out::new();
-    handle(&mut inner, &mut inner_out);
-    if let Cow::Owned(next) = inner {
+    let next = {
+        let mut inner = Cow::Borrowed(inner_of(state.as_ref()));
+        let mut inner_out = Out::new();
+        handle(&mut inner, &mut inner_out);
+        out.append(&mut inner_out);
+        match inner {
+            Cow::Owned(next) => Some(next),
+            Cow::Borrowed(_) => None,
+        }
+    };
+    if let Some(next) = next {
         *state = Cow::Owned(wrap(next));
     }
-    out.append(&mut inner_out);
 }
 
 impl Actor for SessionActor {
@@ -244,24 +255,27 @@ impl Actor for SessionActor {
         msg: Self::Msg,
         out: &mut Out<Self>,
     ) {
-        match (self, state.as_ref().clone()) {
-            (SessionActor::Session(client), SessionActorState::Session(inner)) => {
-                lift::<SessionClient>(
-                    &inner,
-                    SessionActorState::Session,
-                    state,
-                    out,
-                    |inner, inner_out| client.on_msg(id, inner, src, msg, inner_out),
-                )
-            }
-            (SessionActor::Watcher(watcher), SessionActorState::Watcher(inner)) => lift::<Watcher>(
-                &inner,
-                SessionActorState::Watcher,
+        match self {
+            SessionActor::Session(client) => lift::<SessionClient>(
                 state,
+                |state| match state {
+                    SessionActorState::Session(inner) => inner,
+                    SessionActorState::Watcher(_) => unreachable!("a session client's state"),
+                },
+                SessionActorState::Session,
+                out,
+                |inner, inner_out| client.on_msg(id, inner, src, msg, inner_out),
+            ),
+            SessionActor::Watcher(watcher) => lift::<Watcher>(
+                state,
+                |state| match state {
+                    SessionActorState::Watcher(inner) => inner,
+                    SessionActorState::Session(_) => unreachable!("a watcher's state"),
+                },
+                SessionActorState::Watcher,
                 out,
                 |inner, inner_out| watcher.on_msg(id, inner, src, msg, inner_out),
             ),
-            _ => unreachable!("each client keeps its own kind of state"),
         }
     }
 }
