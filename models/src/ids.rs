@@ -37,8 +37,8 @@ pub struct Zxid(pub u64);
 impl Zxid {
     pub const ZERO: Zxid = Zxid(0);
 
-    pub fn new(epoch: Epoch, counter: u32) -> Zxid {
-        Zxid((u64::from(epoch.0) << 32) | u64::from(counter))
+    pub const fn new(epoch: Epoch, counter: u32) -> Zxid {
+        Zxid(((epoch.0 as u64) << 32) | counter as u64)
     }
 
     pub fn epoch(self) -> Epoch {

@@ -107,7 +107,7 @@ impl StateMachine for Replica {
     fn start_preparing(&self, applied: &Database, now_ms: u64) -> LeaderPreparation {
         // Every session gets a full timeout from now: the new leader cannot know when the old
         // one last heard from it (ZooKeeper's new leader does the same).
-        let mut sessions = SessionTable::new(self.sessions, self.me, now_ms);
+        let mut sessions = SessionTable::new(self.sessions, now_ms);
         for (session, timeout_ms) in &applied.sessions {
             sessions.track(*session, *timeout_ms, now_ms);
         }
@@ -240,5 +240,33 @@ impl StateMachine for Replica {
 
     fn watch_events(outcome: &ApplyResult) -> &[(EventType, String)] {
         &outcome.events
+    }
+
+    fn session_named(id: SessionId) -> SessionId {
+        id
+    }
+
+    fn session_timeout_ms(applied: &Database, session: SessionId) -> Option<i32> {
+        applied.sessions.get(&session).copied()
+    }
+
+    fn session_config(&self) -> SessionConfig {
+        self.sessions
+    }
+
+    fn create_session_request(
+        &self,
+        session: SessionId,
+        owner: ServerId,
+        timeout_ms: i32,
+    ) -> Option<ClientRequest> {
+        Some(ClientRequest {
+            session,
+            cxid: 0,
+            owner,
+            auth: Vec::new(),
+            time_ms: 0,
+            request: WriteRequest::CreateSession { timeout_ms },
+        })
     }
 }

@@ -2,6 +2,7 @@
 
 use zabkeeper_models::error::ErrorCode;
 use zabkeeper_models::ids::{ServerId, SessionId};
+use zabkeeper_models::session::handshake::SessionIds;
 use zabkeeper_models::session::{
     initial_session_id, round_to_next_interval, LocalSessionTouches, SessionConfig, SessionTable,
 };
@@ -9,7 +10,22 @@ use zabkeeper_models::session::{
 const TICK_MS: u64 = 2000;
 
 fn table(now_ms: u64) -> SessionTable {
-    SessionTable::new(SessionConfig::with_tick_time(TICK_MS), ServerId(3), now_ms)
+    SessionTable::new(SessionConfig::with_tick_time(TICK_MS), now_ms)
+}
+
+/// Opens a session as the server a client connects through and the leader do together: the
+/// next id of server 3's sequence (started at time 0), the timeout clamped, the session
+/// tracked from `now_ms`.
+fn create_session(
+    sessions: &mut SessionTable,
+    ids: &mut SessionIds,
+    requested_timeout_ms: i32,
+    now_ms: u64,
+) -> (SessionId, i32) {
+    let id = ids.next(ServerId(3), 0);
+    let timeout_ms = sessions.config().clamp_timeout_ms(requested_timeout_ms);
+    assert!(sessions.track(id, timeout_ms, now_ms), "a new id");
+    (id, timeout_ms)
 }
 
 #[test]
@@ -20,11 +36,15 @@ fn session_ids_put_the_server_in_the_top_byte() {
     // The time's top bits are shifted out without touching the server byte.
     let id = initial_session_id(ServerId(1), u64::MAX);
     assert_eq!(id, SessionId(0x01ff_ffff_ffff_0000));
-    let mut sessions = table(now_ms);
-    let (first, _) = sessions.create_session(5000, now_ms);
-    let (second, _) = sessions.create_session(5000, now_ms);
-    assert_eq!(first, SessionId(0x0323_4567_89ab_0000));
-    assert_eq!(second, SessionId(0x0323_4567_89ab_0001));
+    let mut ids = SessionIds::default();
+    assert_eq!(
+        ids.next(ServerId(3), now_ms),
+        SessionId(0x0323_4567_89ab_0000)
+    );
+    assert_eq!(
+        ids.next(ServerId(3), now_ms),
+        SessionId(0x0323_4567_89ab_0001)
+    );
 }
 
 #[test]
@@ -39,9 +59,13 @@ fn container_owner_is_skipped() {
 #[test]
 fn timeouts_are_clamped_to_two_and_twenty_ticks() {
     let mut sessions = table(0);
-    assert_eq!(sessions.create_session(1, 0).1, 4000);
-    assert_eq!(sessions.create_session(10_000, 0).1, 10_000);
-    assert_eq!(sessions.create_session(1_000_000, 0).1, 40_000);
+    let mut ids = SessionIds::default();
+    assert_eq!(create_session(&mut sessions, &mut ids, 1, 0).1, 4000);
+    assert_eq!(create_session(&mut sessions, &mut ids, 10_000, 0).1, 10_000);
+    assert_eq!(
+        create_session(&mut sessions, &mut ids, 1_000_000, 0).1,
+        40_000
+    );
     let config = SessionConfig {
         tick_time_ms: 100,
         session_timeout_ms_min: 1000,
@@ -57,7 +81,8 @@ fn expiry_is_rounded_up_to_the_next_tick() {
     assert_eq!(round_to_next_interval(1999, 2000), 2000);
     assert_eq!(round_to_next_interval(2000, 2000), 4000);
     let mut sessions = table(100);
-    let (id, timeout_ms) = sessions.create_session(5000, 100);
+    let mut ids = SessionIds::default();
+    let (id, timeout_ms) = create_session(&mut sessions, &mut ids, 5000, 100);
     assert_eq!(timeout_ms, 5000);
     assert_eq!(sessions.expiration_ms(id), Some(6000));
     assert_eq!(sessions.next_expiration_ms(), 2000);
@@ -66,9 +91,10 @@ fn expiry_is_rounded_up_to_the_next_tick() {
 #[test]
 fn touch_moves_expiry_and_expired_returns_due_sessions_in_bucket_order() {
     let mut sessions = table(0);
-    let (short, _) = sessions.create_session(4000, 0); // bucket 6000
-    let (long, _) = sessions.create_session(9000, 0); // bucket 10000
-    let (touched, _) = sessions.create_session(4000, 0); // bucket 6000
+    let mut ids = SessionIds::default();
+    let (short, _) = create_session(&mut sessions, &mut ids, 4000, 0); // bucket 6000
+    let (long, _) = create_session(&mut sessions, &mut ids, 9000, 0); // bucket 10000
+    let (touched, _) = create_session(&mut sessions, &mut ids, 4000, 0); // bucket 6000
     assert!(sessions.touch(touched, 3000)); // bucket 8000
     assert_eq!(sessions.expiration_ms(touched), Some(8000));
     assert_eq!(sessions.expired(5999), Vec::<SessionId>::new());
@@ -89,7 +115,8 @@ fn touch_moves_expiry_and_expired_returns_due_sessions_in_bucket_order() {
 #[test]
 fn touch_within_the_same_bucket_changes_nothing() {
     let mut sessions = table(0);
-    let (id, _) = sessions.create_session(4000, 0);
+    let mut ids = SessionIds::default();
+    let (id, _) = create_session(&mut sessions, &mut ids, 4000, 0);
     assert_eq!(sessions.expiration_ms(id), Some(6000));
     assert!(sessions.touch(id, 1000));
     assert_eq!(sessions.expiration_ms(id), Some(6000));
@@ -100,8 +127,9 @@ fn touch_within_the_same_bucket_changes_nothing() {
 fn follower_touches_reach_the_leader_in_a_batch() {
     let mut follower = LocalSessionTouches::new();
     let mut leader = table(0);
-    let (a, _) = leader.create_session(4000, 0);
-    let (b, _) = leader.create_session(4000, 0);
+    let mut ids = SessionIds::default();
+    let (a, _) = create_session(&mut leader, &mut ids, 4000, 0);
+    let (b, _) = create_session(&mut leader, &mut ids, 4000, 0);
     follower.touch(a, 4000);
     follower.touch(b, 4000);
     follower.touch(a, 4000);
@@ -119,7 +147,8 @@ fn follower_touches_reach_the_leader_in_a_batch() {
 #[test]
 fn check_session_reports_unknown_expired_and_moved() {
     let mut sessions = table(0);
-    let (id, _) = sessions.create_session(4000, 0);
+    let mut ids = SessionIds::default();
+    let (id, _) = create_session(&mut sessions, &mut ids, 4000, 0);
     assert_eq!(
         sessions.check_session(SessionId(9), ServerId(1)),
         Err(ErrorCode::UnknownSession)
@@ -149,7 +178,8 @@ fn check_session_reports_unknown_expired_and_moved() {
 #[test]
 fn revalidation_moves_the_owner_touches_the_session_and_refuses_a_closing_one() {
     let mut sessions = table(0);
-    let (id, timeout_ms) = sessions.create_session(4000, 0);
+    let mut ids = SessionIds::default();
+    let (id, timeout_ms) = create_session(&mut sessions, &mut ids, 4000, 0);
     assert_eq!(sessions.check_session(id, ServerId(1)), Ok(()));
     // The client reconnects through server 2: its requests through 2 pass, a request still on
     // its way through 1 is refused, and the session lives a full timeout from the reconnect.

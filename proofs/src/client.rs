@@ -3,8 +3,9 @@
 //! clients so that every delivered txn names the write it came from.
 //!
 //! A client that reconnects before its read moves its session to the read server as a
-//! ZooKeeper client does after its connection dropped: it connects there with the zxid of the
-//! last reply it read, and reads only if that server lets it in.
+//! ZooKeeper client does after its connection dropped: it connects there with its session and
+//! the zxid of the last reply it read, and reads only if that server lets it in (the server's
+//! handshake, then the leader's revalidation of the session).
 //!
 //! A pipelining client sends its write and its read at once, as ZooKeeper clients do with
 //! asynchronous calls: the server's session order must answer the read after the write.
@@ -13,7 +14,14 @@ use crate::system::{ValueDurable, ValueMessage};
 use stateright::actor::{Actor, Id, Out};
 use std::borrow::Cow;
 use zabkeeper_models::zab::{PeerMessage, PeerTimer};
-use zabkeeper_models::Zxid;
+use zabkeeper_models::{SessionId, Zxid};
+
+/// The session a reconnecting client names. The register replicates no sessions (its leader
+/// revalidates any), so the id only has to be one a client could send: not 0, which asks for
+/// a new session.
+pub const REGISTER_SESSION: SessionId = SessionId(1);
+/// The timeout a reconnecting client asks for (the register's bounds clamp it).
+pub const REGISTER_SESSION_TIMEOUT_MS: i32 = 4000;
 
 /// The replicated payload in the model: a client's written value.
 pub type Value = u8;
@@ -60,10 +68,12 @@ impl Client {
         } else if index == self.writes.len() && self.read_after_writes {
             if self.reconnect_before_read && state.connected.is_none() {
                 let last_zxid_seen = state.last_zxid_seen;
-                out.send(
-                    self.read_server,
-                    PeerMessage::ClientConnect { last_zxid_seen },
-                );
+                let connect = PeerMessage::ClientConnect {
+                    last_zxid_seen,
+                    session: Some(REGISTER_SESSION),
+                    timeout_ms: REGISTER_SESSION_TIMEOUT_MS,
+                };
+                out.send(self.read_server, connect);
             } else {
                 self.send_read(out);
             }
@@ -128,12 +138,13 @@ impl Actor for Client {
                 zxid_seen = Some(zxid);
                 self.writes.get(state.next_operation) == Some(&payload)
             }
-            PeerMessage::ConnectAnswer { admitted }
+            PeerMessage::SessionRevalidated { .. } | PeerMessage::ConnectRefused
                 if state.awaiting_reply
                     && state.connected.is_none()
                     && src == self.read_server
                     && state.next_operation == self.writes.len() =>
             {
+                let admitted = matches!(msg, PeerMessage::SessionRevalidated { valid: true, .. });
                 let state = state.to_mut();
                 state.connected = Some(admitted);
                 if admitted {

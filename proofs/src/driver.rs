@@ -9,11 +9,18 @@
 use stateright::actor::{model_timeout, Command, Id};
 use zabkeeper_models::mutation::Mutations;
 use zabkeeper_models::request::SessionOrder;
+use zabkeeper_models::session::handshake::SessionIds;
 use zabkeeper_models::watch::WatchRegistry;
 use zabkeeper_models::zab::{
     Input, Message, Peer, PeerMessage, PeerState, PeerTimer, Role, StateMachine,
 };
 use zabkeeper_models::{ServerId, Zxid};
+
+/// The wall clock of every model server's start: where its session ids begin
+/// (`session::initial_session_id`). One for all (the model has no wall clock), and not zero, so
+/// that no server's first session id is 0, the wire's "new session". A restarted server starts
+/// its sequence again; no model client opens more than one session, so no id is given twice.
+pub const DRIVER_START_MS: u64 = 1;
 
 /// Where a peer of the model sends the outcome of every applied txn: its own driver, which
 /// takes the messages off before they reach the network (no actor has this id).
@@ -49,6 +56,11 @@ pub enum DriverAction {
     /// The next disk step of a persist under way (see [`crate::persisting`]); armed while one
     /// is, and the only thing the server does meanwhile.
     PersistStep,
+    /// Decide again on the handshakes held while the server did not serve
+    /// ([`DriverRecord::held_handshakes`]); armed once it serves. The server's driver does this
+    /// right after the step that made it serve; the model lets other events come first, which
+    /// only adds schedules.
+    AnswerHeldHandshakes,
 }
 
 /// Which driver actions a server's checker may take.
@@ -103,7 +115,7 @@ impl<S: Clone> DriverActions<S> {
         state: &PeerState<M>,
     ) -> Option<Input<M>> {
         Some(match action {
-            DriverAction::PersistStep => return None,
+            DriverAction::PersistStep | DriverAction::AnswerHeldHandshakes => return None,
             DriverAction::Compact => Input::Compact,
             DriverAction::Disconnect(server) | DriverAction::NoticeClose(server) => {
                 Input::PeerDisconnected { server }
@@ -122,8 +134,10 @@ impl<S: Clone> DriverActions<S> {
     }
 
     /// The driver actions that are possible in `state`, as set and cancelled timers: the
-    /// commands that make the timer set say exactly that. Nothing when no action is enabled,
-    /// so configurations without driver actions have the same states as before.
+    /// commands that make the timer set say exactly that. Nothing when no action is enabled
+    /// and no handshake is held, so configurations without driver actions have the same
+    /// states as before. (Held handshakes are answered by a timer that fires once: it is
+    /// cancelled by firing, and armed again only if handshakes are held again.)
     pub fn timers<M: StateMachine<Session = S>, Held>(
         &self,
         peer: &Peer<M>,
@@ -131,10 +145,14 @@ impl<S: Clone> DriverActions<S> {
         record: &DriverRecord<Held>,
         persisting: bool,
     ) -> Vec<(DriverAction, bool)> {
-        if !self.any() {
-            return Vec::new();
-        }
         let mut timers = Vec::new();
+        if !record.held_handshakes.is_empty() {
+            let answerable = state.is_serving() && !persisting;
+            timers.push((DriverAction::AnswerHeldHandshakes, answerable));
+        }
+        if !self.any() {
+            return timers;
+        }
         if self.compaction {
             let uncompacted = state.committed_through > state.durable.base_zxid();
             timers.push((DriverAction::Compact, uncompacted));
@@ -186,6 +204,14 @@ pub struct DriverRecord<Held = ()> {
     /// `watch::WatchRegistry` the server keeps per connection. Empty in the register's
     /// configurations, whose clients read no znodes.
     pub watches: WatchRegistry<usize>,
+    /// The handshakes (`ClientConnect`, by client actor) that came while the server did not
+    /// serve, in arrival order: the server's `held_handshakes`, decided again once it serves
+    /// ([`DriverAction::AnswerHeldHandshakes`]). The server also closes one held too long; the
+    /// model's clients wait, which only leaves schedules out where the client gives up.
+    pub held_handshakes: Vec<(usize, Held)>,
+    /// The ids of the sessions created through this server
+    /// (`session::handshake::SessionIds`, the server's sequence).
+    pub session_ids: SessionIds,
 }
 
 impl<Held> Default for DriverRecord<Held> {
@@ -196,6 +222,8 @@ impl<Held> Default for DriverRecord<Held> {
             unnoticed_closes: Vec::new(),
             session_order: SessionOrder::new(),
             watches: WatchRegistry::new(),
+            held_handshakes: Vec::new(),
+            session_ids: SessionIds::default(),
         }
     }
 }

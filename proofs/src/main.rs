@@ -170,6 +170,25 @@ fn configurations() -> Vec<(&'static str, &'static str, Configuration)> {
             },
         ),
         (
+            "sessions-servers-settings",
+            "sessions under the server's settings: Fast Leader Election, heartbeat failure \
+             detection (two rounds per leader), the client on server 1, a watcher on server 2",
+            servers_settings(SessionModelConfig {
+                watcher_server: Some(2),
+                max_epoch: 1,
+                ..SessionModelConfig::three_voters()
+            }),
+        ),
+        (
+            "sessions-servers-settings-moving",
+            "sessions under the server's settings, the client moving its session to server 2",
+            servers_settings(SessionModelConfig {
+                client_moves_to: Some(2),
+                session_exists: true,
+                ..SessionModelConfig::three_voters()
+            }),
+        ),
+        (
             "sessions-two-clock-steps-crash",
             "sessions: the leader's clock may run out twice, one crash and restart",
             SessionModelConfig {
@@ -188,6 +207,18 @@ fn configurations() -> Vec<(&'static str, &'static str, Configuration)> {
         .into_iter()
         .map(|(name, description, config)| (name, description, Configuration::Sessions(config)));
     zab.chain(sessions).collect()
+}
+
+/// `config` with the election and failure detection the server runs: Fast Leader Election and
+/// heartbeats, each leader starting at most two confirmation rounds, one election round.
+fn servers_settings(config: SessionModelConfig) -> SessionModelConfig {
+    SessionModelConfig {
+        election_mode: ElectionMode::Fast,
+        failure_detection: Some(FailureDetection::Heartbeat),
+        max_leader_rounds: 2,
+        max_election_epoch: 1,
+        ..config
+    }
 }
 
 fn main() -> ExitCode {

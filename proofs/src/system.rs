@@ -5,7 +5,7 @@ use crate::client::{Client, ClientState, Value};
 use crate::cluster::{Link, Wired};
 use crate::driver::{
     driver_timer_commands, sink_contract_holds, DriverAction, DriverActions, DriverRecord,
-    NodeTimer, APPLY_SINK,
+    NodeTimer, APPLY_SINK, DRIVER_START_MS,
 };
 use crate::persisting::{refused_at_start, PeerCommand, Persisting};
 use stateright::actor::{model_timeout, Actor, Command, Id, Out};
@@ -15,6 +15,7 @@ use std::hash::Hash;
 use std::ops::Range;
 use std::time::Duration;
 use zabkeeper_models::request::{AccessControl, Passage, Reader};
+use zabkeeper_models::session::handshake::{Handshake, HandshakeDecision};
 use zabkeeper_models::zab::{
     Durable, Input, Message, Peer, PeerMessage, PeerState, PeerTimer, Register, StateMachine,
 };
@@ -158,7 +159,8 @@ fn client_request<M, S, N>(
 }
 
 /// Runs a client's request whose turn has come. A read of the tree is the driver's to answer,
-/// as the server's `execute` answers it; everything else goes to the peer.
+/// as the server's `execute` answers it, and a handshake the driver's to decide, as the
+/// server's `connect` decides it; everything else goes to the peer.
 fn run_request<M: StateMachine>(
     peer: &Peer<M>,
     peer_state: &mut Cow<PeerState<M>>,
@@ -189,6 +191,62 @@ fn run_request<M: StateMachine>(
                 }
             };
             peer_out.send(Id::from(client), PeerMessage::ExistsResult { stat });
+        }
+        PeerMessage::ClientConnect {
+            last_zxid_seen,
+            session,
+            timeout_ms,
+        } => {
+            let handshake = Handshake {
+                last_zxid_seen: i64::try_from(last_zxid_seen.0).expect("zxids fit the wire's i64"),
+                timeout_ms,
+                session_id: session.map_or(0, |session| session.0),
+                // The model's clients reconnect with their session's own password.
+                password_matches: true,
+            };
+            let reconnect = |session| Input::Message {
+                from: client,
+                message: PeerMessage::ClientRevalidate {
+                    session: M::session_named(session),
+                },
+            };
+            match peer.decide_handshake(peer_state, handshake) {
+                HandshakeDecision::WaitUntilServing => {
+                    let held = PeerMessage::ClientConnect {
+                        last_zxid_seen,
+                        session,
+                        timeout_ms,
+                    };
+                    record.held_handshakes.push((client, held));
+                }
+                HandshakeDecision::Refuse(_) => {
+                    peer_out.send(Id::from(client), PeerMessage::ConnectRefused);
+                }
+                HandshakeDecision::CreateSession { timeout_ms } => {
+                    let session = record.session_ids.next(peer.me, DRIVER_START_MS);
+                    let request = peer
+                        .machine
+                        .create_session_request(session, peer.me, timeout_ms)
+                        .expect("only configurations that replicate sessions open them");
+                    let message = PeerMessage::ClientWrite { request };
+                    let input = Input::Message {
+                        from: client,
+                        message,
+                    };
+                    peer.step(peer_state, input, peer_out);
+                }
+                HandshakeDecision::Resume { session, .. } => {
+                    peer.step(peer_state, reconnect(session), peer_out);
+                }
+                HandshakeDecision::Expired { session } => {
+                    let session = M::session_named(session);
+                    let answer = PeerMessage::SessionRevalidated {
+                        session,
+                        valid: false,
+                    };
+                    peer_out.send(Id::from(client), answer);
+                }
+            }
         }
         message => {
             let input = Input::Message {
@@ -440,6 +498,18 @@ where
                     Some(passage) => {
                         client_request(peer, actions, state, (from, passage), msg, out)
                     }
+                    // A handshake opens the connection: nothing of it is in flight to wait for.
+                    None if matches!(msg, PeerMessage::ClientConnect { .. }) => {
+                        server_handles(
+                            peer,
+                            actions,
+                            state,
+                            out,
+                            |peer_state, record, peer_out| {
+                                run_request(peer, peer_state, record, from, msg, peer_out);
+                            },
+                        );
+                    }
                     None => {
                         let input = Input::Message { from, message: msg };
                         server_step(peer, actions, state, input, |_| {}, out);
@@ -486,6 +556,13 @@ where
                 NodeTimer::Driver(DriverAction::PersistStep) => {
                     persist_step(peer, actions, state, out);
                 }
+                NodeTimer::Driver(DriverAction::AnswerHeldHandshakes) => {
+                    server_handles(peer, actions, state, out, |peer_state, record, peer_out| {
+                        for (client, handshake) in std::mem::take(&mut record.held_handshakes) {
+                            run_request(peer, peer_state, record, client, handshake, peer_out);
+                        }
+                    });
+                }
                 NodeTimer::Driver(action) => {
                     let input = actions
                         .input(*action, peer_state)
@@ -501,7 +578,8 @@ where
                         DriverAction::Compact
                         | DriverAction::Housekeeping
                         | DriverAction::Touch
-                        | DriverAction::PersistStep => {}
+                        | DriverAction::PersistStep
+                        | DriverAction::AnswerHeldHandshakes => {}
                     };
                     server_step(peer, actions, state, input, note, out);
                 }

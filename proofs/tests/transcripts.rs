@@ -16,11 +16,12 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use zabkeeper_models::election::{Membership, ServerState};
 use zabkeeper_models::mutation::Mutations;
+use zabkeeper_models::session::handshake::{Handshake, HandshakeDecision};
 use zabkeeper_models::zab::{
     DurableState, ElectionMode, Input, LeaderPhase, LearnerPhase, NewLeader, Peer, PeerMessage,
     PeerState, PeerTimer, Proposal, Register, Role, SyncKind,
 };
-use zabkeeper_models::{Epoch, ServerId, Zxid};
+use zabkeeper_models::{Epoch, ServerId, SessionId, Zxid};
 
 type Value = u8;
 type Machine = Register<Value>;
@@ -31,6 +32,9 @@ type Disk = DurableState<Value, Vec<Proposal<Value>>>;
 const CLIENT_BASE: usize = 100;
 /// Where a peer reports every txn it applied (the server's driver, which replies from it).
 const APPLY_SINK: usize = usize::MAX;
+/// The session a transcript's client reconnects with (the register replicates none; its
+/// leader revalidates any).
+const TRANSCRIPT_SESSION: SessionId = SessionId(1);
 /// Steps `deliver-all` takes at most before it calls the run a livelock.
 const DELIVER_ALL_STEPS_MAX: usize = 1000;
 
@@ -264,6 +268,56 @@ impl Cluster {
         }
         let _ = writeln!(text, "  => {}", self.summary(id)?);
         Ok(text)
+    }
+
+    /// A client's handshake at server `id`, decided as the server's driver decides it
+    /// (`Peer::decide_handshake`): a reconnect the handshake resumes goes to the peer as
+    /// `ClientRevalidate`, whose answer (at once on the leader, through the leader on a
+    /// learner) lets the client in; a refusal closes the connection.
+    fn connect(
+        &mut self,
+        id: u64,
+        client: usize,
+        client_name: &str,
+        last_zxid_seen: Zxid,
+    ) -> Result<String, String> {
+        let message: Message = PeerMessage::ClientConnect {
+            last_zxid_seen,
+            session: Some(TRANSCRIPT_SESSION),
+            timeout_ms: 4000,
+        };
+        let heading = format!("s{id} <- {client_name}: {}", render_message(&message));
+        let server = self.server(id)?;
+        let state = server.state.as_ref().ok_or(format!("s{id} is down"))?;
+        let handshake = Handshake {
+            last_zxid_seen: i64::try_from(last_zxid_seen.0).map_err(|error| error.to_string())?,
+            timeout_ms: 4000,
+            session_id: TRANSCRIPT_SESSION.0,
+            password_matches: true,
+        };
+        let decision = server.peer.decide_handshake(state, handshake);
+        let summary = |cluster: &Cluster| cluster.summary(id);
+        match decision {
+            HandshakeDecision::Resume { .. } => {
+                let heading = format!("{heading}\n  the handshake resumes the session");
+                let revalidate = PeerMessage::ClientRevalidate { session: () };
+                let input = Input::Message {
+                    from: client,
+                    message: revalidate,
+                };
+                self.step(id, heading, Event::Input(input))
+            }
+            HandshakeDecision::Refuse(_) => Ok(format!(
+                "{heading}\n  reply {client_name}: {}\n  => {}\n",
+                render_message(&PeerMessage::ConnectRefused),
+                summary(self)?
+            )),
+            HandshakeDecision::WaitUntilServing => Ok(format!(
+                "{heading}\n  held until s{id} serves\n  => {}\n",
+                summary(self)?
+            )),
+            other => Err(format!("a reconnect is not decided {other:?}")),
+        }
     }
 
     /// Carries out one command of server `from`, as the server's driver would, and says what it
@@ -624,7 +678,13 @@ fn run_command(
             let heading = format!("s{id}: the oracle chooses s{leader} as leader");
             cluster.step(id, heading, Event::OracleChoice(ServerId(leader)))
         }
-        "client-write" | "client-sync" | "client-read" | "client-connect" => {
+        "client-connect" => {
+            let client: String = take_arg(case, "client")?;
+            let id: u64 = take_arg(case, "server")?;
+            let last_zxid_seen = parse_zxid(&take_arg::<String>(case, "seen")?)?;
+            cluster.connect(id, client_id(&client)?, &client, last_zxid_seen)
+        }
+        "client-write" | "client-sync" | "client-read" => {
             let client: String = take_arg(case, "client")?;
             let id: u64 = take_arg(case, "server")?;
             let message = match directive {
@@ -632,9 +692,6 @@ fn run_command(
                     request: take_arg(case, "value")?,
                 },
                 "client-sync" => PeerMessage::ClientSync,
-                "client-connect" => PeerMessage::ClientConnect {
-                    last_zxid_seen: parse_zxid(&take_arg::<String>(case, "seen")?)?,
-                },
                 _ => PeerMessage::ClientRead,
             };
             let client_id = client_id(&client)?;
@@ -887,11 +944,15 @@ fn render_message(message: &Message) -> String {
         PeerMessage::WatchNotification { event } => {
             format!("watch event {:?} {}", event.event_type, event.path)
         }
-        PeerMessage::ClientConnect { last_zxid_seen } => {
-            format!("connect having seen {last_zxid_seen}")
-        }
-        PeerMessage::ConnectAnswer { admitted: true } => "connected".to_string(),
-        PeerMessage::ConnectAnswer { admitted: false } => {
+        PeerMessage::ClientConnect {
+            last_zxid_seen,
+            session,
+            ..
+        } => match session {
+            Some(_) => format!("reconnect with its session having seen {last_zxid_seen}"),
+            None => format!("connect for a new session having seen {last_zxid_seen}"),
+        },
+        PeerMessage::ConnectRefused => {
             "connection refused: the client has seen more than this server applied".to_string()
         }
         PeerMessage::ClientRevalidate { .. } => "revalidate session".to_string(),

@@ -4,13 +4,32 @@
 //! its session expired. The driver brings what it knows (whether its peer serves, its last
 //! zxid, the sessions it holds, whether the password is the session's); the bytes stay there.
 
-use super::SessionConfig;
-use crate::ids::{SessionId, Zxid};
+use super::{initial_session_id, SessionConfig};
+use crate::ids::{ServerId, SessionId, Zxid};
 
 /// Whether one more connection from an address is let in (`maxClientCnxns`, counted per
 /// address; `None` for no limit).
 pub fn admits_connection(open_from_address: usize, limit: Option<u32>) -> bool {
     limit.is_none_or(|limit| open_from_address < limit as usize)
+}
+
+/// The ids of the sessions created through one server (`SessionTrackerImpl.nextSessionId`):
+/// [`initial_session_id`] of the server and the time it started, then one more each. Only the
+/// count is kept, so that two servers that created the same number of sessions hold equal
+/// sequences (the model checker renames servers).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct SessionIds {
+    issued: u64,
+}
+
+impl SessionIds {
+    /// The next id of `server`'s sequence, which started at `start_ms`.
+    pub fn next(&mut self, server: ServerId, start_ms: u64) -> SessionId {
+        let first = initial_session_id(server, start_ms);
+        let id = first.0.wrapping_add_unsigned(self.issued);
+        self.issued += 1;
+        SessionId(id)
+    }
 }
 
 /// What a ConnectRequest asks, as far as the decision goes.
@@ -131,6 +150,26 @@ mod tests {
             session_id: 0,
             password_matches: false,
         }
+    }
+
+    #[test]
+    fn a_servers_session_ids_count_up_from_its_first() {
+        let mut ids = SessionIds::default();
+        let start_ms = 0x0000_0123_4567_89ab;
+        assert_eq!(
+            ids.next(ServerId(3), start_ms),
+            SessionId(0x0323_4567_89ab_0000)
+        );
+        assert_eq!(
+            ids.next(ServerId(3), start_ms),
+            SessionId(0x0323_4567_89ab_0001)
+        );
+        let mut other = SessionIds::default();
+        assert_eq!(
+            other.next(ServerId(4), start_ms),
+            SessionId(0x0423_4567_89ab_0000),
+            "another server's ids differ in the top byte"
+        );
     }
 
     #[test]

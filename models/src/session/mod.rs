@@ -76,44 +76,22 @@ pub struct SessionTable {
     sessions: BTreeMap<SessionId, Session>,
     /// Sessions not closing, by expiration bucket.
     expiry: ExpiryQueue<SessionId>,
-    next_session_id: i64,
 }
 
 impl SessionTable {
-    /// A table for server `server_id` whose clock reads `now_ms`; ids it hands out start at
-    /// [`initial_session_id`].
-    pub fn new(config: SessionConfig, server_id: ServerId, now_ms: u64) -> SessionTable {
+    /// A table whose clock reads `now_ms`. Session ids are not its business: the server a
+    /// client connects through picks one ([`handshake::SessionIds`]), and the createSession txn
+    /// brings it here.
+    pub fn new(config: SessionConfig, now_ms: u64) -> SessionTable {
         SessionTable {
             config,
             sessions: BTreeMap::new(),
             expiry: ExpiryQueue::new(config.tick_time_ms, now_ms),
-            next_session_id: initial_session_id(server_id, now_ms).0,
         }
     }
 
     pub fn config(&self) -> &SessionConfig {
         &self.config
-    }
-
-    /// A new session id from this server's sequence. Ids of different servers differ in their
-    /// top byte; ids of one server differ by the time it started and then by one each.
-    pub fn allocate_session_id(&mut self) -> SessionId {
-        let id = self.next_session_id;
-        self.next_session_id = self.next_session_id.wrapping_add(1);
-        SessionId(id)
-    }
-
-    /// A client connected to this server asks for a session: allocates an id and tracks it with
-    /// the clamped timeout. Returns the id and the timeout the client is told.
-    pub fn create_session(&mut self, requested_timeout_ms: i32, now_ms: u64) -> (SessionId, i32) {
-        let timeout_ms = self.config.clamp_timeout_ms(requested_timeout_ms);
-        let id = self.allocate_session_id();
-        let added = self.track(id, timeout_ms, now_ms);
-        assert!(
-            added,
-            "a freshly allocated session id {id} was already tracked"
-        );
-        (id, timeout_ms)
     }
 
     /// `trackSession`: starts tracking `session` unless it is tracked already, and in both cases

@@ -1,16 +1,14 @@
 //! A client's connect handshake, as far as the peer's state decides it: the server lets a
 //! client in only once it has applied every txn the client has seen, so that no session reads
 //! back in time after it moved (ZooKeeper's `processConnectRequest`, which compares with
-//! `lastProcessedZxid`). The server's driver decides every handshake with
-//! [`crate::session::handshake::decide`] over [`Peer::handshake_view`]; the model checker's
-//! clients connect through [`PeerMessage::ClientConnect`], answered from the same view.
+//! `lastProcessedZxid`), and resumes a session with its own timeout where it has applied the
+//! session's creation. Both drivers, the server's `connect` and the model checker's
+//! (`proofs/src/system.rs`), decide every handshake with [`Peer::decide_handshake`].
 
 use super::machine::StateMachine;
-use super::message::PeerMessage;
 use super::peer::{Peer, PeerState};
-use crate::ids::Zxid;
-use crate::session::handshake::{self, ServerView};
-use stateright::actor::{Id, Out};
+use crate::ids::SessionId;
+use crate::session::handshake::{self, Handshake, HandshakeDecision, ServerView};
 
 impl<M: StateMachine> Peer<M> {
     /// What this server offers a connecting client: whether it serves, and the last txn it has
@@ -35,21 +33,23 @@ impl<M: StateMachine> Peer<M> {
         }
     }
 
-    /// A model client connects: answered once this server serves (until then the server's
-    /// driver holds the handshake, and the model leaves it unanswered).
-    pub(super) fn on_client_connect(
-        &self,
-        state: &PeerState<M>,
-        client: Id,
-        last_zxid_seen: Zxid,
-        out: &mut Out<Self>,
-    ) {
-        let view = self.handshake_view(state, None);
-        if !view.serving {
-            return;
+    /// The decision on a ConnectRequest reaching this server in `state`:
+    /// [`handshake::decide`] over [`Peer::handshake_view`], with the named session's timeout
+    /// read from what this server applied.
+    pub fn decide_handshake(&self, state: &PeerState<M>, request: Handshake) -> HandshakeDecision {
+        let known_session_timeout_ms = (request.session_id != 0)
+            .then(|| M::session_timeout_ms(&state.applied, SessionId(request.session_id)))
+            .flatten();
+        let view = self.handshake_view(state, known_session_timeout_ms);
+        let decision = handshake::decide(&self.machine.session_config(), view, request);
+        if let HandshakeDecision::Resume { session, .. } | HandshakeDecision::Expired { session } =
+            decision
+        {
+            assert_eq!(
+                session.0, request.session_id,
+                "a reconnect is decided for the session it names"
+            );
         }
-        let last_zxid_seen = i64::try_from(last_zxid_seen.0).expect("zxids fit the wire's i64");
-        let admitted = handshake::client_is_ahead(view, last_zxid_seen).is_none();
-        out.send(client, PeerMessage::ConnectAnswer { admitted });
+        decision
     }
 }

@@ -10,7 +10,8 @@
 
 use super::message::Proposal;
 use super::peer::Payload;
-use crate::ids::{ServerId, Zxid};
+use crate::ids::{ServerId, SessionId, Zxid};
+use crate::session::SessionConfig;
 use crate::tree::DataTree;
 use crate::watch::EventType;
 use std::fmt::Debug;
@@ -116,6 +117,31 @@ pub trait StateMachine: Clone + Debug + Eq + Hash {
     fn watch_events(_outcome: &Self::Outcome) -> &[(EventType, String)] {
         &[]
     }
+
+    /// A session id as a client names it on the wire, as this machine's session.
+    fn session_named(id: SessionId) -> Self::Session;
+
+    /// The timeout of `session` if `applied` holds it: a server that has applied the session's
+    /// createSession answers a reconnect with the session's own timeout. None for a state
+    /// without sessions.
+    fn session_timeout_ms(_applied: &Self::Applied, _session: SessionId) -> Option<i32> {
+        None
+    }
+
+    /// The bounds a session's timeout is clamped to (`minSessionTimeout`, `maxSessionTimeout`).
+    fn session_config(&self) -> SessionConfig;
+
+    /// The createSession request a driver submits for a new session `session` of `timeout_ms`
+    /// through server `owner` (the server's `connect` builds the same from the
+    /// ConnectRequest); none for a state whose sessions are not replicated.
+    fn create_session_request(
+        &self,
+        _session: SessionId,
+        _owner: ServerId,
+        _timeout_ms: i32,
+    ) -> Option<Self::Request> {
+        None
+    }
 }
 
 /// The simplest replicated state: the txn is the request, and the applied state is the sequence
@@ -181,5 +207,15 @@ impl<T: Payload> StateMachine for Register<T> {
 
     fn answers(&self, request: &T, txn: &T) -> bool {
         request == txn
+    }
+
+    /// The register's clients share one nameless session: only reconnecting to another server
+    /// (revalidation) involves it.
+    fn session_named(_id: SessionId) {}
+
+    /// ZooKeeper's bounds for its default 2 s tick: the register replicates no sessions, so
+    /// the bounds only shape a reconnect's answer.
+    fn session_config(&self) -> SessionConfig {
+        SessionConfig::with_tick_time(2000)
     }
 }

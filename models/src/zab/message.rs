@@ -4,7 +4,7 @@
 
 use super::durable::Snapshot;
 use crate::election::Notification;
-use crate::ids::{Epoch, Zxid};
+use crate::ids::{Epoch, SessionId, Zxid};
 use crate::tree::Stat;
 use crate::watch::WatchedEvent;
 use serde::{Deserialize, Serialize};
@@ -168,18 +168,25 @@ pub enum PeerMessage<R, T, O = (), A = (), S = ()> {
     /// follows that txn on the client's connection.
     WatchNotification { event: WatchedEvent },
 
-    /// Client → any server: the client connects having seen every txn through
-    /// `last_zxid_seen` (a ConnectRequest's lastZxidSeen: the zxid of the last reply it read).
-    /// Answered by `ConnectAnswer` once the server serves.
-    ClientConnect { last_zxid_seen: Zxid },
-    /// Server → client: whether the server let the client in. Not when it has not applied a
-    /// txn the client has seen: ZooKeeper closes such a connection, and the client tries
-    /// another server.
-    ConnectAnswer { admitted: bool },
+    /// Client → any server: a ConnectRequest: the client has seen every txn through
+    /// `last_zxid_seen` (the zxid of the last reply it read), and opens a new session
+    /// (`session` `None`) or reconnects with its own (with its password). Decided by the
+    /// server's driver, not the peer, with [`super::Peer::decide_handshake`] (the server's
+    /// `connect`): held while the server does not serve, refused (`ConnectRefused`) when the
+    /// client has seen more than the server applied, a createSession submitted (answered by
+    /// its `WriteCommitted`) for a new session, a `ClientRevalidate` for an existing one.
+    ClientConnect {
+        last_zxid_seen: Zxid,
+        session: Option<SessionId>,
+        timeout_ms: i32,
+    },
+    /// Server → client: the server closed the connection without an answer, as ZooKeeper
+    /// does when it has not applied a txn the client has seen; the client tries elsewhere.
+    ConnectRefused,
 
-    /// Client → any server: the client reconnects with its existing session (a ConnectRequest
-    /// naming a session this server knows, with its password). Answered by
-    /// `SessionRevalidated` once the leader has made this server the session's owner.
+    /// The driver → its peer: a client reconnected with its existing session (a ConnectRequest
+    /// the handshake decided to resume). Answered by `SessionRevalidated` once the leader has
+    /// made this server the session's owner.
     ClientRevalidate { session: S },
     /// Broadcast, learner → leader (ZooKeeper's REVALIDATE): a client of `session` reconnected
     /// through this learner. `token` names the client's handshake at the learner.
@@ -190,6 +197,8 @@ pub enum PeerMessage<R, T, O = (), A = (), S = ()> {
     /// hears the answer.
     Revalidated { token: u64, session: S, valid: bool },
     /// Server → client: the answer to `ClientRevalidate`: the session lives and this server is
-    /// now its owner, or (`valid` false) the session is gone.
+    /// now its owner, or (`valid` false) the session is gone. The driver also answers a
+    /// handshake whose password is not the session's this way, `valid` false, as the server
+    /// answers both with timeout 0.
     SessionRevalidated { session: S, valid: bool },
 }

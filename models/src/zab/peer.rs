@@ -899,9 +899,6 @@ impl<M: StateMachine> Actor for Peer<M> {
             } => self.on_ping(state, from, epoch, round, touched_sessions, out),
             PeerMessage::ClientWrite { request } => self.on_client_write(state, src, request, out),
             PeerMessage::ClientRead => self.on_client_read(state, src, out),
-            PeerMessage::ClientConnect { last_zxid_seen } => {
-                self.on_client_connect(state, src, last_zxid_seen, out)
-            }
             PeerMessage::ClientSync => self.on_client_sync(state, src, out),
             PeerMessage::SyncRequest { token } => self.on_sync_request(state, from, token, out),
             PeerMessage::Sync {
@@ -919,15 +916,16 @@ impl<M: StateMachine> Actor for Peer<M> {
                 session,
                 valid,
             } => self.on_revalidated(state, from, (token, session, valid), out),
-            // The driver answers a client's tree reads itself, from `read_view`.
-            PeerMessage::ClientExists { .. } => {}
+            // The driver answers a client's tree reads itself, from `read_view`, and decides
+            // its handshakes (`decide_handshake`).
+            PeerMessage::ClientExists { .. } | PeerMessage::ClientConnect { .. } => {}
             // Replies to clients and the driver are never sent to peers.
             PeerMessage::WriteCommitted { .. }
             | PeerMessage::ReadResult { .. }
             | PeerMessage::ExistsResult { .. }
             | PeerMessage::WatchNotification { .. }
             | PeerMessage::Synced
-            | PeerMessage::ConnectAnswer { .. }
+            | PeerMessage::ConnectRefused
             | PeerMessage::SessionRevalidated { .. }
             | PeerMessage::Applied { .. } => {}
         }

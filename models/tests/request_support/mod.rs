@@ -29,7 +29,7 @@ impl Pipeline {
     }
 
     pub fn with_config(config: PrepareConfig) -> Pipeline {
-        let mut sessions = SessionTable::new(SessionConfig::with_tick_time(2000), LEADER, 0);
+        let mut sessions = SessionTable::new(SessionConfig::with_tick_time(2000), 0);
         sessions.track(SESSION, 30_000, 0);
         sessions.track(OTHER_SESSION, 30_000, 0);
         Pipeline {

@@ -18,6 +18,7 @@ use crate::system::{Node, NodeState, ValueRegister};
 use stateright::actor::ActorModelState;
 use std::sync::Arc;
 use zabkeeper_models::election::Vote;
+use zabkeeper_models::session::handshake::SessionIds;
 use zabkeeper_models::watch::WatchRegistry;
 use zabkeeper_models::zab::{LeaderPhase, Leadership, PeerState, Role};
 use zabkeeper_models::{Epoch, ServerId, Zxid};
@@ -86,6 +87,8 @@ fn remembered_record<Held>(record: &DriverRecord<Held>) -> DriverRecord<Held> {
         unnoticed_closes: _,
         session_order,
         watches: _,
+        held_handshakes: _,
+        session_ids: _,
     } = record;
     DriverRecord {
         sink_contract_broken: *sink_contract_broken,
@@ -93,5 +96,7 @@ fn remembered_record<Held>(record: &DriverRecord<Held>) -> DriverRecord<Held> {
         unnoticed_closes: Vec::new(),
         session_order: session_order.cleared(),
         watches: WatchRegistry::new(),
+        held_handshakes: Vec::new(),
+        session_ids: SessionIds::default(),
     }
 }

@@ -175,7 +175,7 @@ pub fn rename_message(message: &ValueMessage, renaming: &ServerRenaming) -> Valu
         | PeerMessage::ExistsResult { .. }
         | PeerMessage::WatchNotification { .. }
         | PeerMessage::ClientConnect { .. }
-        | PeerMessage::ConnectAnswer { .. }
+        | PeerMessage::ConnectRefused
         | PeerMessage::ClientRevalidate { .. }
         | PeerMessage::Revalidate { .. }
         | PeerMessage::Revalidated { .. }
@@ -216,6 +216,8 @@ fn rename_node_state(node: &NodeState, renaming: &ServerRenaming) -> NodeState {
                 unnoticed_closes,
                 session_order,
                 watches,
+                held_handshakes,
+                session_ids,
             } = record;
             let mut unnoticed_closes: Vec<ServerId> = unnoticed_closes
                 .iter()
@@ -229,6 +231,10 @@ fn rename_node_state(node: &NodeState, renaming: &ServerRenaming) -> NodeState {
                 // Keyed by client actors, holding client requests: no server id inside.
                 session_order: session_order.clone(),
                 watches: watches.clone(),
+                // Client actors and their handshakes; the register's servers open no sessions,
+                // so no session id of a renamed server is issued.
+                held_handshakes: held_handshakes.clone(),
+                session_ids: *session_ids,
             };
             NodeState::Server(rename_peer_state(peer, renaming), record, None)
         }
@@ -457,7 +463,8 @@ pub fn rename_timer(timer: &NodeTimer, renaming: &ServerRenaming) -> NodeTimer {
             action @ (DriverAction::Compact
             | DriverAction::Housekeeping
             | DriverAction::Touch
-            | DriverAction::PersistStep),
+            | DriverAction::PersistStep
+            | DriverAction::AnswerHeldHandshakes),
         ) => NodeTimer::Driver(*action),
     }
 }

@@ -10,7 +10,7 @@ pub mod client;
 pub mod watcher;
 
 use crate::cluster::Cluster;
-use crate::driver::{DriverActions, APPLY_SINK};
+use crate::driver::{DriverActions, APPLY_SINK, DRIVER_START_MS};
 use crate::model::servers;
 use crate::properties::{
     applied_state, apply_sink, ephemerals, leadership, prefix_consistency, session_owner,
@@ -27,10 +27,11 @@ use zabkeeper_models::election::Membership;
 use zabkeeper_models::mutation::Mutations;
 use zabkeeper_models::replica::{ClientRequest, Replica};
 use zabkeeper_models::request::{PrepareConfig, WriteRequest};
+use zabkeeper_models::session::handshake::SessionIds;
 use zabkeeper_models::session::SessionConfig;
 use zabkeeper_models::tree::Txn;
 use zabkeeper_models::zab::{
-    Durable, DurableState, ElectionMode, FailureDetection, Peer, Proposal, SessionClockModel,
+    Durable, DurableState, ElectionMode, FailureDetection, Peer, Proposal, Role, SessionClockModel,
     Snapshot, StateMachine,
 };
 use zabkeeper_models::{Epoch, ErrorCode, ServerId, SessionId, Zxid};
@@ -79,6 +80,10 @@ pub struct SessionModelConfig {
     /// No server starts an election round above this.
     pub max_election_epoch: u64,
     pub max_in_flight: usize,
+    /// How many confirmation rounds each leader may start. Under `Heartbeat` failure detection
+    /// (the server's) every leader tick starts one, so the count grows for as long as a leader
+    /// leads; the bound keeps the search finite. `u64::MAX` where rounds do not grow.
+    pub max_leader_rounds: u64,
     /// Every server's disk starts with the session's createSession logged in epoch 1, so the
     /// search starts where the session exists (see [`session_disk`]).
     pub session_exists: bool,
@@ -116,6 +121,7 @@ impl SessionModelConfig {
             max_epoch: 2,
             max_election_epoch: 2,
             max_in_flight: 12,
+            max_leader_rounds: u64::MAX,
             session_exists: false,
             close_in_flight: false,
             snapshot_disks: false,
@@ -126,6 +132,25 @@ impl SessionModelConfig {
     }
 
     pub fn into_model(self) -> SessionModel {
+        // The properties name the sessions by the ids the servers' drivers give them.
+        let first_session_id =
+            |server: usize| SessionIds::default().next(ServerId(server as u64), DRIVER_START_MS);
+        let session_preset = self.session_exists || self.close_in_flight || self.snapshot_disks;
+        if !session_preset {
+            assert_eq!(first_session_id(self.client_server), SESSION);
+        }
+        if self.watcher_creates {
+            let server = self
+                .watcher_server
+                .expect("a creating watcher has a server");
+            assert_eq!(first_session_id(server), WATCHER_SESSION);
+            // A server's sequence starts again when it restarts: two clients opening sessions
+            // through one server could be given one id.
+            assert!(
+                session_preset || server != self.client_server,
+                "one session opened per server"
+            );
+        }
         let membership = Membership::new((0..self.voters).map(|index| ServerId(index as u64)), []);
         let sessions = SessionConfig {
             tick_time_ms: 1000,
@@ -248,12 +273,9 @@ impl SessionModelConfig {
 /// A disk after epoch 1 logged the client's createSession (on every server, so whichever
 /// leader comes next commits it).
 pub fn session_disk(replica: &Replica) -> Durable<Replica> {
-    let client = SessionClient {
-        server: Id::from(0),
-        session_exists: false,
-        moves_to: None,
-    };
-    let (_, request) = client.request(0).expect("the createSession request");
+    let request = replica
+        .create_session_request(SESSION, ServerId(0), SESSION_TIMEOUT_MS)
+        .expect("the database replicates sessions");
     let zxid = Zxid::new(Epoch(1), 1);
     let mut preparation = replica.start_preparing(&replica.initial(), 0);
     let payload = replica.prepare(&replica.initial(), &mut preparation, &request, zxid);
@@ -323,7 +345,7 @@ pub const LATE_WRITE_REFUSED: &str =
 pub const SNAPSHOT_SENT: &str = "a learner synced by a SNAP carrying the leader's snapshot";
 /// The node a creating watcher watches and creates, and the session it opens to do so.
 pub const WATCHED_PATH: &str = "/w";
-pub const WATCHER_SESSION: SessionId = SessionId(2);
+pub const WATCHER_SESSION: SessionId = SessionId((2 << 56) | (1 << 16));
 pub const WATCH_EVENT_THEN_DATA: &str =
     "a watcher gets the event of the node's change, then reads the changed node";
 pub const EPHEMERAL_CREATED: &str = "an ephemeral node is created";
@@ -372,6 +394,11 @@ fn within_boundary(config: &SessionModelConfig, state: &SessionModelState) -> bo
             return false;
         }
         restarts += server.durable.incarnation.saturating_sub(1);
+        if let Role::Leading(leadership) = &server.role {
+            if leadership.confirmation.started_round > config.max_leader_rounds {
+                return false;
+            }
+        }
     }
     let clients_up = state
         .actor_states

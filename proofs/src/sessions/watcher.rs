@@ -21,6 +21,7 @@ use zabkeeper_models::replica::{ClientRequest, Replica};
 use zabkeeper_models::request::{CreateMode, CreateOp, CreateRequest, WriteRequest};
 use zabkeeper_models::tree::{Acl, Stat};
 use zabkeeper_models::zab::{Durable, Message, PeerMessage, PeerTimer};
+use zabkeeper_models::Zxid;
 use zabkeeper_models::{ServerId, SessionId};
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -30,7 +31,8 @@ pub struct Watcher {
     pub path: &'static str,
     /// How many reads it makes in all, the first with the watch.
     pub reads: u8,
-    /// The watcher changes the node itself: it first opens this session, and once its watch
+    /// The watcher changes the node itself: it first opens a session (its server gives it this
+    /// id, the first of the server's sequence), and once its watch
     /// is set it creates the node and, without waiting, reads it again (the server holds the
     /// read behind the create). The event must reach it before the create's reply, and so
     /// before the read's answer, which its server sends in the same step as the reply. `None`:
@@ -38,7 +40,8 @@ pub struct Watcher {
     pub creates_with: Option<SessionId>,
 }
 
-/// The cxids of a creating watcher's requests.
+/// The cxids of a creating watcher's requests: the createSession its handshake submitted,
+/// then its create.
 const OPEN_CXID: i32 = 0;
 const CREATE_CXID: i32 = 1;
 
@@ -93,11 +96,14 @@ impl Actor for Watcher {
         out: &mut Out<Self>,
     ) -> Self::State {
         match self.creates_with {
-            Some(session) => {
-                let open = WriteRequest::CreateSession {
+            // Its server picks the session's id (`creates_with` is the one it will pick).
+            Some(_) => {
+                let connect = PeerMessage::ClientConnect {
+                    last_zxid_seen: Zxid::ZERO,
+                    session: None,
                     timeout_ms: SESSION_TIMEOUT_MS,
                 };
-                self.write(session, OPEN_CXID, open, out);
+                out.send(self.server, connect);
             }
             None => self.read(true, out),
         }

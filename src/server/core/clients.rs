@@ -131,23 +131,14 @@ impl Core {
     }
 
     pub(super) fn connect(&mut self, connection: ConnectionId, request: ConnectRequest) {
-        let known_session_timeout_ms = self
-            .state
-            .applied
-            .sessions
-            .get(&SessionId(request.session_id))
-            .copied();
-        // The model's view: the last txn applied here, not the last logged (issue 15).
-        let server = self
-            .peer
-            .handshake_view(&self.state, known_session_timeout_ms);
         let handshake = Handshake {
             last_zxid_seen: request.last_zxid_seen,
             timeout_ms: request.timeout_ms,
             session_id: request.session_id,
             password_matches: password::password_matches(request.session_id, &request.password),
         };
-        match handshake::decide(&self.config.sessions, server, handshake) {
+        // The model's decision, over the last txn applied here (issue 15).
+        match self.peer.decide_handshake(&self.state, handshake) {
             HandshakeDecision::WaitUntilServing => {
                 self.held_handshakes
                     .push((connection, request, Instant::now()));
@@ -163,8 +154,9 @@ impl Core {
                 ),
             ),
             HandshakeDecision::CreateSession { timeout_ms } => {
-                let session = SessionId(self.next_session_id);
-                self.next_session_id += 1;
+                let session = self
+                    .session_ids
+                    .next(self.peer.me, self.session_ids_start_ms);
                 if let Some(state) = self.connections.get_mut(&connection) {
                     state.connecting = Some(request);
                 }

@@ -37,8 +37,10 @@ use std::time::{Duration, Instant};
 use zabkeeper_models::election::Membership;
 use zabkeeper_models::replica::{ClientRequest, Database, Replica};
 use zabkeeper_models::request::{AccessControl, Passage, Prepared, SessionOrder, WriteRequest};
-use zabkeeper_models::session::handshake::{self, Handshake, HandshakeDecision, Refusal};
-use zabkeeper_models::session::{self, initial_session_id, SessionConfig};
+use zabkeeper_models::session::handshake::{
+    self, Handshake, HandshakeDecision, Refusal, SessionIds,
+};
+use zabkeeper_models::session::{self, SessionConfig};
 use zabkeeper_models::tree::{op_code, ApplyResult, Id as AuthId};
 use zabkeeper_models::watch::WatchRegistry;
 use zabkeeper_models::zab::{
@@ -277,7 +279,10 @@ pub struct Core {
     /// The other servers of the ensemble; `None` when standalone.
     peers: Option<Box<dyn PeerSender>>,
     batch_peer_outbound: Vec<(ServerId, Message<Replica>)>,
-    next_session_id: i64,
+    /// The ids of the sessions created through this server, a sequence that started at
+    /// `session_ids_start_ms` (the wall clock when the server started).
+    session_ids: SessionIds,
+    session_ids_start_ms: u64,
     timers: BTreeMap<PeerTimer, Instant>,
     /// This batch: whether a step asked for a save, what leaves after it, and the outcomes
     /// applied in it.
@@ -339,7 +344,8 @@ impl Core {
             order: SessionOrder::new(),
             peers,
             batch_peer_outbound: Vec::new(),
-            next_session_id: initial_session_id(me, wall_clock_ms().max(0) as u64).0,
+            session_ids: SessionIds::default(),
+            session_ids_start_ms: wall_clock_ms().max(0) as u64,
             timers: BTreeMap::new(),
             batch_saves: false,
             batch_outbound: Vec::new(),
