@@ -172,7 +172,15 @@ fn configurations() -> Vec<(&'static str, &'static str, Configuration)> {
         (
             "sessions-servers-settings",
             "sessions under the server's settings: Fast Leader Election, heartbeat failure \
-             detection (two rounds per leader), the client on server 1, a watcher on server 2",
+             detection (two rounds per leader), the client on server 1",
+            servers_settings(SessionModelConfig {
+                max_epoch: 1,
+                ..SessionModelConfig::three_voters()
+            }),
+        ),
+        (
+            "sessions-servers-settings-watcher",
+            "sessions under the server's settings, a watcher on server 2",
             servers_settings(SessionModelConfig {
                 watcher_server: Some(2),
                 max_epoch: 1,
@@ -215,7 +223,7 @@ fn servers_settings(config: SessionModelConfig) -> SessionModelConfig {
     SessionModelConfig {
         election_mode: ElectionMode::Fast,
         failure_detection: Some(FailureDetection::Heartbeat),
-        max_leader_rounds: 2,
+        max_leader_rounds: 1,
         max_election_epoch: 1,
         ..config
     }
