@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use zabkeeper_models::election::Membership;
 use zabkeeper_models::replica::{ClientRequest, Replica};
 use zabkeeper_models::request::{CreateMode, CreateOp, CreateRequest, PrepareConfig, WriteRequest};
+use zabkeeper_models::session::handshake::{Handshake, HandshakeDecision};
 use zabkeeper_models::session::SessionConfig;
 use zabkeeper_models::tree::{Acl, Txn};
 use zabkeeper_models::zab::{Message, Peer, PeerMessage, PeerState, PeerTimer, StateMachine};
@@ -378,5 +379,40 @@ fn a_reconnect_of_an_expired_session_is_refused() {
             )]
         ),
         "{commands:?}"
+    );
+}
+
+/// A reconnect is resumed with the session's own timeout where the server has applied its
+/// createSession, and with the asked one, clamped, where it has not (the leader decides
+/// whether it lives).
+#[test]
+fn a_reconnect_resumes_with_the_timeout_the_server_applied() {
+    let (peer, mut state) = standalone();
+    let commands = client_write(
+        &peer,
+        &mut state,
+        request(0, WriteRequest::CreateSession { timeout_ms: 6000 }),
+    );
+    save_then_answer(&commands);
+    let reconnect = |session: SessionId| Handshake {
+        last_zxid_seen: 0,
+        timeout_ms: 90_000,
+        session_id: session.0,
+        password_matches: true,
+    };
+    assert_eq!(
+        peer.decide_handshake(&state, reconnect(SESSION)),
+        HandshakeDecision::Resume {
+            session: SESSION,
+            timeout_ms: 6000
+        }
+    );
+    let unknown = SessionId(SESSION.0 + 1);
+    assert_eq!(
+        peer.decide_handshake(&state, reconnect(unknown)),
+        HandshakeDecision::Resume {
+            session: unknown,
+            timeout_ms: 40_000
+        }
     );
 }
