@@ -74,6 +74,10 @@ pub struct Mutations {
     /// for a node's creation is never told, and reads the new node without the event it asked
     /// for (ZooKeeper's exists watches a missing node for its NodeCreated).
     pub exists_watches_only_present_nodes: bool,
+    /// setWatches after a reconnect leaves an exists watch on a node that was created while
+    /// the client was away, instead of firing its NodeCreated at once: the client then reads
+    /// the new node without the event (ZooKeeper's `DataTree.setWatches` fires it).
+    pub set_watches_rearms_created_nodes: bool,
     /// A server's driver sends a step's watch notifications after the step's replies instead
     /// of right behind the txn that fired them, so a client reads the new data (or hears its
     /// own write answered) before the event. A seeded bug of the driver: both drivers (the
@@ -104,6 +108,7 @@ impl Mutations {
         handshake_compares_logged_zxid: false,
         reads_pass_writes: false,
         exists_watches_only_present_nodes: false,
+        set_watches_rearms_created_nodes: false,
         notifications_after_replies: false,
     };
 }

@@ -421,18 +421,20 @@ impl<W: Ord + Clone + Hash + Debug> WatchRegistry<W> {
     /// setWatches (after a reconnect): re-registers the client's watches against the tree,
     /// answering at once for the ones that would already have fired since `relative_zxid` (the
     /// last zxid the client saw), exactly as `DataTree.setWatches` does.
-    #[allow(clippy::too_many_arguments)]
     pub fn set_watches(
         &mut self,
         tree: &DataTree,
         relative_zxid: Zxid,
-        data_paths: &[String],
-        exist_paths: &[String],
-        child_paths: &[String],
-        persistent_paths: &[String],
-        persistent_recursive_paths: &[String],
+        paths: WatchPaths<'_>,
         watcher: &W,
     ) -> Vec<WatchedEvent> {
+        let WatchPaths {
+            data: data_paths,
+            exist: exist_paths,
+            child: child_paths,
+            persistent: persistent_paths,
+            persistent_recursive: persistent_recursive_paths,
+        } = paths;
         let event = |event_type, path: &String| WatchedEvent {
             event_type,
             keeper_state: KeeperState::SyncConnected,
@@ -499,6 +501,17 @@ impl<W: Ord + Clone + Hash + Debug> WatchRegistry<W> {
             .flat_map(|watchers| watchers.keys().cloned())
             .collect()
     }
+}
+
+/// The watches a client re-registers with setWatches, by kind: the paths of its data,
+/// exists, child, persistent and persistent recursive watches.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct WatchPaths<'a> {
+    pub data: &'a [String],
+    pub exist: &'a [String],
+    pub child: &'a [String],
+    pub persistent: &'a [String],
+    pub persistent_recursive: &'a [String],
 }
 
 #[cfg(test)]
@@ -797,16 +810,20 @@ mod tests {
         }
         let paths = |list: &[&str]| list.iter().map(|path| path.to_string()).collect::<Vec<_>>();
         let mut registry = Registry::new();
-        let immediate = registry.set_watches(
-            &tree,
-            Zxid(1),
-            &paths(&["/old", "/new", "/gone"]),
-            &paths(&["/old", "/absent"]),
-            &paths(&["/", "/old"]),
-            &paths(&["/p"]),
-            &paths(&["/r"]),
-            &7,
+        let (data, exist, child) = (
+            paths(&["/old", "/new", "/gone"]),
+            paths(&["/old", "/absent"]),
+            paths(&["/", "/old"]),
         );
+        let (persistent, persistent_recursive) = (paths(&["/p"]), paths(&["/r"]));
+        let watched = WatchPaths {
+            data: &data,
+            exist: &exist,
+            child: &child,
+            persistent: &persistent,
+            persistent_recursive: &persistent_recursive,
+        };
+        let immediate = registry.set_watches(&tree, Zxid(1), watched, &7);
         let summary: Vec<(EventType, &str)> = immediate
             .iter()
             .map(|event| (event.event_type, event.path.as_str()))

@@ -138,7 +138,7 @@ impl Actor for Client {
                 zxid_seen = Some(zxid);
                 self.writes.get(state.next_operation) == Some(&payload)
             }
-            PeerMessage::SessionRevalidated { .. } | PeerMessage::ConnectRefused
+            PeerMessage::SessionRevalidated { .. } | PeerMessage::ConnectionClosed
                 if state.awaiting_reply
                     && state.connected.is_none()
                     && src == self.read_server

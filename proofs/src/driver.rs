@@ -212,6 +212,15 @@ pub struct DriverRecord<Held = ()> {
     /// The ids of the sessions created through this server
     /// (`session::handshake::SessionIds`, the server's sequence).
     pub session_ids: SessionIds,
+    /// The clients whose handshake this server accepted (a session created or resumed here),
+    /// by client actor, sorted: the connections it closes when it stops serving. Clients that
+    /// talk to a server without a handshake (the register's writers and readers, the watcher
+    /// that only reads) stand for connections the model never closes.
+    pub connections: Vec<usize>,
+    /// The clients whose connection this server closed (refused, expired or closed when it
+    /// stopped serving) and who have not opened a new one, sorted: what they sent on the old
+    /// connection is dropped, and so is any reply to it.
+    pub closed: Vec<usize>,
 }
 
 impl<Held> Default for DriverRecord<Held> {
@@ -224,6 +233,8 @@ impl<Held> Default for DriverRecord<Held> {
             watches: WatchRegistry::new(),
             held_handshakes: Vec::new(),
             session_ids: SessionIds::default(),
+            connections: Vec::new(),
+            closed: Vec::new(),
         }
     }
 }
@@ -234,6 +245,21 @@ impl<Held> DriverRecord<Held> {
         DriverRecord {
             session_order: SessionOrder::with_mutations(mutations),
             ..DriverRecord::default()
+        }
+    }
+
+    /// The client's handshake was accepted: its connection is open.
+    pub fn open(&mut self, client: usize) {
+        if let Err(at) = self.connections.binary_search(&client) {
+            self.connections.insert(at, client);
+        }
+    }
+
+    /// The server closed the client's connection.
+    pub fn close(&mut self, client: usize) {
+        self.connections.retain(|open| *open != client);
+        if let Err(at) = self.closed.binary_search(&client) {
+            self.closed.insert(at, client);
         }
     }
 

@@ -17,6 +17,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 use zabkeeper_models::zab::{ElectionMode, FailureDetection};
 use zabkeeper_proofs::check::{explore_with, Search};
+use zabkeeper_proofs::driver::DriverActions;
 use zabkeeper_proofs::model::ZabConfig;
 use zabkeeper_proofs::properties::SAFETY;
 use zabkeeper_proofs::reduction::{self, Reduction};
@@ -204,6 +205,25 @@ fn configurations() -> Vec<(&'static str, &'static str, Configuration)> {
                 clock_steps: 2,
                 max_crashes: 1,
                 max_restarts: 1,
+                ..SessionModelConfig::three_voters()
+            },
+        ),
+        (
+            "sessions-reconnecting-watcher-failover",
+            "sessions: the creating watcher reconnects through server 1 when its server closes its \
+             connection, any server giving up on its leader or followers at any tick",
+            SessionModelConfig {
+                watcher_server: Some(2),
+                watcher_creates: true,
+                watcher_reads: 2,
+                watcher_reconnects_to: Some(1),
+                session_client: false,
+                failure_detection: Some(FailureDetection::Oracle),
+                clock_steps: 0,
+                driver: DriverActions {
+                    session_order: true,
+                    ..DriverActions::default()
+                },
                 ..SessionModelConfig::three_voters()
             },
         ),

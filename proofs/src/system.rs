@@ -16,10 +16,11 @@ use std::ops::Range;
 use std::time::Duration;
 use zabkeeper_models::request::{AccessControl, Passage, Reader};
 use zabkeeper_models::session::handshake::{Handshake, HandshakeDecision};
+use zabkeeper_models::watch::WatchPaths;
 use zabkeeper_models::zab::{
     Durable, Input, Message, Peer, PeerMessage, PeerState, PeerTimer, Register, StateMachine,
 };
-use zabkeeper_models::{ErrorCode, ServerId};
+use zabkeeper_models::{ErrorCode, ServerId, Zxid};
 
 /// The ZAB configurations' state machine: a register of small values.
 pub type ValueRegister = Register<Value>;
@@ -147,6 +148,10 @@ fn client_request<M, S, N>(
     N: Actor<Msg = Message<M>, Timer = NodeTimer, Random = ServerId, Storage = Durable<M>>,
 {
     server_handles(peer, actions, state, out, |peer_state, record, peer_out| {
+        if record.closed.contains(&client) {
+            // Sent on a connection the server closed: it never arrives.
+            return;
+        }
         let request = if actions.session_order {
             record.session_order.arrive(client, passage, request)
         } else {
@@ -171,28 +176,36 @@ fn run_request<M: StateMachine>(
 ) {
     match request {
         PeerMessage::ClientExists { path, watch } => {
-            // Not serving: ZooKeeper has closed the connection, and nothing answers.
-            let Some(tree) = peer_state.read_view().and_then(M::data_tree) else {
+            let Some((stat, zxid)) = read(peer, peer_state, record, client, |reader| {
+                reader.exists(&path, watch)
+            }) else {
                 return;
             };
-            let mut reader = Reader {
-                tree,
-                access: &AccessControl::default(),
-                auth: &[],
-                watches: &mut record.watches,
-                watcher: &client,
-                mutations: peer.mutations,
-            };
-            let stat = match reader.exists(&path, watch) {
+            let stat = match stat {
                 Ok(stat) => Some(stat),
                 Err(ErrorCode::NoNode) => None,
                 Err(error) => {
                     panic!("the model's clients read valid paths, not {path:?}: {error:?}")
                 }
             };
-            peer_out.send(Id::from(client), PeerMessage::ExistsResult { stat });
+            peer_out.send(Id::from(client), PeerMessage::ExistsResult { stat, zxid });
         }
-        PeerMessage::ClientConnect {
+        PeerMessage::ClientSetWatches {
+            relative_zxid,
+            exist_paths,
+        } => {
+            let paths = WatchPaths {
+                exist: &exist_paths,
+                ..WatchPaths::default()
+            };
+            let immediate = read(peer, peer_state, record, client, |reader| {
+                reader.set_watches(relative_zxid, paths)
+            });
+            for event in immediate.map(|(events, _)| events).unwrap_or_default() {
+                peer_out.send(Id::from(client), PeerMessage::WatchNotification { event });
+            }
+        }
+        handshake_message @ PeerMessage::ClientConnect {
             last_zxid_seen,
             session,
             timeout_ms,
@@ -204,25 +217,18 @@ fn run_request<M: StateMachine>(
                 // The model's clients reconnect with their session's own password.
                 password_matches: true,
             };
-            let reconnect = |session| Input::Message {
-                from: client,
-                message: PeerMessage::ClientRevalidate {
-                    session: M::session_named(session),
-                },
-            };
+            // A handshake opens a new connection.
+            record.closed.retain(|closed| *closed != client);
             match peer.decide_handshake(peer_state, handshake) {
                 HandshakeDecision::WaitUntilServing => {
-                    let held = PeerMessage::ClientConnect {
-                        last_zxid_seen,
-                        session,
-                        timeout_ms,
-                    };
-                    record.held_handshakes.push((client, held));
+                    record.held_handshakes.push((client, handshake_message));
                 }
                 HandshakeDecision::Refuse(_) => {
-                    peer_out.send(Id::from(client), PeerMessage::ConnectRefused);
+                    record.close(client);
+                    peer_out.send(Id::from(client), PeerMessage::ConnectionClosed);
                 }
                 HandshakeDecision::CreateSession { timeout_ms } => {
+                    record.open(client);
                     let session = record.session_ids.next(peer.me, DRIVER_START_MS);
                     let request = peer
                         .machine
@@ -236,9 +242,19 @@ fn run_request<M: StateMachine>(
                     peer.step(peer_state, input, peer_out);
                 }
                 HandshakeDecision::Resume { session, .. } => {
-                    peer.step(peer_state, reconnect(session), peer_out);
+                    record.open(client);
+                    let message = PeerMessage::ClientRevalidate {
+                        session: M::session_named(session),
+                    };
+                    let input = Input::Message {
+                        from: client,
+                        message,
+                    };
+                    peer.step(peer_state, input, peer_out);
                 }
                 HandshakeDecision::Expired { session } => {
+                    // ZooKeeper answers with a zero timeout and closes the connection.
+                    record.close(client);
                     let session = M::session_named(session);
                     let answer = PeerMessage::SessionRevalidated {
                         session,
@@ -258,12 +274,37 @@ fn run_request<M: StateMachine>(
     }
 }
 
+/// Runs a client's read through `request::Reader` on the server's read view, as the server's
+/// `execute` does, with the zxid the server had applied (the reply header's). `None` when the
+/// server does not serve: ZooKeeper has closed the connection (`stopped_serving`), and
+/// nothing answers.
+fn read<M: StateMachine, T>(
+    peer: &Peer<M>,
+    peer_state: &PeerState<M>,
+    record: &mut DriverRecord<Message<M>>,
+    client: usize,
+    run: impl FnOnce(&mut Reader<usize>) -> T,
+) -> Option<(T, Zxid)> {
+    let tree = peer_state.read_view().and_then(M::data_tree)?;
+    let mut reader = Reader {
+        tree,
+        access: &AccessControl::default(),
+        auth: &[],
+        watches: &mut record.watches,
+        watcher: &client,
+        mutations: peer.mutations,
+    };
+    Some((run(&mut reader), peer_state.committed_through))
+}
+
 /// How a client's request passes the server's session order (the server's driver classifies
 /// its requests the same way: writes and syncs go round the leader, reads are answered here).
 fn passage_of<M: StateMachine>(message: &Message<M>) -> Option<Passage> {
     match message {
         PeerMessage::ClientWrite { .. } | PeerMessage::ClientSync => Some(Passage::ThroughLeader),
-        PeerMessage::ClientRead | PeerMessage::ClientExists { .. } => Some(Passage::Local),
+        PeerMessage::ClientRead
+        | PeerMessage::ClientExists { .. }
+        | PeerMessage::ClientSetWatches { .. } => Some(Passage::Local),
         _ => None,
     }
 }
@@ -365,6 +406,11 @@ fn server_handles<M, S, N>(
     if !record.sink_contract_broken && !sink_contract_holds(before, after, &commands) {
         record.sink_contract_broken = true;
     }
+    let mut commands =
+        without_closed_connections::<M>(commands, &record_before.closed, &record.closed);
+    if before.is_serving() && !after.is_serving() {
+        commands.extend(stopped_serving::<M>(&mut record));
+    }
     let (commands, persisting) = if actions.stepwise_persist {
         match Persisting::start(&before.durable, commands) {
             Ok(persisting) => (Vec::new(), Some(persisting)),
@@ -381,7 +427,48 @@ fn server_handles<M, S, N>(
     }
 }
 
-/// The next disk step of the persist under way: the disk holds one more step, and after the
+/// A step's commands without its replies to connections the server had closed before the step
+/// and that are still closed after it (a write of the connection that still committed, a read
+/// released late): the server has no connection to send them on. A connection the step itself
+/// closed still gets what the step sent it (the refusal, the expiry), and one the step opened
+/// anew gets its answers.
+fn without_closed_connections<M: StateMachine>(
+    commands: Vec<PeerCommand<M>>,
+    closed_before: &[usize],
+    closed_after: &[usize],
+) -> Vec<PeerCommand<M>> {
+    if closed_before.is_empty() {
+        return commands;
+    }
+    let closed = |to: &Id| {
+        let client = usize::from(*to);
+        closed_before.contains(&client) && closed_after.contains(&client)
+    };
+    commands
+        .into_iter()
+        .filter(|command| !matches!(command, Command::Send(to, _) if closed(to)))
+        .collect()
+}
+
+/// What the server's driver does when its server stops serving (`Core::stopped_serving`):
+/// every client connection closes, its requests held in the session order and its watches
+/// gone with it, and the client is told (the socket closes); it reconnects with a handshake.
+/// Closed behind the step's replies, which the server sends before the close.
+fn stopped_serving<M: StateMachine>(record: &mut DriverRecord<Message<M>>) -> Vec<PeerCommand<M>> {
+    let mut closes = Vec::new();
+    for client in std::mem::take(&mut record.connections) {
+        record.session_order.forget(client);
+        record.watches.remove_watcher(&client);
+        record.close(client);
+        closes.push(Command::Send(
+            Id::from(client),
+            PeerMessage::ConnectionClosed,
+        ));
+    }
+    closes
+}
+
+/// The next disk step of a persist under way: the disk holds one more step, and after the
 /// last one the step's held commands leave.
 fn persist_step<M, S, N>(
     peer: &Peer<M>,

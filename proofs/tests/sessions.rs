@@ -11,7 +11,8 @@ use zabkeeper_proofs::properties::{
 };
 use zabkeeper_proofs::sessions::{
     SessionModelConfig, EPHEMERAL_CREATED, LATE_WRITE_REFUSED, MOVED_WRITE_ACCEPTED, SNAPSHOT_SENT,
-    WATCH_EVENT_THEN_DATA, WITNESSES,
+    WATCH_CARRIED_ACROSS_LEADER_CHANGE, WATCH_CARRIED_ACROSS_RECONNECT, WATCH_EVENT_THEN_DATA,
+    WITNESSES,
 };
 
 const THREADS: usize = 2;
@@ -27,6 +28,8 @@ const WITHOUT_EXPIRY: &[&str] = &[
     MOVED_WRITE_ACCEPTED,
     SNAPSHOT_SENT,
     WATCH_EVENT_THEN_DATA,
+    WATCH_CARRIED_ACROSS_RECONNECT,
+    WATCH_CARRIED_ACROSS_LEADER_CHANGE,
 ];
 
 /// The session's close races its ephemeral create through the leader's pipeline; no faults.
@@ -81,7 +84,7 @@ fn watched_ephemeral() -> SessionModelConfig {
 #[test]
 fn a_watcher_sees_the_event_before_the_changed_node() {
     let report = check(watched_ephemeral());
-    assert_eq!(report.unique_states, 233_996);
+    assert_eq!(report.unique_states, 292_301);
 }
 
 /// The watcher opens its own session, watches `/w` (missing) and then creates it itself,
@@ -100,7 +103,7 @@ fn creating_watcher() -> SessionModelConfig {
 #[test]
 fn a_watcher_that_creates_its_node_sees_the_event_before_the_reply() {
     let report = explore_expecting(creating_watcher().into_model(), THREADS, WITHOUT_EXPIRY);
-    assert_eq!(report.unique_states, 353_693);
+    assert_eq!(report.unique_states, 392_105);
 }
 
 /// The driver lets a step's notifications out behind its replies: the creating watcher hears
@@ -127,6 +130,57 @@ fn mutant_exists_watches_only_present_nodes_is_caught() {
             ..Mutations::NONE
         },
         ..watched_ephemeral()
+    };
+    assert!(finds(config.into_model(), watch_order::NAME, THREADS));
+}
+
+/// The creating watcher alone (no session client), and its server's driver may report two
+/// lost quorum connections: as a follower it loses its leader, as the leader its quorum (a
+/// leader change follows, to epoch 2), and either way it stops serving. Its driver then closes
+/// the watcher's connection with the watch it holds, as `Core::stopped_serving` does. The
+/// watcher reconnects through server 1 with its session and the last zxid it saw, re-registers
+/// its watch with setWatches and reads on there: the NodeCreated of a create that committed
+/// while it was away must reach it before it reads `/w`.
+fn reconnecting_watcher() -> SessionModelConfig {
+    SessionModelConfig {
+        session_client: false,
+        watcher_reconnects_to: Some(1),
+        lost_links_on: Some(2),
+        driver: DriverActions {
+            session_order: true,
+            disconnects: 2,
+            ..DriverActions::default()
+        },
+        ..creating_watcher()
+    }
+}
+
+#[test]
+fn a_watch_is_carried_across_a_closed_connection() {
+    // No session client: its witnesses are out of reach (the moving client's and the
+    // snapshot's hold at once).
+    let expected = [
+        LATE_WRITE_REFUSED,
+        MOVED_WRITE_ACCEPTED,
+        SNAPSHOT_SENT,
+        WATCH_EVENT_THEN_DATA,
+        WATCH_CARRIED_ACROSS_RECONNECT,
+        WATCH_CARRIED_ACROSS_LEADER_CHANGE,
+    ];
+    let report = explore_expecting(reconnecting_watcher().into_model(), THREADS, &expected);
+    assert_eq!(report.unique_states, 91_095);
+}
+
+/// setWatches leaves the exists watch on `/w` armed though `/w` was created while the watcher
+/// was away: the watcher reads `/w` through its new server without the NodeCreated.
+#[test]
+fn mutant_set_watches_rearms_created_nodes_is_caught() {
+    let config = SessionModelConfig {
+        mutations: Mutations {
+            set_watches_rearms_created_nodes: true,
+            ..Mutations::NONE
+        },
+        ..reconnecting_watcher()
     };
     assert!(finds(config.into_model(), watch_order::NAME, THREADS));
 }

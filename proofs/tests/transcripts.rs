@@ -308,8 +308,9 @@ impl Cluster {
                 self.step(id, heading, Event::Input(input))
             }
             HandshakeDecision::Refuse(_) => Ok(format!(
-                "{heading}\n  reply {client_name}: {}\n  => {}\n",
-                render_message(&PeerMessage::ConnectRefused),
+                "{heading}\n  reply {client_name}: {} (refused: the client has seen more than \
+                 this server applied)\n  => {}\n",
+                render_message(&PeerMessage::ConnectionClosed),
                 summary(self)?
             )),
             HandshakeDecision::WaitUntilServing => Ok(format!(
@@ -937,10 +938,17 @@ fn render_message(message: &Message) -> String {
             None => format!("read nothing (txn #{position})"),
         },
         PeerMessage::ClientExists { path, watch } => format!("exists {path} watch={watch}"),
-        PeerMessage::ExistsResult { stat: Some(stat) } => {
-            format!("exists: created at {}", stat.czxid)
+        PeerMessage::ExistsResult {
+            stat: Some(stat),
+            zxid,
+        } => format!("exists: created at {} (applied through {zxid})", stat.czxid),
+        PeerMessage::ExistsResult { stat: None, zxid } => {
+            format!("exists: no node (applied through {zxid})")
         }
-        PeerMessage::ExistsResult { stat: None } => "exists: no node".to_string(),
+        PeerMessage::ClientSetWatches {
+            relative_zxid,
+            exist_paths,
+        } => format!("setWatches relative to {relative_zxid}: exists {exist_paths:?}"),
         PeerMessage::WatchNotification { event } => {
             format!("watch event {:?} {}", event.event_type, event.path)
         }
@@ -952,9 +960,7 @@ fn render_message(message: &Message) -> String {
             Some(_) => format!("reconnect with its session having seen {last_zxid_seen}"),
             None => format!("connect for a new session having seen {last_zxid_seen}"),
         },
-        PeerMessage::ConnectRefused => {
-            "connection refused: the client has seen more than this server applied".to_string()
-        }
+        PeerMessage::ConnectionClosed => "connection closed".to_string(),
         PeerMessage::ClientRevalidate { .. } => "revalidate session".to_string(),
         PeerMessage::Revalidate { token, .. } => format!("REVALIDATE token={token}"),
         PeerMessage::Revalidated { token, valid, .. } => {

@@ -15,7 +15,7 @@ use zabkeeper_models::request::{
     check_read, get_acl, read_node_path, AccessControl, ReadOp, Reader,
 };
 use zabkeeper_models::tree::Id;
-use zabkeeper_models::watch::{AddWatchMode, WatchRegistry, WatchedEvent, WatcherType};
+use zabkeeper_models::watch::{AddWatchMode, WatchPaths, WatchRegistry, WatchedEvent, WatcherType};
 use zabkeeper_models::{ErrorCode, SessionId, Zxid};
 
 /// Who watches: a client connection of this server.
@@ -249,16 +249,14 @@ impl ReadScope<'_> {
                 }
             }
             RequestBody::SetWatches(request) => {
-                let immediate = self.watches.set_watches(
-                    &self.database.tree,
-                    Zxid(request.relative_zxid as u64),
-                    &request.data_watches,
-                    &request.exist_watches,
-                    &request.child_watches,
-                    &[],
-                    &[],
-                    &self.watcher,
-                );
+                let paths = WatchPaths {
+                    data: &request.data_watches,
+                    exist: &request.exist_watches,
+                    child: &request.child_watches,
+                    ..WatchPaths::default()
+                };
+                let relative_zxid = Zxid(request.relative_zxid as u64);
+                let immediate = self.reader().set_watches(relative_zxid, paths);
                 ReadReply {
                     err: ErrorCode::Ok,
                     body: ResponseBody::Empty,
@@ -266,16 +264,15 @@ impl ReadScope<'_> {
                 }
             }
             RequestBody::SetWatches2(request) => {
-                let immediate = self.watches.set_watches(
-                    &self.database.tree,
-                    Zxid(request.relative_zxid as u64),
-                    &request.data_watches,
-                    &request.exist_watches,
-                    &request.child_watches,
-                    &request.persistent_watches,
-                    &request.persistent_recursive_watches,
-                    &self.watcher,
-                );
+                let paths = WatchPaths {
+                    data: &request.data_watches,
+                    exist: &request.exist_watches,
+                    child: &request.child_watches,
+                    persistent: &request.persistent_watches,
+                    persistent_recursive: &request.persistent_recursive_watches,
+                };
+                let relative_zxid = Zxid(request.relative_zxid as u64);
+                let immediate = self.reader().set_watches(relative_zxid, paths);
                 ReadReply {
                     err: ErrorCode::Ok,
                     body: ResponseBody::Empty,

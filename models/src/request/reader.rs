@@ -12,9 +12,10 @@
 
 use super::{check_read, read_node_path, AccessControl, ReadOp};
 use crate::error::ErrorCode;
+use crate::ids::Zxid;
 use crate::mutation::Mutations;
 use crate::tree::{DataTree, Id, NodeData, Stat};
-use crate::watch::WatchRegistry;
+use crate::watch::{WatchPaths, WatchRegistry, WatchedEvent};
 use std::fmt::Debug;
 use std::hash::Hash;
 
@@ -66,6 +67,33 @@ impl<W: Ord + Clone + Hash + Debug> Reader<'_, W> {
             self.watches.add_data_watch(path, self.watcher);
         }
         stat.ok_or(ErrorCode::NoNode)
+    }
+
+    /// setWatches after a reconnect: the connection's watches re-registered against the tree
+    /// relative to `relative_zxid`, the last zxid the client saw
+    /// ([`WatchRegistry::set_watches`]); the events of those that would already have fired,
+    /// to be sent before the reply.
+    pub fn set_watches(&mut self, relative_zxid: Zxid, paths: WatchPaths<'_>) -> Vec<WatchedEvent> {
+        if !self.mutations.set_watches_rearms_created_nodes {
+            return self
+                .watches
+                .set_watches(self.tree, relative_zxid, paths, self.watcher);
+        }
+        // The seeded bug: an exists watch whose node was created meanwhile is left armed.
+        let (created, missing): (Vec<String>, Vec<String>) = paths
+            .exist
+            .iter()
+            .cloned()
+            .partition(|path| self.tree.node(path).is_some());
+        for path in &created {
+            self.watches.add_data_watch(path, self.watcher);
+        }
+        let paths = WatchPaths {
+            exist: &missing,
+            ..paths
+        };
+        self.watches
+            .set_watches(self.tree, relative_zxid, paths, self.watcher)
     }
 
     /// The node `path` names, once the session may do `op` on it (NoNode, then NoAuth).
@@ -143,6 +171,27 @@ mod tests {
         assert!(watches.contains_watch("/gone", &7, WatcherType::Data));
         let fired = watches.trigger(&[(EventType::NodeCreated, "/gone".to_string())]);
         assert_eq!(fired.len(), 1);
+    }
+
+    #[test]
+    fn set_watches_fires_an_exists_watch_whose_node_was_created_meanwhile() {
+        let tree = tree_with_directory();
+        let exist = ["/dir".to_string(), "/gone".to_string()];
+        let paths = WatchPaths {
+            exist: &exist,
+            ..WatchPaths::default()
+        };
+        let mut watches = WatchRegistry::new();
+        let immediate = read(&tree, &mut watches, |reader| {
+            reader.set_watches(Zxid(0), paths)
+        });
+        let fired: Vec<(EventType, &str)> = immediate
+            .iter()
+            .map(|event| (event.event_type, event.path.as_str()))
+            .collect();
+        assert_eq!(fired, vec![(EventType::NodeCreated, "/dir")]);
+        assert!(!watches.contains_watch("/dir", &7, WatcherType::Data));
+        assert!(watches.contains_watch("/gone", &7, WatcherType::Data));
     }
 
     #[test]

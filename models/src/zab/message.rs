@@ -161,8 +161,19 @@ pub enum PeerMessage<R, T, O = (), A = (), S = ()> {
     /// `request::Reader` (the code `src/server/reads.rs` calls), and only while the server
     /// serves ([`super::PeerState::read_view`]).
     ClientExists { path: String, watch: bool },
-    /// Server → client: the answer to `ClientExists`: the node's stat, `None` for NoNode.
-    ExistsResult { stat: Option<Stat> },
+    /// Server → client: the answer to `ClientExists`: the node's stat, `None` for NoNode, and
+    /// the last zxid the server had applied when it answered (the reply header's zxid, which
+    /// the client sends back in its next handshake as the last zxid it has seen).
+    ExistsResult { stat: Option<Stat>, zxid: Zxid },
+    /// Client → its server, first after a reconnect (ZooKeeper's setWatches): re-register the
+    /// client's exists watches on `exist_paths`, set before the reconnect and not yet fired,
+    /// relative to `relative_zxid`, the last zxid the client saw. Answered by the server's
+    /// driver with `request::Reader::set_watches` (the code `src/server/reads.rs` calls): a
+    /// watch whose node appeared meanwhile fires at once, the others are left.
+    ClientSetWatches {
+        relative_zxid: Zxid,
+        exist_paths: Vec<String>,
+    },
     /// Server → client: a watch of this client fired (a notification, xid -1). The server's
     /// driver sends it when the txn that fired it is applied there, before any reply that
     /// follows that txn on the client's connection.
@@ -172,7 +183,7 @@ pub enum PeerMessage<R, T, O = (), A = (), S = ()> {
     /// `last_zxid_seen` (the zxid of the last reply it read), and opens a new session
     /// (`session` `None`) or reconnects with its own (with its password). Decided by the
     /// server's driver, not the peer, with [`super::Peer::decide_handshake`] (the server's
-    /// `connect`): held while the server does not serve, refused (`ConnectRefused`) when the
+    /// `connect`): held while the server does not serve, refused (`ConnectionClosed`) when the
     /// client has seen more than the server applied, a createSession submitted (answered by
     /// its `WriteCommitted`) for a new session, a `ClientRevalidate` for an existing one.
     ClientConnect {
@@ -180,9 +191,12 @@ pub enum PeerMessage<R, T, O = (), A = (), S = ()> {
         session: Option<SessionId>,
         timeout_ms: i32,
     },
-    /// Server → client: the server closed the connection without an answer, as ZooKeeper
-    /// does when it has not applied a txn the client has seen; the client tries elsewhere.
-    ConnectRefused,
+    /// Server → client: the server closed the connection, as ZooKeeper does to a handshake
+    /// from a client that has seen a txn the server has not applied, and to every client
+    /// connection when the server stops serving (it lost its leader or its quorum). Requests
+    /// of that connection still in flight are dropped and its watches are gone; the client
+    /// reconnects, here or elsewhere, with a handshake.
+    ConnectionClosed,
 
     /// The driver → its peer: a client reconnected with its existing session (a ConnectRequest
     /// the handshake decided to resume). Answered by `SessionRevalidated` once the leader has

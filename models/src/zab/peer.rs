@@ -918,14 +918,16 @@ impl<M: StateMachine> Actor for Peer<M> {
             } => self.on_revalidated(state, from, (token, session, valid), out),
             // The driver answers a client's tree reads itself, from `read_view`, and decides
             // its handshakes (`decide_handshake`).
-            PeerMessage::ClientExists { .. } | PeerMessage::ClientConnect { .. } => {}
+            PeerMessage::ClientExists { .. }
+            | PeerMessage::ClientSetWatches { .. }
+            | PeerMessage::ClientConnect { .. } => {}
             // Replies to clients and the driver are never sent to peers.
             PeerMessage::WriteCommitted { .. }
             | PeerMessage::ReadResult { .. }
             | PeerMessage::ExistsResult { .. }
             | PeerMessage::WatchNotification { .. }
             | PeerMessage::Synced
-            | PeerMessage::ConnectRefused
+            | PeerMessage::ConnectionClosed
             | PeerMessage::SessionRevalidated { .. }
             | PeerMessage::Applied { .. } => {}
         }

@@ -32,3 +32,14 @@ pub fn event_then_data(state: &SessionModelState) -> bool {
         NodeState::Server(..) | NodeState::Refused(_) => false,
     })
 }
+
+/// Some watcher whose connection closed got its watch's event through the server it
+/// reconnected to (setWatches carried the watch across, not only vacuous).
+pub fn event_after_reconnect(state: &SessionModelState) -> bool {
+    state.actor_states.iter().any(|actor| match &**actor {
+        NodeState::Client(client) => client
+            .watcher()
+            .is_some_and(|watcher| watcher.event_after_reconnect),
+        NodeState::Server(..) | NodeState::Refused(_) => false,
+    })
+}

@@ -79,7 +79,7 @@ fn remembered(peer: &PeerState<ValueRegister>, me: ServerId) -> PeerState<ValueR
 }
 
 /// The driver's record: a restart starts a new one (its watches gone with the connections that
-/// left them), and the properties read only whether the sink's contract broke.
+/// left them, and those connections with it), and the properties read only whether the sink's contract broke.
 fn remembered_record<Held>(record: &DriverRecord<Held>) -> DriverRecord<Held> {
     let DriverRecord {
         sink_contract_broken,
@@ -89,6 +89,8 @@ fn remembered_record<Held>(record: &DriverRecord<Held>) -> DriverRecord<Held> {
         watches: _,
         held_handshakes: _,
         session_ids: _,
+        connections: _,
+        closed: _,
     } = record;
     DriverRecord {
         sink_contract_broken: *sink_contract_broken,
@@ -98,5 +100,7 @@ fn remembered_record<Held>(record: &DriverRecord<Held>) -> DriverRecord<Held> {
         watches: WatchRegistry::new(),
         held_handshakes: Vec::new(),
         session_ids: SessionIds::default(),
+        connections: Vec::new(),
+        closed: Vec::new(),
     }
 }

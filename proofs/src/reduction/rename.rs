@@ -172,10 +172,11 @@ pub fn rename_message(message: &ValueMessage, renaming: &ServerRenaming) -> Valu
         | PeerMessage::ClientRead
         | PeerMessage::ReadResult { .. }
         | PeerMessage::ClientExists { .. }
+        | PeerMessage::ClientSetWatches { .. }
         | PeerMessage::ExistsResult { .. }
         | PeerMessage::WatchNotification { .. }
         | PeerMessage::ClientConnect { .. }
-        | PeerMessage::ConnectRefused
+        | PeerMessage::ConnectionClosed
         | PeerMessage::ClientRevalidate { .. }
         | PeerMessage::Revalidate { .. }
         | PeerMessage::Revalidated { .. }
@@ -218,6 +219,8 @@ fn rename_node_state(node: &NodeState, renaming: &ServerRenaming) -> NodeState {
                 watches,
                 held_handshakes,
                 session_ids,
+                connections,
+                closed,
             } = record;
             let mut unnoticed_closes: Vec<ServerId> = unnoticed_closes
                 .iter()
@@ -235,6 +238,9 @@ fn rename_node_state(node: &NodeState, renaming: &ServerRenaming) -> NodeState {
                 // so no session id of a renamed server is issued.
                 held_handshakes: held_handshakes.clone(),
                 session_ids: *session_ids,
+                // Client actors.
+                connections: connections.clone(),
+                closed: closed.clone(),
             };
             NodeState::Server(rename_peer_state(peer, renaming), record, None)
         }

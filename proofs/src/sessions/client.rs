@@ -173,7 +173,7 @@ impl Actor for SessionClient {
             {
                 self.moved(state, valid, out);
             }
-            PeerMessage::ConnectRefused if from_new_server => self.moved(state, false, out),
+            PeerMessage::ConnectionClosed if from_new_server => self.moved(state, false, out),
             PeerMessage::WriteCommitted { payload, zxid, .. } => {
                 if payload.header.client_id != SESSION
                     || payload.header.cxid != i32::from(state.answered)

@@ -47,6 +47,8 @@ pub const WITNESSES: &[&str] = &[
     MOVED_WRITE_ACCEPTED,
     SNAPSHOT_SENT,
     WATCH_EVENT_THEN_DATA,
+    WATCH_CARRIED_ACROSS_RECONNECT,
+    WATCH_CARRIED_ACROSS_LEADER_CHANGE,
 ];
 
 pub type SessionNode = Node<Replica, SessionActor>;
@@ -59,6 +61,9 @@ pub struct SessionModelConfig {
     pub voters: usize,
     /// The server the client connects to.
     pub client_server: usize,
+    /// The session's client runs (it opens the session and creates the ephemeral); off where
+    /// a configuration checks a watcher alone.
+    pub session_client: bool,
     /// The server the client reconnects through once its session is open (see
     /// [`SessionClient::moves_to`]); `None` keeps it on `client_server`.
     pub client_moves_to: Option<usize>,
@@ -69,6 +74,12 @@ pub struct SessionModelConfig {
     /// The watcher opens session 2 and creates the node it watches itself, `/w`, instead of
     /// watching the ephemeral.
     pub watcher_creates: bool,
+    /// A creating watcher whose connection its server closes reconnects through this server
+    /// (see [`Watcher::reconnects_to`]).
+    pub watcher_reconnects_to: Option<usize>,
+    /// Only this server's driver may report lost quorum connections (`driver.disconnects`);
+    /// `None`: every server's.
+    pub lost_links_on: Option<usize>,
     pub max_crashes: usize,
     pub max_restarts: u32,
     pub lossy: bool,
@@ -109,10 +120,13 @@ impl SessionModelConfig {
         SessionModelConfig {
             voters: 3,
             client_server: 1,
+            session_client: true,
             client_moves_to: None,
             watcher_server: None,
             watcher_reads: 3,
             watcher_creates: false,
+            watcher_reconnects_to: None,
+            lost_links_on: None,
             max_crashes: 0,
             max_restarts: 0,
             lossy: false,
@@ -151,6 +165,10 @@ impl SessionModelConfig {
                 "one session opened per server"
             );
         }
+        assert!(
+            self.watcher_reconnects_to.is_none() || self.watcher_creates,
+            "only a watcher with a session reconnects"
+        );
         let membership = Membership::new((0..self.voters).map(|index| ServerId(index as u64)), []);
         let sessions = SessionConfig {
             tick_time_ms: 1000,
@@ -193,13 +211,18 @@ impl SessionModelConfig {
             if !client_servers.contains(&Some(index)) {
                 driver.touched_session = None;
             }
+            if self.lost_links_on.is_some_and(|server| server != index) {
+                driver.disconnects = 0;
+            }
             model = model.actor(Node::Server(peer, disk, driver));
         }
-        model = model.actor(Node::Client(SessionActor::Session(SessionClient {
-            server: Id::from(self.client_server),
-            session_exists: self.session_exists || self.close_in_flight || self.snapshot_disks,
-            moves_to: self.client_moves_to.map(Id::from),
-        })));
+        if self.session_client {
+            model = model.actor(Node::Client(SessionActor::Session(SessionClient {
+                server: Id::from(self.client_server),
+                session_exists: session_preset,
+                moves_to: self.client_moves_to.map(Id::from),
+            })));
+        }
         if let Some(server) = self.watcher_server {
             model = model.actor(Node::Client(SessionActor::Watcher(Watcher {
                 server: Id::from(server),
@@ -210,6 +233,7 @@ impl SessionModelConfig {
                 },
                 reads: self.watcher_reads,
                 creates_with: self.watcher_creates.then_some(WATCHER_SESSION),
+                reconnects_to: self.watcher_reconnects_to.map(Id::from),
             })));
         }
         model
@@ -241,6 +265,23 @@ impl SessionModelConfig {
                 // Only a watcher can reach it; without one it holds at once.
                 model.cfg.watcher_server.is_none() || watch_order::event_then_data(state)
             })
+            .property(Sometimes, WATCH_CARRIED_ACROSS_RECONNECT, |model, state| {
+                // Only a reconnecting watcher can reach it; without one it holds at once.
+                model.cfg.watcher_reconnects_to.is_none()
+                    || watch_order::event_after_reconnect(state)
+            })
+            .property(
+                Sometimes,
+                WATCH_CARRIED_ACROSS_LEADER_CHANGE,
+                |model, state| {
+                    // Only a reconnecting watcher whose server can lose its quorum reaches it;
+                    // without one it holds at once.
+                    model.cfg.watcher_reconnects_to.is_none()
+                        || (watch_order::event_after_reconnect(state)
+                            && servers(state)
+                                .any(|(_, server)| server.established_epoch() > Some(Epoch(1))))
+                },
+            )
             .property(Sometimes, EPHEMERAL_CREATED, |_, state| {
                 servers(state).any(|(_, server)| server.applied.tree.contains(EPHEMERAL_PATH))
             })
@@ -348,6 +389,10 @@ pub const WATCHED_PATH: &str = "/w";
 pub const WATCHER_SESSION: SessionId = SessionId((2 << 56) | (1 << 16));
 pub const WATCH_EVENT_THEN_DATA: &str =
     "a watcher gets the event of the node's change, then reads the changed node";
+pub const WATCH_CARRIED_ACROSS_RECONNECT: &str =
+    "a watcher whose connection closed gets its watch's event through the server it reconnected to";
+pub const WATCH_CARRIED_ACROSS_LEADER_CHANGE: &str =
+    "a reconnected watcher gets its watch's event while a leader of a later epoch leads";
 pub const EPHEMERAL_CREATED: &str = "an ephemeral node is created";
 pub const EXPIRY_REMOVED_EPHEMERAL: &str =
     "the session expires and its ephemeral is gone on every server";

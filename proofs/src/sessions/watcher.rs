@@ -38,6 +38,25 @@ pub struct Watcher {
     /// before the read's answer, which its server sends in the same step as the reply. `None`:
     /// it only reads, and another client changes the node.
     pub creates_with: Option<SessionId>,
+    /// When its server closes its connection (the server stopped serving), a creating watcher
+    /// whose session is open reconnects here once, with its session and the last zxid it saw,
+    /// re-registers the watch it still holds with setWatches, and goes on reading here.
+    /// `None`: a closed connection ends its run.
+    pub reconnects_to: Option<Id>,
+}
+
+/// Where a watcher's connection stands.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Connection {
+    /// On `Watcher::server`.
+    #[default]
+    First,
+    /// Its first connection closed; its handshake to `Watcher::reconnects_to` is under way.
+    Reconnecting,
+    /// On `Watcher::reconnects_to`, its session resumed there.
+    Moved,
+    /// Closed for good: it sends nothing more.
+    Closed,
 }
 
 /// The cxids of a creating watcher's requests: the createSession its handshake submitted,
@@ -60,16 +79,43 @@ pub struct WatcherState {
     /// A read after the event found the node (the `Sometimes` witness that the order is
     /// exercised: the event came, then the data).
     pub read_after_event: bool,
+    pub connection: Connection,
+    /// The zxid of the last reply it read (kept only by a watcher that reconnects, for its
+    /// handshake and its setWatches).
+    pub last_zxid_seen: Zxid,
+    /// Its createSession was answered: it has a session to reconnect with.
+    pub session_open: bool,
+    /// A watch event reached it through the server it reconnected to (the `Sometimes` witness
+    /// that a watch is carried across a closed connection).
+    pub event_after_reconnect: bool,
 }
 
 impl Watcher {
-    fn read(&self, watch: bool, out: &mut Out<Self>) {
-        let path = self.path.to_string();
-        out.send(self.server, PeerMessage::ClientExists { path, watch });
+    /// The server its connection is on (or being opened to).
+    fn current_server(&self, state: &WatcherState) -> Id {
+        match state.connection {
+            Connection::First | Connection::Closed => self.server,
+            Connection::Reconnecting | Connection::Moved => self
+                .reconnects_to
+                .expect("only a reconnecting watcher moves"),
+        }
     }
 
-    fn write(&self, session: SessionId, cxid: i32, request: WriteRequest, out: &mut Out<Self>) {
-        let owner = ServerId(u64::try_from(usize::from(self.server)).expect("ids fit"));
+    fn read(&self, state: &WatcherState, watch: bool, out: &mut Out<Self>) {
+        let path = self.path.to_string();
+        let message = PeerMessage::ClientExists { path, watch };
+        out.send(self.current_server(state), message);
+    }
+
+    fn write(
+        &self,
+        state: &WatcherState,
+        (session, cxid): (SessionId, i32),
+        request: WriteRequest,
+        out: &mut Out<Self>,
+    ) {
+        let server = self.current_server(state);
+        let owner = ServerId(u64::try_from(usize::from(server)).expect("ids fit"));
         let request = ClientRequest {
             session,
             cxid,
@@ -78,7 +124,53 @@ impl Watcher {
             time_ms: 0,
             request,
         };
-        out.send(self.server, PeerMessage::ClientWrite { request });
+        out.send(server, PeerMessage::ClientWrite { request });
+    }
+
+    /// A reply carried `zxid`: remembered by a watcher that may reconnect.
+    fn saw(&self, state: &mut WatcherState, zxid: Zxid) {
+        if self.reconnects_to.is_some() && zxid > state.last_zxid_seen {
+            state.last_zxid_seen = zxid;
+        }
+    }
+
+    /// Its server closed its connection.
+    fn connection_closed(&self, state: &mut Cow<WatcherState>, out: &mut Out<Self>) {
+        let state = state.to_mut();
+        match (self.reconnects_to, self.creates_with, state.connection) {
+            (Some(server), Some(session), Connection::First) if state.session_open => {
+                state.connection = Connection::Reconnecting;
+                let connect = PeerMessage::ClientConnect {
+                    last_zxid_seen: state.last_zxid_seen,
+                    session: Some(session),
+                    timeout_ms: SESSION_TIMEOUT_MS,
+                };
+                out.send(server, connect);
+            }
+            _ => state.connection = Connection::Closed,
+        }
+    }
+
+    /// Its session resumed on the server it reconnected to: first the watch it still holds
+    /// goes back with setWatches, then it reads on where it left off (a read or the create
+    /// lost with the old connection is not resent; the watching read is, if it was lost).
+    fn resumed(&self, state: &mut Cow<WatcherState>, out: &mut Out<Self>) {
+        let state = state.to_mut();
+        state.connection = Connection::Moved;
+        if state.answered == 0 {
+            self.read(state, true, out);
+            return;
+        }
+        if state.watching.is_some() {
+            let set_watches = PeerMessage::ClientSetWatches {
+                relative_zxid: state.last_zxid_seen,
+                exist_paths: vec![self.path.to_string()],
+            };
+            out.send(self.current_server(state), set_watches);
+        }
+        if state.answered < self.reads {
+            self.read(state, false, out);
+        }
     }
 }
 
@@ -105,7 +197,7 @@ impl Actor for Watcher {
                 };
                 out.send(self.server, connect);
             }
-            None => self.read(true, out),
+            None => self.read(&WatcherState::default(), true, out),
         }
         WatcherState::default()
     }
@@ -118,12 +210,24 @@ impl Actor for Watcher {
         msg: Self::Msg,
         out: &mut Out<Self>,
     ) {
-        if src != self.server {
+        if src != self.current_server(state) || state.connection == Connection::Closed {
             return;
         }
         match msg {
-            PeerMessage::ExistsResult { stat } => {
+            PeerMessage::ConnectionClosed => self.connection_closed(state, out),
+            PeerMessage::SessionRevalidated { session, valid }
+                if state.connection == Connection::Reconnecting
+                    && Some(session) == self.creates_with =>
+            {
+                if valid {
+                    self.resumed(state, out);
+                } else {
+                    state.to_mut().connection = Connection::Closed;
+                }
+            }
+            PeerMessage::ExistsResult { stat, zxid } => {
                 let state = state.to_mut();
+                self.saw(state, zxid);
                 state.answered += 1;
                 if state.answered == 1 {
                     state.watching = Some(stat);
@@ -135,7 +239,7 @@ impl Actor for Watcher {
                             acl: Acl::open_unsafe(),
                             flags: CreateMode::Persistent.flag(),
                         });
-                        self.write(session, CREATE_CXID, create, out);
+                        self.write(state, (session, CREATE_CXID), create, out);
                     }
                 } else if state.watching.is_some_and(|seen| seen != stat) {
                     state.change_before_event = true;
@@ -144,17 +248,22 @@ impl Actor for Watcher {
                     state.read_after_event = true;
                 }
                 if state.answered < self.reads {
-                    self.read(false, out);
+                    self.read(state, false, out);
                 }
             }
-            PeerMessage::WriteCommitted { payload, .. }
+            PeerMessage::WriteCommitted { payload, zxid, .. }
                 if Some(payload.header.client_id) == self.creates_with =>
             {
+                let state = state.to_mut();
+                self.saw(state, zxid);
                 match payload.header.cxid {
-                    OPEN_CXID => self.read(true, out),
+                    OPEN_CXID => {
+                        state.session_open = true;
+                        self.read(state, true, out);
+                    }
                     // The reply of a create that took effect shows the node there.
                     CREATE_CXID if payload.error().is_none() && state.watching.is_some() => {
-                        state.to_mut().change_before_event = true;
+                        state.change_before_event = true;
                     }
                     _ => {}
                 }
@@ -163,6 +272,9 @@ impl Actor for Watcher {
                 let state = state.to_mut();
                 state.events += 1;
                 state.watching = None;
+                if state.connection == Connection::Moved {
+                    state.event_after_reconnect = true;
+                }
             }
             _ => {}
         }
