@@ -254,6 +254,10 @@ impl StateMachine for Replica {
         self.sessions
     }
 
+    fn request_op_code(request: &ClientRequest) -> i32 {
+        request.request.op_code()
+    }
+
     fn create_session_request(
         &self,
         session: SessionId,

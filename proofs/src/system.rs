@@ -16,6 +16,7 @@ use std::ops::Range;
 use std::time::Duration;
 use zabkeeper_models::request::{AccessControl, Passage, Reader};
 use zabkeeper_models::session::handshake::{Handshake, HandshakeDecision};
+use zabkeeper_models::tree::op_code;
 use zabkeeper_models::watch::WatchPaths;
 use zabkeeper_models::zab::{
     Durable, Input, Message, Peer, PeerMessage, PeerState, PeerTimer, Register, StateMachine,
@@ -297,16 +298,21 @@ fn read<M: StateMachine, T>(
     Some((run(&mut reader), peer_state.committed_through))
 }
 
-/// How a client's request passes the server's session order (the server's driver classifies
-/// its requests the same way: writes and syncs go round the leader, reads are answered here).
+/// How a client's request passes the server's session order: `Passage::of_request` on the op
+/// code the model's message stands for, the classification the server's driver calls. `None`
+/// for what is not a client request.
 fn passage_of<M: StateMachine>(message: &Message<M>) -> Option<Passage> {
-    match message {
-        PeerMessage::ClientWrite { .. } | PeerMessage::ClientSync => Some(Passage::ThroughLeader),
-        PeerMessage::ClientRead
-        | PeerMessage::ClientExists { .. }
-        | PeerMessage::ClientSetWatches { .. } => Some(Passage::Local),
-        _ => None,
-    }
+    let op = match message {
+        PeerMessage::ClientWrite { request } => M::request_op_code(request),
+        PeerMessage::ClientSync => op_code::SYNC,
+        // The register's read stands for a getData of the register's node.
+        PeerMessage::ClientRead => op_code::GET_DATA,
+        PeerMessage::ClientExists { .. } => op_code::EXISTS,
+        PeerMessage::ClientSetWatches { .. } => op_code::SET_WATCHES,
+        _ => return None,
+    };
+    // The model's multis hold no reads.
+    Some(Passage::of_request(op, false))
 }
 
 /// The client a command answers a write or sync of (what releases its held requests).

@@ -11,4 +11,4 @@ pub mod records;
 pub mod txn_entry;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

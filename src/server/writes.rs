@@ -184,3 +184,24 @@ fn multi_reply(results: &[OpResult]) -> MultiResponse {
         .collect();
     MultiResponse { results }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proto::tests::strategies::request_body;
+    use proptest::prelude::*;
+    use zabkeeper_models::request::Passage;
+
+    proptest! {
+        /// The core's classification by op code (`Passage::of_request`, which the core's
+        /// session order uses) agrees with this translation: exactly the requests that become
+        /// a txn here, and sync, go round the leader.
+        #[test]
+        fn a_request_goes_round_the_leader_exactly_when_it_becomes_a_txn(body in request_body()) {
+            let passage = Passage::of_request(body.op_code() as i32, multi_mixes_reads(&body));
+            let becomes_txn = write_request(&body).is_some();
+            let is_sync = matches!(body, RequestBody::Sync(_));
+            prop_assert_eq!(passage == Passage::ThroughLeader, becomes_txn || is_sync);
+        }
+    }
+}

@@ -6,6 +6,7 @@
 //! held read never sees the effect of a write sent after it.
 
 use crate::mutation::Mutations;
+use crate::tree::op_code;
 use std::collections::{BTreeMap, VecDeque};
 
 /// Whether a request goes round the leader before it is answered.
@@ -15,6 +16,34 @@ pub enum Passage {
     Local,
     /// Answered when it comes back from the leader: writes and syncs.
     ThroughLeader,
+}
+
+impl Passage {
+    /// How a client request with ZooKeeper op code `op` passes (`crate::tree::op_code`), as
+    /// ZooKeeper's `CommitProcessor.needCommit` decides: the requests that become txns (create
+    /// in its four kinds, delete, setData, setACL, check, multi, reconfig, createSession,
+    /// closeSession) and sync go round the leader; everything else (reads and multiRead,
+    /// pings, auth, watch requests, whoAmI) is answered here. A multi holding read ops
+    /// (`multi_holds_reads`) is not a write: the server answers it here with an error.
+    pub fn of_request(op: i32, multi_holds_reads: bool) -> Passage {
+        match op {
+            op_code::CREATE
+            | op_code::CREATE2
+            | op_code::CREATE_CONTAINER
+            | op_code::CREATE_TTL
+            | op_code::DELETE
+            | op_code::DELETE_CONTAINER
+            | op_code::SET_DATA
+            | op_code::SET_ACL
+            | op_code::CHECK
+            | op_code::RECONFIG
+            | op_code::CREATE_SESSION
+            | op_code::CLOSE_SESSION
+            | op_code::SYNC => Passage::ThroughLeader,
+            op_code::MULTI if !multi_holds_reads => Passage::ThroughLeader,
+            _ => Passage::Local,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -140,6 +169,54 @@ impl<K: Ord + Copy, R> SessionOrder<K, R> {
 mod tests {
     use super::Passage::{Local, ThroughLeader};
     use super::*;
+
+    #[test]
+    fn the_ops_that_become_txns_and_sync_go_round_the_leader() {
+        let through_leader = [
+            op_code::CREATE,
+            op_code::DELETE,
+            op_code::SET_DATA,
+            op_code::SET_ACL,
+            op_code::SYNC,
+            op_code::CHECK,
+            op_code::MULTI,
+            op_code::CREATE2,
+            op_code::RECONFIG,
+            op_code::CREATE_CONTAINER,
+            op_code::DELETE_CONTAINER,
+            op_code::CREATE_TTL,
+            op_code::CREATE_SESSION,
+            op_code::CLOSE_SESSION,
+        ];
+        let local = [
+            op_code::EXISTS,
+            op_code::GET_DATA,
+            op_code::GET_ACL,
+            op_code::GET_CHILDREN,
+            op_code::PING,
+            op_code::GET_CHILDREN2,
+            op_code::CHECK_WATCHES,
+            op_code::REMOVE_WATCHES,
+            op_code::MULTI_READ,
+            op_code::AUTH,
+            op_code::SET_WATCHES,
+            op_code::SASL,
+            op_code::GET_EPHEMERALS,
+            op_code::GET_ALL_CHILDREN_NUMBER,
+            op_code::SET_WATCHES2,
+            op_code::ADD_WATCH,
+            op_code::WHO_AM_I,
+        ];
+        for op in through_leader {
+            assert_eq!(Passage::of_request(op, false), ThroughLeader, "op {op}");
+        }
+        for op in local {
+            assert_eq!(Passage::of_request(op, false), Local, "op {op}");
+        }
+        // A multi holding reads is refused where it arrives.
+        assert_eq!(Passage::of_request(op_code::MULTI, true), Local);
+        assert_eq!(Passage::of_request(op_code::CREATE, true), ThroughLeader);
+    }
 
     #[test]
     fn reads_run_at_once_until_a_write_is_in_flight() {

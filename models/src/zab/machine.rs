@@ -131,6 +131,13 @@ pub trait StateMachine: Clone + Debug + Eq + Hash {
     /// The bounds a session's timeout is clamped to (`minSessionTimeout`, `maxSessionTimeout`).
     fn session_config(&self) -> SessionConfig;
 
+    /// The ZooKeeper op code (`crate::tree::op_code`) of a write request: what the server's
+    /// session order classifies it by ([`crate::request::Passage::of_request`]). A state
+    /// without ZooKeeper's ops answers setData, which its writes stand for.
+    fn request_op_code(_request: &Self::Request) -> i32 {
+        crate::tree::op_code::SET_DATA
+    }
+
     /// The createSession request a driver submits for a new session `session` of `timeout_ms`
     /// through server `owner` (the server's `connect` builds the same from the
     /// ConnectRequest); none for a state whose sessions are not replicated.

@@ -3,6 +3,6 @@
 
 mod convert;
 mod round_trips;
-mod strategies;
+pub(crate) mod strategies;
 mod txn_entry;
 mod vectors;

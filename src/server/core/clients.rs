@@ -447,13 +447,7 @@ impl Core {
         let Some(session) = self.session_for_request(connection, xid, closes_session) else {
             return;
         };
-        let through_leader = !multi_mixes_reads(&body)
-            && (write_request(&body).is_some() || matches!(body, RequestBody::Sync(_)));
-        let passage = if through_leader {
-            Passage::ThroughLeader
-        } else {
-            Passage::Local
-        };
+        let passage = Passage::of_request(body.op_code() as i32, multi_mixes_reads(&body));
         if let Some((xid, body)) = self.order.arrive(connection, passage, (xid, body)) {
             self.execute(connection, session, xid, body);
         }
