@@ -8,6 +8,11 @@
 //! before the reply of its own create, as ZooKeeper queues the notification when it applies
 //! the txn, ahead of the reply.
 //!
+//! A creating watcher may reconnect (`reconnects_to`): when its server stops serving and
+//! closes its connection (`system::stopped_serving`, as the server's `Core::stopped_serving`),
+//! it resumes its session on another server and re-registers the watch it still holds with
+//! setWatches, so the guarantee is checked across a closed connection and a leader change.
+//!
 //! What it records is what ZooKeeper promises a client of its watches (Programmer's Guide,
 //! "ZooKeeper Watches"): it sees the watch event for a node it watches before it sees the new
 //! data of that node. An answer that shows the node changed from what the watching read saw
