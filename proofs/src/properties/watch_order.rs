@@ -9,37 +9,34 @@
 //! and leaves watches, `watch::WatchRegistry::applied` fires them, the driver orders them as
 //! `src/server/core` does.
 
+use crate::sessions::watcher::WatcherState;
 use crate::sessions::SessionModelState;
 use crate::system::NodeState;
 
 pub const NAME: &str = "WatchBeforeData: a watcher sees the event before the changed node";
 
 pub fn holds(state: &SessionModelState) -> bool {
-    state.actor_states.iter().all(|actor| match &**actor {
-        NodeState::Client(client) => client
-            .watcher()
-            .is_none_or(|watcher| !watcher.change_before_event),
-        NodeState::Server(..) | NodeState::Refused(_) => true,
-    })
+    watchers(state).all(|watcher| !watcher.change_before_event)
 }
 
 /// Some watcher got its event and then read the node (the order exercised, not only vacuous).
 pub fn event_then_data(state: &SessionModelState) -> bool {
-    state.actor_states.iter().any(|actor| match &**actor {
-        NodeState::Client(client) => client
-            .watcher()
-            .is_some_and(|watcher| watcher.read_after_event),
-        NodeState::Server(..) | NodeState::Refused(_) => false,
-    })
+    watchers(state).any(|watcher| watcher.read_after_event)
 }
 
 /// Some watcher whose connection closed got its watch's event through the server it
 /// reconnected to (setWatches carried the watch across, not only vacuous).
 pub fn event_after_reconnect(state: &SessionModelState) -> bool {
-    state.actor_states.iter().any(|actor| match &**actor {
-        NodeState::Client(client) => client
-            .watcher()
-            .is_some_and(|watcher| watcher.event_after_reconnect),
-        NodeState::Server(..) | NodeState::Refused(_) => false,
-    })
+    watchers(state).any(|watcher| watcher.event_after_reconnect)
+}
+
+/// The states of the configuration's watchers.
+fn watchers(state: &SessionModelState) -> impl Iterator<Item = &WatcherState> {
+    state
+        .actor_states
+        .iter()
+        .filter_map(|actor| match &**actor {
+            NodeState::Client(client) => client.watcher(),
+            NodeState::Server(..) | NodeState::Refused(_) => None,
+        })
 }
