@@ -78,6 +78,11 @@ pub struct Mutations {
     /// the client was away, instead of firing its NodeCreated at once: the client then reads
     /// the new node without the event (ZooKeeper's `DataTree.setWatches` fires it).
     pub set_watches_rearms_created_nodes: bool,
+    /// setWatches after a reconnect judges a child watch by the node's data zxid (`mzxid`)
+    /// instead of its children's (`pzxid`), so a child watch on a node whose children changed
+    /// while the client was away is left armed instead of firing NodeChildrenChanged at once:
+    /// the client then lists the new child without the event.
+    pub set_watches_rearms_changed_children: bool,
     /// A server's driver sends a step's watch notifications after the step's replies instead
     /// of right behind the txn that fired them, so a client reads the new data (or hears its
     /// own write answered) before the event. A seeded bug of the driver: both drivers (the
@@ -109,6 +114,7 @@ impl Mutations {
         reads_pass_writes: false,
         exists_watches_only_present_nodes: false,
         set_watches_rearms_created_nodes: false,
+        set_watches_rearms_changed_children: false,
         notifications_after_replies: false,
     };
 }

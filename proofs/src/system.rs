@@ -191,12 +191,31 @@ fn run_request<M: StateMachine>(
             };
             peer_out.send(Id::from(client), PeerMessage::ExistsResult { stat, zxid });
         }
+        PeerMessage::ClientGetData { path, watch } => {
+            if let Some((answer, zxid)) = read(peer, peer_state, record, client, |reader| {
+                reader.get_data(&path, watch)
+            }) {
+                peer_out.send(Id::from(client), PeerMessage::DataResult { answer, zxid });
+            }
+        }
+        PeerMessage::ClientGetChildren { path, watch } => {
+            if let Some((answer, zxid)) = read(peer, peer_state, record, client, |reader| {
+                reader.get_children(&path, watch)
+            }) {
+                peer_out.send(
+                    Id::from(client),
+                    PeerMessage::ChildrenResult { answer, zxid },
+                );
+            }
+        }
         PeerMessage::ClientSetWatches {
             relative_zxid,
             exist_paths,
+            child_paths,
         } => {
             let paths = WatchPaths {
                 exist: &exist_paths,
+                child: &child_paths,
                 ..WatchPaths::default()
             };
             let immediate = read(peer, peer_state, record, client, |reader| {
@@ -308,6 +327,8 @@ fn passage_of<M: StateMachine>(message: &Message<M>) -> Option<Passage> {
         // The register's read stands for a getData of the register's node.
         PeerMessage::ClientRead => op_code::GET_DATA,
         PeerMessage::ClientExists { .. } => op_code::EXISTS,
+        PeerMessage::ClientGetData { .. } => op_code::GET_DATA,
+        PeerMessage::ClientGetChildren { .. } => op_code::GET_CHILDREN2,
         PeerMessage::ClientSetWatches { .. } => op_code::SET_WATCHES,
         _ => return None,
     };

@@ -185,6 +185,50 @@ fn mutant_set_watches_rearms_created_nodes_is_caught() {
     assert!(finds(config.into_model(), watch_order::NAME, THREADS));
 }
 
+/// The reconnecting watcher with a child watch on `/` (getChildren with a watch) instead of an
+/// exists watch on `/w`: its create must reach it as the NodeChildrenChanged of `/` before it
+/// lists or reads `/w`, across the closed connection too (setWatches' child paths, judged by
+/// the parent's pzxid).
+fn reconnecting_child_watcher() -> SessionModelConfig {
+    SessionModelConfig {
+        watcher_watches_children: true,
+        ..reconnecting_watcher()
+    }
+}
+
+#[test]
+fn a_child_watch_is_carried_across_a_closed_connection() {
+    let expected = [
+        LATE_WRITE_REFUSED,
+        MOVED_WRITE_ACCEPTED,
+        SNAPSHOT_SENT,
+        WATCH_EVENT_THEN_DATA,
+        WATCH_CARRIED_ACROSS_RECONNECT,
+        WATCH_CARRIED_ACROSS_LEADER_CHANGE,
+    ];
+    let report = explore_expecting(
+        reconnecting_child_watcher().into_model(),
+        THREADS,
+        &expected,
+    );
+    assert_eq!(report.unique_states, 91_095);
+}
+
+/// setWatches judges the child watch on `/` by its mzxid, which a create under it leaves
+/// alone, so the watch stays armed though `/w` was created while the watcher was away: the
+/// watcher reads `/w` through its new server without the NodeChildrenChanged.
+#[test]
+fn mutant_set_watches_rearms_changed_children_is_caught() {
+    let config = SessionModelConfig {
+        mutations: Mutations {
+            set_watches_rearms_changed_children: true,
+            ..Mutations::NONE
+        },
+        ..reconnecting_child_watcher()
+    };
+    assert!(finds(config.into_model(), watch_order::NAME, THREADS));
+}
+
 /// The client opens its session through server 1, reconnects with it through server 2 and
 /// then creates its ephemeral there while a late create of the old connection goes through
 /// server 1. The oracle may make any server the leader, so the move is follower to follower,

@@ -945,10 +945,28 @@ fn render_message(message: &Message) -> String {
         PeerMessage::ExistsResult { stat: None, zxid } => {
             format!("exists: no node (applied through {zxid})")
         }
+        PeerMessage::ClientGetData { path, watch } => format!("getData {path} watch={watch}"),
+        PeerMessage::DataResult { answer, zxid } => match answer {
+            Ok((_, stat)) => format!(
+                "getData: created at {}, version {} (applied through {zxid})",
+                stat.czxid, stat.version
+            ),
+            Err(error) => format!("getData: {error:?} (applied through {zxid})"),
+        },
+        PeerMessage::ClientGetChildren { path, watch } => {
+            format!("getChildren {path} watch={watch}")
+        }
+        PeerMessage::ChildrenResult { answer, zxid } => match answer {
+            Ok((children, _)) => format!("getChildren: {children:?} (applied through {zxid})"),
+            Err(error) => format!("getChildren: {error:?} (applied through {zxid})"),
+        },
         PeerMessage::ClientSetWatches {
             relative_zxid,
             exist_paths,
-        } => format!("setWatches relative to {relative_zxid}: exists {exist_paths:?}"),
+            child_paths,
+        } => format!(
+            "setWatches relative to {relative_zxid}: exists {exist_paths:?} children {child_paths:?}"
+        ),
         PeerMessage::WatchNotification { event } => {
             format!("watch event {:?} {}", event.event_type, event.path)
         }

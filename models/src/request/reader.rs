@@ -14,7 +14,7 @@ use super::{check_read, read_node_path, AccessControl, ReadOp};
 use crate::error::ErrorCode;
 use crate::ids::Zxid;
 use crate::mutation::Mutations;
-use crate::tree::{DataTree, Id, NodeData, Stat};
+use crate::tree::{DataTree, Id, Node, NodeData, Stat};
 use crate::watch::{WatchPaths, WatchRegistry, WatchedEvent};
 use std::fmt::Debug;
 use std::hash::Hash;
@@ -74,26 +74,41 @@ impl<W: Ord + Clone + Hash + Debug> Reader<'_, W> {
     /// ([`WatchRegistry::set_watches`]); the events of those that would already have fired,
     /// to be sent before the reply.
     pub fn set_watches(&mut self, relative_zxid: Zxid, paths: WatchPaths<'_>) -> Vec<WatchedEvent> {
-        if !self.mutations.set_watches_rearms_created_nodes {
-            return self
-                .watches
-                .set_watches(self.tree, relative_zxid, paths, self.watcher);
-        }
-        // The seeded bug: an exists watch whose node was created meanwhile is left armed.
-        let (created, missing): (Vec<String>, Vec<String>) = paths
-            .exist
-            .iter()
-            .cloned()
-            .partition(|path| self.tree.node(path).is_some());
-        for path in &created {
+        let mutations = self.mutations;
+        // The seeded bugs: an exists watch whose node was created meanwhile, or a child watch
+        // judged by the node's mzxid, is left armed instead of firing.
+        let (rearmed_exist, exist) = self.partition(paths.exist, |node| {
+            mutations.set_watches_rearms_created_nodes && node.is_some()
+        });
+        let (rearmed_child, child) = self.partition(paths.child, |node| {
+            mutations.set_watches_rearms_changed_children
+                && node.is_some_and(|node| node.persisted_stat.mzxid <= relative_zxid)
+        });
+        for path in &rearmed_exist {
             self.watches.add_data_watch(path, self.watcher);
         }
+        for path in &rearmed_child {
+            self.watches.add_child_watch(path, self.watcher);
+        }
         let paths = WatchPaths {
-            exist: &missing,
+            exist: &exist,
+            child: &child,
             ..paths
         };
         self.watches
             .set_watches(self.tree, relative_zxid, paths, self.watcher)
+    }
+
+    /// `paths` split into those whose node (or its absence) `rearmed` picks and the rest.
+    fn partition(
+        &self,
+        paths: &[String],
+        rearmed: impl Fn(Option<&Node>) -> bool,
+    ) -> (Vec<String>, Vec<String>) {
+        paths
+            .iter()
+            .cloned()
+            .partition(|path| rearmed(self.tree.node(path)))
     }
 
     /// The node `path` names, once the session may do `op` on it (NoNode, then NoAuth).

@@ -4,8 +4,9 @@
 
 use super::durable::Snapshot;
 use crate::election::Notification;
+use crate::error::ErrorCode;
 use crate::ids::{Epoch, SessionId, Zxid};
-use crate::tree::Stat;
+use crate::tree::{NodeData, Stat};
 use crate::watch::WatchedEvent;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -165,14 +166,36 @@ pub enum PeerMessage<R, T, O = (), A = (), S = ()> {
     /// the last zxid the server had applied when it answered (the reply header's zxid, which
     /// the client sends back in its next handshake as the last zxid it has seen).
     ExistsResult { stat: Option<Stat>, zxid: Zxid },
+    /// Client → its server: ZooKeeper's getData, with `watch` a one-time data watch on `path`
+    /// (left only on a node that exists). Answered by the server's driver as `ClientExists`
+    /// is, through `request::Reader::get_data`.
+    ClientGetData { path: String, watch: bool },
+    /// Server → client: the answer to `ClientGetData`: the node's data and stat, or the error
+    /// (NoNode), and the zxid the server had applied.
+    DataResult {
+        answer: Result<(NodeData, Stat), ErrorCode>,
+        zxid: Zxid,
+    },
+    /// Client → its server: ZooKeeper's getChildren2, with `watch` a one-time child watch on
+    /// `path` (left only on a node that exists). Answered by the server's driver through
+    /// `request::Reader::get_children`.
+    ClientGetChildren { path: String, watch: bool },
+    /// Server → client: the answer to `ClientGetChildren`: the child names, sorted, and the
+    /// node's stat, or the error (NoNode), and the zxid the server had applied.
+    ChildrenResult {
+        answer: Result<(Vec<String>, Stat), ErrorCode>,
+        zxid: Zxid,
+    },
     /// Client → its server, first after a reconnect (ZooKeeper's setWatches): re-register the
-    /// client's exists watches on `exist_paths`, set before the reconnect and not yet fired,
-    /// relative to `relative_zxid`, the last zxid the client saw. Answered by the server's
+    /// client's exists watches on `exist_paths` and child watches on `child_paths`, set before
+    /// the reconnect and not yet fired, relative to `relative_zxid`, the last zxid the client
+    /// saw. Answered by the server's
     /// driver with `request::Reader::set_watches` (the code `src/server/reads.rs` calls): a
     /// watch whose node appeared meanwhile fires at once, the others are left.
     ClientSetWatches {
         relative_zxid: Zxid,
         exist_paths: Vec<String>,
+        child_paths: Vec<String>,
     },
     /// Server → client: a watch of this client fired (a notification, xid -1). The server's
     /// driver sends it when the txn that fired it is applied there, before any reply that

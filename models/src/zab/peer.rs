@@ -919,12 +919,16 @@ impl<M: StateMachine> Actor for Peer<M> {
             // The driver answers a client's tree reads itself, from `read_view`, and decides
             // its handshakes (`decide_handshake`).
             PeerMessage::ClientExists { .. }
+            | PeerMessage::ClientGetData { .. }
+            | PeerMessage::ClientGetChildren { .. }
             | PeerMessage::ClientSetWatches { .. }
             | PeerMessage::ClientConnect { .. } => {}
             // Replies to clients and the driver are never sent to peers.
             PeerMessage::WriteCommitted { .. }
             | PeerMessage::ReadResult { .. }
             | PeerMessage::ExistsResult { .. }
+            | PeerMessage::DataResult { .. }
+            | PeerMessage::ChildrenResult { .. }
             | PeerMessage::WatchNotification { .. }
             | PeerMessage::Synced
             | PeerMessage::ConnectionClosed

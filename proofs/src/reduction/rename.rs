@@ -172,8 +172,12 @@ pub fn rename_message(message: &ValueMessage, renaming: &ServerRenaming) -> Valu
         | PeerMessage::ClientRead
         | PeerMessage::ReadResult { .. }
         | PeerMessage::ClientExists { .. }
+        | PeerMessage::ClientGetData { .. }
+        | PeerMessage::ClientGetChildren { .. }
         | PeerMessage::ClientSetWatches { .. }
         | PeerMessage::ExistsResult { .. }
+        | PeerMessage::DataResult { .. }
+        | PeerMessage::ChildrenResult { .. }
         | PeerMessage::WatchNotification { .. }
         | PeerMessage::ClientConnect { .. }
         | PeerMessage::ConnectionClosed

@@ -74,6 +74,9 @@ pub struct SessionModelConfig {
     /// The watcher opens session 2 and creates the node it watches itself, `/w`, instead of
     /// watching the ephemeral.
     pub watcher_creates: bool,
+    /// The watcher's watch is a child watch on the node's parent (getChildren with a watch)
+    /// instead of an exists watch on the node (see [`Watcher::watches_children`]).
+    pub watcher_watches_children: bool,
     /// A creating watcher whose connection its server closes reconnects through this server
     /// (see [`Watcher::reconnects_to`]).
     pub watcher_reconnects_to: Option<usize>,
@@ -125,6 +128,7 @@ impl SessionModelConfig {
             watcher_server: None,
             watcher_reads: 3,
             watcher_creates: false,
+            watcher_watches_children: false,
             watcher_reconnects_to: None,
             lost_links_on: None,
             max_crashes: 0,
@@ -233,6 +237,7 @@ impl SessionModelConfig {
                 },
                 reads: self.watcher_reads,
                 creates_with: self.watcher_creates.then_some(WATCHER_SESSION),
+                watches_children: self.watcher_watches_children,
                 reconnects_to: self.watcher_reconnects_to.map(Id::from),
             })));
         }

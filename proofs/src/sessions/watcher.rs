@@ -1,8 +1,11 @@
 //! A model client that watches a znode through the server's read path: it asks `exists` with
-//! a watch (which ZooKeeper leaves whether or not the node exists), then reads the node again,
-//! a bounded number of times, without one. Its server answers through `request::Reader` and
-//! fires its watch through `watch::WatchRegistry`, the code `src/server` calls (see
-//! `system::run_request` and `system::drive_commands`).
+//! a watch (which ZooKeeper leaves whether or not the node exists), or getChildren of the
+//! node's parent with a child watch (`watches_children`), then reads again, a
+//! bounded number of times, without one: getData of the node and getChildren of its parent in
+//! turn, so each of the three reads that can leave a watch is answered on the replicated path.
+//! Its server answers through `request::Reader` and fires its watch through
+//! `watch::WatchRegistry`, the code `src/server` calls (see `system::run_request` and
+//! `system::drive_commands`).
 //!
 //! A watcher may also change the node itself (`creates_with`): then the event must come
 //! before the reply of its own create, as ZooKeeper queues the notification when it applies
@@ -26,8 +29,7 @@ use zabkeeper_models::replica::{ClientRequest, Replica};
 use zabkeeper_models::request::{CreateMode, CreateOp, CreateRequest, WriteRequest};
 use zabkeeper_models::tree::{Acl, Stat};
 use zabkeeper_models::zab::{Durable, Message, PeerMessage, PeerTimer};
-use zabkeeper_models::Zxid;
-use zabkeeper_models::{ServerId, SessionId};
+use zabkeeper_models::{ErrorCode, ServerId, SessionId, Zxid};
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Watcher {
@@ -43,6 +45,9 @@ pub struct Watcher {
     /// before the read's answer, which its server sends in the same step as the reply. `None`:
     /// it only reads, and another client changes the node.
     pub creates_with: Option<SessionId>,
+    /// It watches the node's parent's children (getChildren with a watch; the event is the
+    /// parent's NodeChildrenChanged) instead of the node (exists with a watch).
+    pub watches_children: bool,
     /// When its server closes its connection (the server stopped serving), a creating watcher
     /// whose session is open reconnects here once, with its session and the last zxid it saw,
     /// re-registers the watch it still holds with setWatches, and goes on reading here.
@@ -73,9 +78,8 @@ const CREATE_CXID: i32 = 1;
 pub struct WatcherState {
     /// Reads answered so far.
     pub answered: u8,
-    /// While its watch is set and has not fired: what the watching read saw of the node (its
-    /// stat, `None` for no node).
-    pub watching: Option<Option<Stat>>,
+    /// While its watch is set and has not fired: what the watching read saw of the node.
+    pub watching: Option<Seen>,
     /// Watch events received.
     pub events: u8,
     /// A read answered with the node changed from what the watching read saw, while the watch
@@ -95,6 +99,41 @@ pub struct WatcherState {
     pub event_after_reconnect: bool,
 }
 
+/// What one answer showed of the watched node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Seen {
+    /// exists or getData: the node's stat, `None` for NoNode.
+    Node(Option<Stat>),
+    /// getChildren of its parent: whether the node is among the children.
+    Listed(bool),
+}
+
+impl Seen {
+    fn present(self) -> bool {
+        match self {
+            Seen::Node(stat) => stat.is_some(),
+            Seen::Listed(listed) => listed,
+        }
+    }
+
+    /// Whether this shows the node changed from what the watching read saw.
+    fn differs_from(self, watched: Seen) -> bool {
+        match (self, watched) {
+            (Seen::Node(stat), Seen::Node(watched_stat)) => stat != watched_stat,
+            _ => self.present() != watched.present(),
+        }
+    }
+}
+
+/// The model's clients read valid paths, so a read fails only with NoNode.
+fn node_or_missing<T>(answer: Result<T, ErrorCode>) -> Option<T> {
+    match answer {
+        Ok(found) => Some(found),
+        Err(ErrorCode::NoNode) => None,
+        Err(error) => panic!("a read of a valid path failed with {error:?}"),
+    }
+}
+
 impl Watcher {
     /// The server its connection is on (or being opened to).
     fn current_server(&self, state: &WatcherState) -> Id {
@@ -106,10 +145,74 @@ impl Watcher {
         }
     }
 
-    fn read(&self, state: &WatcherState, watch: bool, out: &mut Out<Self>) {
-        let path = self.path.to_string();
-        let message = PeerMessage::ClientExists { path, watch };
+    /// Its next read (the one after `state.answered`): the watching read first, then getData
+    /// of the node and getChildren of its parent in turn.
+    fn read(&self, state: &WatcherState, out: &mut Out<Self>) {
+        let message = match state.answered {
+            0 if self.watches_children => PeerMessage::ClientGetChildren {
+                path: self.watched_path().to_string(),
+                watch: true,
+            },
+            0 => PeerMessage::ClientExists {
+                path: self.path.to_string(),
+                watch: true,
+            },
+            answered if answered % 2 == 1 => PeerMessage::ClientGetData {
+                path: self.path.to_string(),
+                watch: false,
+            },
+            _ => PeerMessage::ClientGetChildren {
+                path: self.parent_and_name().0.to_string(),
+                watch: false,
+            },
+        };
         out.send(self.current_server(state), message);
+    }
+
+    /// The path its watch is on, and its event's.
+    fn watched_path(&self) -> &'static str {
+        if self.watches_children {
+            self.parent_and_name().0
+        } else {
+            self.path
+        }
+    }
+
+    /// The watched node's parent path and its name in the parent's children.
+    fn parent_and_name(&self) -> (&'static str, &'static str) {
+        let (parent, name) = self.path.rsplit_once('/').expect("an absolute path");
+        (if parent.is_empty() { "/" } else { parent }, name)
+    }
+
+    /// A read was answered, showing `seen` of the node.
+    fn answered(&self, state: &mut Cow<WatcherState>, seen: Seen, zxid: Zxid, out: &mut Out<Self>) {
+        let state = state.to_mut();
+        self.saw(state, zxid);
+        state.answered += 1;
+        if state.answered == 1 {
+            state.watching = Some(seen);
+            if let Some(session) = self.creates_with {
+                let create = WriteRequest::Create(CreateRequest {
+                    op: CreateOp::Create,
+                    path: self.path.to_string(),
+                    data: Some(Vec::new()),
+                    acl: Acl::open_unsafe(),
+                    flags: CreateMode::Persistent.flag(),
+                });
+                self.write(state, (session, CREATE_CXID), create, out);
+            }
+        } else if state
+            .watching
+            .is_some_and(|watched| seen.differs_from(watched))
+        {
+            state.change_before_event = true;
+        }
+        if state.events > 0 && seen.present() {
+            state.read_after_event = true;
+        }
+        if state.answered < self.reads {
+            self.read(state, out);
+        }
     }
 
     fn write(
@@ -163,18 +266,25 @@ impl Watcher {
         let state = state.to_mut();
         state.connection = Connection::Moved;
         if state.answered == 0 {
-            self.read(state, true, out);
+            self.read(state, out);
             return;
         }
         if state.watching.is_some() {
+            let watched = vec![self.watched_path().to_string()];
+            let (exist_paths, child_paths) = if self.watches_children {
+                (Vec::new(), watched)
+            } else {
+                (watched, Vec::new())
+            };
             let set_watches = PeerMessage::ClientSetWatches {
                 relative_zxid: state.last_zxid_seen,
-                exist_paths: vec![self.path.to_string()],
+                exist_paths,
+                child_paths,
             };
             out.send(self.current_server(state), set_watches);
         }
         if state.answered < self.reads {
-            self.read(state, false, out);
+            self.read(state, out);
         }
     }
 }
@@ -202,7 +312,7 @@ impl Actor for Watcher {
                 };
                 out.send(self.server, connect);
             }
-            None => self.read(&WatcherState::default(), true, out),
+            None => self.read(&WatcherState::default(), out),
         }
         WatcherState::default()
     }
@@ -231,30 +341,19 @@ impl Actor for Watcher {
                 }
             }
             PeerMessage::ExistsResult { stat, zxid } => {
-                let state = state.to_mut();
-                self.saw(state, zxid);
-                state.answered += 1;
-                if state.answered == 1 {
-                    state.watching = Some(stat);
-                    if let Some(session) = self.creates_with {
-                        let create = WriteRequest::Create(CreateRequest {
-                            op: CreateOp::Create,
-                            path: self.path.to_string(),
-                            data: Some(Vec::new()),
-                            acl: Acl::open_unsafe(),
-                            flags: CreateMode::Persistent.flag(),
-                        });
-                        self.write(state, (session, CREATE_CXID), create, out);
-                    }
-                } else if state.watching.is_some_and(|seen| seen != stat) {
-                    state.change_before_event = true;
-                }
-                if state.events > 0 && stat.is_some() {
-                    state.read_after_event = true;
-                }
-                if state.answered < self.reads {
-                    self.read(state, false, out);
-                }
+                self.answered(state, Seen::Node(stat), zxid, out)
+            }
+            PeerMessage::DataResult { answer, zxid } => {
+                let stat = node_or_missing(answer).map(|(_, stat)| stat);
+                self.answered(state, Seen::Node(stat), zxid, out)
+            }
+            PeerMessage::ChildrenResult { answer, zxid } => {
+                let children = node_or_missing(answer)
+                    .expect("the parent is never deleted")
+                    .0;
+                let name = self.parent_and_name().1;
+                let listed = children.iter().any(|child| child == name);
+                self.answered(state, Seen::Listed(listed), zxid, out)
             }
             PeerMessage::WriteCommitted { payload, zxid, .. }
                 if Some(payload.header.client_id) == self.creates_with =>
@@ -264,7 +363,7 @@ impl Actor for Watcher {
                 match payload.header.cxid {
                     OPEN_CXID => {
                         state.session_open = true;
-                        self.read(state, true, out);
+                        self.read(state, out);
                     }
                     // The reply of a create that took effect shows the node there.
                     CREATE_CXID if payload.error().is_none() && state.watching.is_some() => {
@@ -273,7 +372,7 @@ impl Actor for Watcher {
                     _ => {}
                 }
             }
-            PeerMessage::WatchNotification { event } if event.path == self.path => {
+            PeerMessage::WatchNotification { event } if event.path == self.watched_path() => {
                 let state = state.to_mut();
                 state.events += 1;
                 state.watching = None;
