@@ -48,6 +48,13 @@ pub trait Wired: Actor<Msg: Ord, Timer: Ord, Random: Ord> {
 
     /// Tells the actor at the far end of a closed quorum link that it closed.
     fn on_link_closed(&self, id: Id, state: &mut Cow<Self::State>, peer: Id, out: &mut Out<Self>);
+
+    /// The connections that close when the actor crashes in `state` (its kernel closes a dead
+    /// process's sockets), each with the message that tells the far end. None by default:
+    /// links between servers stay, as the server's reconnect by themselves.
+    fn closed_by_crash(_state: &Self::State) -> Vec<(Id, Self::Msg)> {
+        Vec::new()
+    }
 }
 
 /// Offset of an election link's sending end in the network's keys. Far above any actor id, so
@@ -473,6 +480,18 @@ where
                 next.timers_set[index].cancel_all();
                 next.random_choices[index].map.clear();
                 next.crashed[index] = true;
+                for (far_end, close) in A::closed_by_crash(&last.actor_states[index]) {
+                    // What the far end sent on the connection dies with the process (a restart
+                    // never reads it); what the process sent before it died still arrives,
+                    // ahead of the close.
+                    let link = A::link(&close);
+                    let flows = flows_mut(&mut next.network);
+                    flows.remove(&flow_key(far_end, id, link));
+                    flows
+                        .entry(flow_key(id, far_end, link))
+                        .or_default()
+                        .push_back(close);
+                }
                 Some(next)
             }
             ClusterAction::Recover(id) => {

@@ -763,6 +763,23 @@ where
         }
     }
 
+    /// A crashed server's client connections close: those whose handshake it accepted and
+    /// those whose handshake it held, each told `ConnectionClosed`, as `stopped_serving` tells
+    /// them when the server stops serving.
+    fn closed_by_crash(state: &Self::State) -> Vec<(Id, Self::Msg)> {
+        let NodeState::Server(_, record, _) = state else {
+            return Vec::new();
+        };
+        let held = record.held_handshakes.iter().map(|(client, _)| *client);
+        let mut clients: Vec<usize> = record.connections.iter().copied().chain(held).collect();
+        clients.sort_unstable();
+        clients.dedup();
+        clients
+            .into_iter()
+            .map(|client| (Id::from(client), PeerMessage::ConnectionClosed))
+            .collect()
+    }
+
     /// The far end notes the close (even mid-persist: the socket closes whatever the driver is
     /// doing); its driver notices later ([`DriverAction::NoticeClose`]).
     fn on_link_closed(&self, _id: Id, state: &mut Cow<Self::State>, peer: Id, out: &mut Out<Self>) {

@@ -185,6 +185,52 @@ fn mutant_set_watches_rearms_created_nodes_is_caught() {
     assert!(finds(config.into_model(), watch_order::NAME, THREADS));
 }
 
+/// The creating watcher on server 2, reconnecting through server 1, and any one server may
+/// crash for good (no lost links). A crashed server's connections close with it: the watcher
+/// is told the close behind whatever server 2 sent before it died, and carries its watch to
+/// server 1 as it does when server 2 stops serving. Without a failure detector a crashed
+/// leader is never replaced, so only a follower's crash moves the watch.
+fn watcher_on_a_crashing_server() -> SessionModelConfig {
+    SessionModelConfig {
+        max_crashes: 1,
+        driver: DriverActions {
+            session_order: true,
+            ..DriverActions::default()
+        },
+        ..reconnecting_watcher()
+    }
+}
+
+#[test]
+fn a_watch_is_carried_across_a_crash() {
+    let expected = [
+        LATE_WRITE_REFUSED,
+        MOVED_WRITE_ACCEPTED,
+        SNAPSHOT_SENT,
+        WATCH_EVENT_THEN_DATA,
+        WATCH_CARRIED_ACROSS_RECONNECT,
+    ];
+    let report = explore_expecting(
+        watcher_on_a_crashing_server().into_model(),
+        THREADS,
+        &expected,
+    );
+    assert_eq!(report.unique_states, 35_779);
+}
+
+/// The same seeded setWatches bug, caught across a crash.
+#[test]
+fn mutant_set_watches_rearms_created_nodes_is_caught_across_a_crash() {
+    let config = SessionModelConfig {
+        mutations: Mutations {
+            set_watches_rearms_created_nodes: true,
+            ..Mutations::NONE
+        },
+        ..watcher_on_a_crashing_server()
+    };
+    assert!(finds(config.into_model(), watch_order::NAME, THREADS));
+}
+
 /// The reconnecting watcher with a child watch on `/` (getChildren with a watch) instead of an
 /// exists watch on `/w`: its create must reach it as the NodeChildrenChanged of `/` before it
 /// lists or reads `/w`, across the closed connection too (setWatches' child paths, judged by

@@ -198,7 +198,7 @@ fn a_moved_session_reads_its_own_write() {
             MOVED_READ_ANSWERED,
         ],
     );
-    assert_eq!(report.unique_states, 797_040);
+    assert_eq!(report.unique_states, 863_009);
 }
 
 /// Two clients each send a write and, without waiting, a read: one through a follower-to-be,
