@@ -1,6 +1,9 @@
 //! What the checker remembers besides the actors' states (TLA+'s auxiliary variables): client
-//! invocations and returns, the leaders that announced UPTODATE per epoch, and which kinds of
-//! synchronisation happened. Recorded from messages as they leave and arrive.
+//! invocations and returns, and the leaders that announced UPTODATE per epoch. Recorded from
+//! messages as they leave and arrive. Only what a property must remember goes here: every
+//! field splits states that are otherwise equal, so the witnesses that a kind of
+//! synchronisation happened read the NEWLEADER in flight instead (see
+//! `properties::reachability`).
 
 use crate::client::Value;
 use crate::model::ZabConfig;
@@ -12,7 +15,7 @@ use stateright::semantics::{
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
-use zabkeeper_models::zab::{PeerMessage, SyncKind};
+use zabkeeper_models::zab::PeerMessage;
 use zabkeeper_models::{Epoch, Zxid};
 
 /// The checker clones the history with every state it builds, so the testers, which only grow,
@@ -30,8 +33,6 @@ pub struct History {
     pub synced: Arc<LinearizabilityTester<Id, VersionedRegister>>,
     /// The servers that sent UPTODATE as leader of each epoch.
     pub leaders_by_epoch: BTreeMap<Epoch, BTreeSet<Id>>,
-    /// Synchronisations that moved data, by kind.
-    pub syncs: BTreeSet<SyncKind>,
 }
 
 impl Default for History {
@@ -44,7 +45,6 @@ impl Default for History {
             )),
             synced: Arc::new(LinearizabilityTester::new(VersionedRegister::default())),
             leaders_by_epoch: BTreeMap::new(),
-            syncs: BTreeSet::new(),
         }
     }
 }
@@ -79,7 +79,6 @@ pub fn record_out(
             | PeerMessage::ClientSync
             | PeerMessage::ClientRead
             | PeerMessage::UpToDate { .. }
-            | PeerMessage::NewLeader(_)
     );
     if !recorded {
         return None;
@@ -118,13 +117,6 @@ pub fn record_out(
                 .entry(*epoch)
                 .or_default()
                 .insert(envelope.src);
-        }
-        PeerMessage::NewLeader(new_leader) => {
-            let moved_data = new_leader.kind != SyncKind::Diff || !new_leader.proposals.is_empty();
-            if !moved_data {
-                return None;
-            }
-            next.syncs.insert(new_leader.kind);
         }
         _ => return None,
     }

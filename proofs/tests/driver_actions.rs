@@ -51,7 +51,7 @@ fn compaction_and_lost_links() {
             SYNCED_BY_TRUNC,
         ],
     );
-    assert_eq!(report.unique_states, 12_632_675);
+    assert_eq!(report.unique_states, 9_373_105);
 }
 
 /// One crash and restart and a write while any server may compact after any commit: a
@@ -77,7 +77,7 @@ fn compaction_with_a_crash() {
             FAILOVER_KEEPS_WRITES,
         ],
     );
-    assert_eq!(report.unique_states, 365_552);
+    assert_eq!(report.unique_states, 306_912);
 }
 
 /// The session configuration with the driver actions of the client path: the client's server
@@ -129,5 +129,5 @@ fn crash_between_persist_steps() {
             REFUSED_TO_START,
         ],
     );
-    assert_eq!(report.unique_states, 217_074);
+    assert_eq!(report.unique_states, 196_698);
 }

@@ -244,8 +244,8 @@ fn reduced_search_finds_what_the_full_search_finds() {
         assert_eq!(reduced.discoveries, full.discoveries);
         assert!(reduced.unique_states <= full.unique_states);
     }
-    assert_eq!(full.unique_states, 208_976);
-    assert_eq!(symmetric.unique_states, 104_638);
-    assert_eq!(forgetting.unique_states, 179_450);
-    assert_eq!(both.unique_states, 89_853);
+    assert_eq!(full.unique_states, 188_600);
+    assert_eq!(symmetric.unique_states, 94_434);
+    assert_eq!(forgetting.unique_states, 160_918);
+    assert_eq!(both.unique_states, 80_573);
 }

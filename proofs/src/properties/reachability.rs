@@ -2,12 +2,13 @@
 //! properties are not vacuously true of a model that never elects or commits anything.
 
 use crate::client::ClientState;
+use crate::cluster::in_flight;
 use crate::history::History;
 use crate::model::{disk_holds, servers};
 use crate::register::RegisterOperation;
 use crate::system::{Node, NodeState};
 use stateright::actor::ActorModelState;
-use zabkeeper_models::zab::{Proposal, SyncKind};
+use zabkeeper_models::zab::{PeerMessage, Proposal, SyncKind};
 
 pub const LEADER_ESTABLISHED: &str = "a leader is established";
 pub const WRITE_COMMITTED: &str = "a client write commits";
@@ -114,13 +115,27 @@ pub fn failover_keeps_writes(state: &ActorModelState<Node, History>) -> bool {
 }
 
 pub fn synced_by_diff(state: &ActorModelState<Node, History>) -> bool {
-    state.history.syncs.contains(&SyncKind::Diff)
+    sync_in_flight(state, SyncKind::Diff)
 }
 
 pub fn synced_by_trunc(state: &ActorModelState<Node, History>) -> bool {
-    state.history.syncs.contains(&SyncKind::Trunc)
+    sync_in_flight(state, SyncKind::Trunc)
 }
 
 pub fn synced_by_snap(state: &ActorModelState<Node, History>) -> bool {
-    state.history.syncs.contains(&SyncKind::Snap)
+    sync_in_flight(state, SyncKind::Snap)
+}
+
+/// A leader's synchronisation of `kind` that moves data (a DIFF with txns, any TRUNC or SNAP)
+/// is on its way to a learner. Read off the network rather than remembered in the history:
+/// every send puts its message on the network in the state right after the step, and the
+/// checker evaluates `Sometimes` properties on every state it visits, so each such sync is
+/// seen there, without a history field splitting the states that follow.
+fn sync_in_flight(state: &ActorModelState<Node, History>, kind: SyncKind) -> bool {
+    in_flight(&state.network).any(|(_, _, _, message)| match message {
+        PeerMessage::NewLeader(new_leader) => {
+            new_leader.kind == kind && (kind != SyncKind::Diff || !new_leader.proposals.is_empty())
+        }
+        _ => false,
+    })
 }

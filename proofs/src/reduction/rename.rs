@@ -513,7 +513,6 @@ fn rename_history(history: &History, renaming: &ServerRenaming) -> History {
         operations,
         synced,
         leaders_by_epoch,
-        syncs,
     } = history;
     History {
         acknowledged_writes: acknowledged_writes.clone(),
@@ -528,6 +527,5 @@ fn rename_history(history: &History, renaming: &ServerRenaming) -> History {
                 (*epoch, leaders)
             })
             .collect(),
-        syncs: syncs.clone(),
     }
 }
