@@ -4,7 +4,7 @@
 
 use super::machine::StateMachine;
 use super::message::{NewLeader, PeerMessage, Proposal, SyncKind};
-use super::peer::{id_of, save, Peer, PeerState};
+use super::peer::{id_of, save, Durable, Peer, PeerState};
 use super::role::{LeaderPhase, Leadership, LearnerLink, LinkPhase, Role};
 use crate::ids::{Epoch, ServerId, Zxid};
 use stateright::actor::{Id, Out};
@@ -256,8 +256,29 @@ impl<M: StateMachine> Peer<M> {
             SyncKind::Snap => state.durable.snapshot.clone(),
             SyncKind::Diff | SyncKind::Trunc => None,
         };
+        let last_logged = state.durable.last_zxid();
+        let current_epoch = state.durable.current_epoch;
         let leadership = Self::leadership_mut(state);
         let epoch = leadership.epoch.expect("syncing happens in an epoch");
+        // NEWLEADER promises the learner this leader's history of `epoch`: the leader wrote
+        // `epoch` as its currentEpoch before syncing anyone, and sends its own logged txns, in
+        // zxid order, after the sync point.
+        assert_eq!(
+            current_epoch, epoch,
+            "NEWLEADER before currentEpoch was written"
+        );
+        assert!(
+            kind != SyncKind::Snap || sync_point == Zxid::ZERO,
+            "a SNAP replaces the whole history"
+        );
+        assert!(
+            proposals.windows(2).all(|pair| pair[0].zxid < pair[1].zxid)
+                && proposals
+                    .first()
+                    .is_none_or(|first| first.zxid > sync_point)
+                && proposals.last().is_none_or(|last| last.zxid <= last_logged),
+            "NEWLEADER carries logged txns in zxid order after its sync point"
+        );
         let link = leadership
             .learners
             .get_mut(&learner)
@@ -312,6 +333,7 @@ impl<M: StateMachine> Peer<M> {
             LeaderPhase::Discovery => unreachable!("NEWLEADER is sent after discovery"),
             LeaderPhase::Synchronization => self.maybe_establish(state, out),
             LeaderPhase::Broadcast => {
+                assert_uptodate_is_durable::<M>(&state.durable, epoch, committed_through);
                 out.send(
                     id_of(from),
                     PeerMessage::UpToDate {
@@ -351,6 +373,7 @@ impl<M: StateMachine> Peer<M> {
         // from there, with nothing outstanding.
         state.preparation = Some(self.machine.start_preparing(&state.applied, state.clock_ms));
         self.arm_session_clock(state, out);
+        assert_uptodate_is_durable::<M>(&state.durable, epoch, last);
         for learner in synced {
             out.send(
                 id_of(learner),
@@ -436,6 +459,13 @@ impl<M: StateMachine> Peer<M> {
         let proposal = Proposal { zxid, payload };
         state.durable.append(proposal.clone());
         save(out, state.durable.clone());
+        // The PROPOSAL leaves behind the save that logs it, in this leader's epoch.
+        assert_eq!(zxid.epoch(), epoch, "a leader proposes in its own epoch");
+        assert_eq!(
+            state.durable.last_zxid(),
+            zxid,
+            "a proposal is logged before it is sent"
+        );
         self.record_proposal_sent(state, zxid);
         let leadership = Self::leadership_mut(state);
         leadership
@@ -499,6 +529,11 @@ impl<M: StateMachine> Peer<M> {
                 .map(|(server, link)| (*server, link.is_observer))
                 .collect();
             self.commit_through(state, zxid, out);
+            // Commits go out in zxid order, each once the leader itself has committed it.
+            assert!(
+                state.committed_through >= zxid,
+                "COMMIT ahead of the leader's own commit"
+            );
             let position = state.durable.position(zxid).expect("proposals are logged");
             let proposal = state.durable.history[position].clone();
             for (server, is_observer) in recipients {
@@ -574,4 +609,23 @@ impl<M: StateMachine> Peer<M> {
         }
         self.leader_on_round_echo(state, from, round, out);
     }
+}
+
+/// What a leader asserts before it sends UPTODATE for `epoch` with `committed_through`: its
+/// currentEpoch is `epoch` (a learner that takes UPTODATE starts serving in it) and it holds
+/// every txn it tells the learner is committed.
+fn assert_uptodate_is_durable<M: StateMachine>(
+    durable: &Durable<M>,
+    epoch: Epoch,
+    committed_through: Zxid,
+) {
+    assert_eq!(
+        durable.current_epoch, epoch,
+        "UPTODATE outside the leader's epoch"
+    );
+    assert!(
+        committed_through <= durable.last_zxid(),
+        "UPTODATE commits {committed_through:?} past the leader's last logged {:?}",
+        durable.last_zxid()
+    );
 }

@@ -79,6 +79,11 @@ impl<M: StateMachine> Peer<M> {
             state.durable.accepted_epoch = new_epoch;
             save(out, state.durable.clone());
         }
+        // ACKEPOCH promises `new_epoch` only once acceptedEpoch says so (saved above).
+        assert_eq!(
+            state.durable.accepted_epoch, new_epoch,
+            "ACKEPOCH without acceptedEpoch at the new epoch"
+        );
         let learner = Self::learner_mut(state);
         learner.heard_from_leader = true;
         learner.phase = LearnerPhase::Synchronization;
@@ -171,6 +176,15 @@ impl<M: StateMachine> Peer<M> {
         } else {
             state.durable.last_zxid()
         };
+        // The ACK of NEWLEADER says the learner holds the leader's history as of `epoch`.
+        assert_eq!(
+            state.durable.current_epoch, epoch,
+            "ACK of NEWLEADER before currentEpoch"
+        );
+        assert!(
+            state.durable.last_zxid().epoch() <= epoch,
+            "a learner synced to epoch {epoch:?} holds a txn of a later epoch"
+        );
         let learner = Self::learner_mut(state);
         learner.heard_from_leader = true;
         learner.phase = LearnerPhase::Synced;
@@ -231,6 +245,13 @@ impl<M: StateMachine> Peer<M> {
         if !self.mutations.ack_proposal_before_logged {
             save(out, state.durable.clone());
         }
+        // An ACK covers every txn up to `zxid` (the leader counts it so): the learner's log
+        // ends at `zxid`, with no hole before it (`append_next`).
+        assert_eq!(
+            state.durable.last_zxid(),
+            zxid,
+            "ACK of a txn not at the log's end"
+        );
         Self::learner_mut(state).heard_from_leader = true;
         out.send(id_of(from), PeerMessage::Ack { zxid });
     }

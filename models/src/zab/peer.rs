@@ -574,6 +574,12 @@ impl<M: StateMachine> Peer<M> {
             }
             self.commit_through(state, committed_through, out);
         }
+        // A sync is answered only once this server applied what the leader had committed.
+        assert!(
+            state.committed_through >= committed_through,
+            "a learner answers a sync at {:?} behind the leader's {committed_through:?}",
+            state.committed_through
+        );
         let client = state.waiting_syncs.remove(&token).expect("checked above");
         out.send(client, PeerMessage::Synced);
     }
@@ -596,6 +602,13 @@ impl<M: StateMachine> Peer<M> {
             let Some(waiting_index) = answered else {
                 continue;
             };
+            // A write is answered once it is committed and applied here, never before.
+            assert!(
+                proposal.zxid <= state.committed_through,
+                "a write answered at {:?} beyond the commit point {:?}",
+                proposal.zxid,
+                state.committed_through
+            );
             let (client, _) = state.waiting_clients.remove(waiting_index);
             let position = state.durable.base_txn_count() as usize
                 + state
