@@ -4,6 +4,7 @@
 //! proofs/README.md, "Sessions".
 
 use zabkeeper_models::mutation::Mutations;
+use zabkeeper_models::zab::ElectionMode;
 use zabkeeper_proofs::check::{explore_expecting, finds, SearchReport};
 use zabkeeper_proofs::driver::DriverActions;
 use zabkeeper_proofs::properties::{
@@ -58,6 +59,25 @@ const WATCHER_ALONE: &[&str] = &[
 fn session_expiry_removes_ephemerals_everywhere() {
     let report = check(SessionModelConfig::three_voters());
     assert_eq!(report.unique_states, 28_219);
+}
+
+/// The first configuration with Fast Leader Election as the server runs it instead of the
+/// oracle (one election round, so one epoch): the leader is whoever FLE elects, its
+/// notifications on their own links beside the quorum traffic, while the session is opened
+/// and its ephemeral created through `Peer<Replica>`'s pipeline. No clock steps (with one,
+/// 6,218,952 states: not for `cargo test`) and no failure detector (see proofs/README.md on
+/// the server's settings).
+#[test]
+fn sessions_under_fast_leader_election() {
+    let config = SessionModelConfig {
+        election_mode: ElectionMode::Fast,
+        max_election_epoch: 1,
+        max_epoch: 1,
+        clock_steps: 0,
+        ..SessionModelConfig::three_voters()
+    };
+    let report = explore_expecting(config.into_model(), THREADS, WITHOUT_EXPIRY);
+    assert_eq!(report.unique_states, 654_126);
 }
 
 /// Epoch 1 ended with the session's close logged on one server only; the run's first leader
