@@ -8,9 +8,8 @@
 
 use stateright::actor::{model_timeout, Command, Id};
 use zabkeeper_models::mutation::Mutations;
-use zabkeeper_models::request::SessionOrder;
+use zabkeeper_models::request::{ClientConnections, SessionOrder};
 use zabkeeper_models::session::handshake::SessionIds;
-use zabkeeper_models::watch::WatchRegistry;
 use zabkeeper_models::zab::{
     Input, Message, Peer, PeerMessage, PeerState, PeerTimer, Role, StateMachine,
 };
@@ -78,7 +77,7 @@ pub struct DriverActions<S> {
     /// (otherwise a save is atomic).
     pub stepwise_persist: bool,
     /// Pass the clients' requests through the server's session order
-    /// ([`DriverRecord::session_order`]). It holds nothing for a client that waits for each
+    /// (the session order of [`DriverRecord::clients`]). It holds nothing for a client that waits for each
     /// answer before its next request, so only configurations whose clients pipeline turn it
     /// on (the others keep their state space).
     pub session_order: bool,
@@ -196,14 +195,15 @@ pub struct DriverRecord<Held = ()> {
     /// Servers whose end broke the quorum connection to this one, which this one's driver has
     /// not noticed yet (sorted).
     pub unnoticed_closes: Vec<ServerId>,
-    /// The order of the clients' requests, by client actor: `request::SessionOrder`, which the
-    /// server's driver keeps per connection. A request a client pipelined behind its write or
-    /// sync waits here until that comes back (`WriteCommitted`, `Synced`).
-    pub session_order: SessionOrder<usize, Held>,
-    /// The watches the server's clients left with their reads, by client actor: the
-    /// `watch::WatchRegistry` the server keeps per connection. Empty in the register's
-    /// configurations, whose clients read no znodes.
-    pub watches: WatchRegistry<usize>,
+    /// The clients' connections, by client actor: `request::ClientConnections`, the keeper the
+    /// server's driver runs. Its session order holds a request a client pipelined behind its
+    /// write or sync until that comes back (`WriteCommitted`, `Synced`); its watches are those
+    /// the clients left with their reads (none in the register's configurations, whose clients
+    /// read no znodes); its open connections are the clients whose handshake this server
+    /// accepted (a session created or resumed here), which it closes when it stops serving.
+    /// Clients that talk to a server without a handshake (the register's writers and readers,
+    /// the watcher that only reads) stand for connections the model never closes.
+    pub clients: ClientConnections<usize, Held>,
     /// The handshakes (`ClientConnect`, by client actor) that came while the server did not
     /// serve, in arrival order: the server's `held_handshakes`, decided again once it serves
     /// ([`DriverAction::AnswerHeldHandshakes`]). The server also closes one held too long; the
@@ -212,11 +212,6 @@ pub struct DriverRecord<Held = ()> {
     /// The ids of the sessions created through this server
     /// (`session::handshake::SessionIds`, the server's sequence).
     pub session_ids: SessionIds,
-    /// The clients whose handshake this server accepted (a session created or resumed here),
-    /// by client actor, sorted: the connections it closes when it stops serving. Clients that
-    /// talk to a server without a handshake (the register's writers and readers, the watcher
-    /// that only reads) stand for connections the model never closes.
-    pub connections: Vec<usize>,
     /// The clients whose connection this server closed (refused, expired or closed when it
     /// stopped serving) and who have not opened a new one, sorted: what they sent on the old
     /// connection is dropped, and so is any reply to it.
@@ -229,11 +224,9 @@ impl<Held> Default for DriverRecord<Held> {
             sink_contract_broken: false,
             disconnects: 0,
             unnoticed_closes: Vec::new(),
-            session_order: SessionOrder::new(),
-            watches: WatchRegistry::new(),
+            clients: ClientConnections::new(),
             held_handshakes: Vec::new(),
             session_ids: SessionIds::default(),
-            connections: Vec::new(),
             closed: Vec::new(),
         }
     }
@@ -243,21 +236,19 @@ impl<Held> DriverRecord<Held> {
     /// A server driver's record as it starts, with the seeded bugs of its session order.
     pub fn new(mutations: &Mutations) -> Self {
         DriverRecord {
-            session_order: SessionOrder::with_mutations(mutations),
+            clients: ClientConnections::with_order(SessionOrder::with_mutations(mutations)),
             ..DriverRecord::default()
         }
     }
 
     /// The client's handshake was accepted: its connection is open.
     pub fn open(&mut self, client: usize) {
-        if let Err(at) = self.connections.binary_search(&client) {
-            self.connections.insert(at, client);
-        }
+        self.clients.opened(client);
     }
 
-    /// The server closed the client's connection.
+    /// The server closed the client's connection: what it held goes with it.
     pub fn close(&mut self, client: usize) {
-        self.connections.retain(|open| *open != client);
+        self.clients.closed(client);
         if let Err(at) = self.closed.binary_search(&client) {
             self.closed.insert(at, client);
         }

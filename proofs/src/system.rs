@@ -154,7 +154,7 @@ fn client_request<M, S, N>(
             return;
         }
         let request = if actions.session_order {
-            record.session_order.arrive(client, passage, request)
+            record.clients.order.arrive(client, passage, request)
         } else {
             Some(request)
         };
@@ -310,7 +310,7 @@ fn read<M: StateMachine, T>(
         tree,
         access: &AccessControl::default(),
         auth: &[],
-        watches: &mut record.watches,
+        watches: &mut record.clients.watches,
         watcher: &client,
         mutations: peer.mutations,
     };
@@ -376,7 +376,10 @@ fn drive_commands<M: StateMachine>(
                     // here; no model watcher's session is closed while it watches (the
                     // watcher reading another client's node has none, the creating one runs
                     // without the leader's clock), so there are none to drop.
-                    record.watches.applied(M::watch_events(outcome), &[])
+                    record
+                        .clients
+                        .watches
+                        .applied(M::watch_events(outcome), &[])
                 }
                 _ => Vec::new(),
             };
@@ -393,7 +396,7 @@ fn drive_commands<M: StateMachine>(
         }
         let mut released_out = Out::new();
         for client in released {
-            for request in record.session_order.returned(client) {
+            for request in record.clients.order.returned(client) {
                 run_request(peer, peer_state, record, client, request, &mut released_out);
             }
         }
@@ -478,21 +481,19 @@ fn without_closed_connections<M: StateMachine>(
 }
 
 /// What the server's driver does when its server stops serving (`Core::stopped_serving`):
-/// every client connection closes, its requests held in the session order and its watches
-/// gone with it, and the client is told (the socket closes); it reconnects with a handshake.
-/// Closed behind the step's replies, which the server sends before the close.
+/// the connections that `ClientConnections::stop_serving` closes (every open one, its
+/// requests held in the session order and its watches gone with it) are told so (the socket
+/// closes), behind the step's replies, which the server sends before the close; each client
+/// reconnects with a handshake.
 fn stopped_serving<M: StateMachine>(record: &mut DriverRecord<Message<M>>) -> Vec<PeerCommand<M>> {
-    let mut closes = Vec::new();
-    for client in std::mem::take(&mut record.connections) {
-        record.session_order.forget(client);
-        record.watches.remove_watcher(&client);
-        record.close(client);
-        closes.push(Command::Send(
-            Id::from(client),
-            PeerMessage::ConnectionClosed,
-        ));
-    }
-    closes
+    let closing = record.clients.stop_serving();
+    closing
+        .into_iter()
+        .map(|client| {
+            record.close(client);
+            Command::Send(Id::from(client), PeerMessage::ConnectionClosed)
+        })
+        .collect()
 }
 
 /// The next disk step of a persist under way: the disk holds one more step, and after the
@@ -771,7 +772,7 @@ where
             return Vec::new();
         };
         let held = record.held_handshakes.iter().map(|(client, _)| *client);
-        let mut clients: Vec<usize> = record.connections.iter().copied().chain(held).collect();
+        let mut clients: Vec<usize> = record.clients.open().chain(held).collect();
         clients.sort_unstable();
         clients.dedup();
         clients

@@ -23,6 +23,7 @@
 
 mod access;
 mod changes;
+mod clients;
 mod create_mode;
 mod node_ops;
 mod prepare;
@@ -32,6 +33,7 @@ mod session_order;
 
 pub use access::AccessControl;
 pub use changes::{ChangeRecord, OutstandingChanges, PendingNode};
+pub use clients::ClientConnections;
 pub use create_mode::CreateMode;
 pub use prepare::Preparer;
 pub use read::{check_read, get_acl, read_node_path, ReadOp};

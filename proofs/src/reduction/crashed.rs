@@ -19,7 +19,6 @@ use stateright::actor::ActorModelState;
 use std::sync::Arc;
 use zabkeeper_models::election::Vote;
 use zabkeeper_models::session::handshake::SessionIds;
-use zabkeeper_models::watch::WatchRegistry;
 use zabkeeper_models::zab::{LeaderPhase, Leadership, PeerState, Role};
 use zabkeeper_models::{Epoch, ServerId, Zxid};
 
@@ -85,22 +84,18 @@ fn remembered_record<Held>(record: &DriverRecord<Held>) -> DriverRecord<Held> {
         sink_contract_broken,
         disconnects: _,
         unnoticed_closes: _,
-        session_order,
-        watches: _,
+        clients,
         held_handshakes: _,
         session_ids: _,
-        connections: _,
         closed: _,
     } = record;
     DriverRecord {
         sink_contract_broken: *sink_contract_broken,
         disconnects: 0,
         unnoticed_closes: Vec::new(),
-        session_order: session_order.cleared(),
-        watches: WatchRegistry::new(),
+        clients: clients.cleared(),
         held_handshakes: Vec::new(),
         session_ids: SessionIds::default(),
-        connections: Vec::new(),
         closed: Vec::new(),
     }
 }

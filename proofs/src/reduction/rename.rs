@@ -219,11 +219,9 @@ fn rename_node_state(node: &NodeState, renaming: &ServerRenaming) -> NodeState {
                 sink_contract_broken,
                 disconnects,
                 unnoticed_closes,
-                session_order,
-                watches,
+                clients,
                 held_handshakes,
                 session_ids,
-                connections,
                 closed,
             } = record;
             let mut unnoticed_closes: Vec<ServerId> = unnoticed_closes
@@ -236,14 +234,12 @@ fn rename_node_state(node: &NodeState, renaming: &ServerRenaming) -> NodeState {
                 disconnects: *disconnects,
                 unnoticed_closes,
                 // Keyed by client actors, holding client requests: no server id inside.
-                session_order: session_order.clone(),
-                watches: watches.clone(),
+                clients: clients.clone(),
                 // Client actors and their handshakes; the register's servers open no sessions,
                 // so no session id of a renamed server is issued.
                 held_handshakes: held_handshakes.clone(),
                 session_ids: *session_ids,
                 // Client actors.
-                connections: connections.clone(),
                 closed: closed.clone(),
             };
             NodeState::Server(rename_peer_state(peer, renaming), record, None)

@@ -448,7 +448,7 @@ impl Core {
             return;
         };
         let passage = Passage::of_request(body.op_code() as i32, multi_mixes_reads(&body));
-        if let Some((xid, body)) = self.order.arrive(connection, passage, (xid, body)) {
+        if let Some((xid, body)) = self.clients.order.arrive(connection, passage, (xid, body)) {
             self.execute(connection, session, xid, body);
         }
     }
@@ -461,10 +461,10 @@ impl Core {
             .and_then(|state| state.session.as_ref())
             .map(|session| session.id)
         else {
-            self.order.forget(connection);
+            self.clients.order.forget(connection);
             return;
         };
-        for (xid, body) in self.order.returned(connection) {
+        for (xid, body) in self.clients.order.returned(connection) {
             self.execute(connection, session, xid, body);
         }
     }
@@ -549,7 +549,7 @@ impl Core {
                     access: &self.config.access,
                     auth: &auth,
                     session,
-                    watches: &mut self.watches,
+                    watches: &mut self.clients.watches,
                     watcher: connection,
                 };
                 match scope.answer(body) {

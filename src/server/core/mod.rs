@@ -13,7 +13,7 @@ mod clients;
 mod report;
 
 use super::four_letter::{self, ServerReport, Statistics};
-use super::reads::{ReadScope, Watcher};
+use super::reads::ReadScope;
 use super::trace::{
     self, Answer, DurableDigest, HashedDurable, PeerSettings, TraceEvent, TraceLine, TraceWriter,
     TracedCommand, APPLY_SINK,
@@ -36,13 +36,14 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use zabkeeper_models::election::Membership;
 use zabkeeper_models::replica::{ClientRequest, Database, Replica};
-use zabkeeper_models::request::{AccessControl, Passage, Prepared, SessionOrder, WriteRequest};
+use zabkeeper_models::request::{
+    AccessControl, ClientConnections, Passage, Prepared, WriteRequest,
+};
 use zabkeeper_models::session::handshake::{
     self, Handshake, HandshakeDecision, Refusal, SessionIds,
 };
 use zabkeeper_models::session::{self, SessionConfig};
 use zabkeeper_models::tree::{op_code, ApplyResult, Id as AuthId};
-use zabkeeper_models::watch::WatchRegistry;
 use zabkeeper_models::zab::{
     id_of, server_of, DiskImage, Durable, Message, Peer, PeerMessage, PeerState, PeerTimer,
     PersistPlan, StateMachine,
@@ -265,14 +266,15 @@ pub struct Core {
     durability: Box<dyn Durability>,
     config: CoreConfig,
     started: Instant,
-    watches: WatchRegistry<Watcher>,
     connections: HashMap<ConnectionId, Connection>,
     pending_writes: HashMap<(SessionId, i32), PendingWrite>,
     /// Handshakes that arrived while the server did not serve, with when they arrived:
     /// answered as soon as it serves, closed after [`HANDSHAKE_HOLD_TICKS`] ticks.
     held_handshakes: Vec<(ConnectionId, ConnectRequest, Instant)>,
-    /// Requests held behind their session's writes and syncs.
-    order: SessionOrder<ConnectionId, (i32, RequestBody)>,
+    /// The open connections as the core's rules see them: the requests each holds behind its
+    /// session's writes and syncs, and the watches each left (the same keeper the model's
+    /// driver runs, so that what a closing connection takes with it is decided once).
+    clients: ClientConnections<ConnectionId, (i32, RequestBody)>,
     /// Connections whose write or sync came back in the step being routed: what they held
     /// runs once the step's commands are through (see [`Core::route`]).
     step_releases: Vec<ConnectionId>,
@@ -336,12 +338,11 @@ impl Core {
             durability,
             config,
             started,
-            watches: WatchRegistry::new(),
             connections: HashMap::new(),
             step_releases: Vec::new(),
             pending_writes: HashMap::new(),
             held_handshakes: Vec::new(),
-            order: SessionOrder::new(),
+            clients: ClientConnections::new(),
             peers,
             batch_peer_outbound: Vec::new(),
             session_ids: SessionIds::default(),
@@ -447,14 +448,13 @@ impl Core {
     }
 
     /// The peer left its leader (or lost its quorum): as ZooKeeper does, every client
-    /// connection closes, and the clients reconnect to a server that serves, with their
-    /// sessions. Writes in flight are answered by nobody: their clients see the connection
-    /// close and find out on the next server.
+    /// connection closes (`ClientConnections::stop_serving`, which the model's driver calls
+    /// too), and the clients reconnect to a server that serves, with their sessions. Writes in
+    /// flight are answered by nobody: their clients see the connection close and find out on
+    /// the next server.
     fn stopped_serving(&mut self) {
         tracing::info!("stopped serving: closing the client connections");
-        let connections: Vec<ConnectionId> = self.connections.keys().copied().collect();
-        for connection in connections {
-            self.order.forget(connection);
+        for connection in self.clients.stop_serving() {
             self.close(
                 connection,
                 "the server lost its leader; reconnect elsewhere".to_string(),
@@ -513,7 +513,7 @@ impl Core {
                     Vec::new()
                 };
                 let events = Replica::watch_events(&outcome);
-                for (watcher, event) in self.watches.applied(events, &closed_watchers) {
+                for (watcher, event) in self.clients.watches.applied(events, &closed_watchers) {
                     let notification = notification(
                         event.event_type.code(),
                         event.keeper_state.code(),
@@ -605,6 +605,7 @@ impl Core {
                         pending_syncs: VecDeque::new(),
                     },
                 );
+                self.clients.opened(connection);
             }
             Event::Connect {
                 connection,
@@ -633,9 +634,8 @@ impl Core {
             Event::Closed { connection } => {
                 self.held_handshakes
                     .retain(|(held, _, _)| *held != connection);
-                self.watches.remove_watcher(&connection);
                 self.connections.remove(&connection);
-                self.order.forget(connection);
+                self.clients.closed(connection);
             }
             Event::Peer(PeerEvent::Message { from, message }) => {
                 if !self.config.membership.is_voter(from)
@@ -787,7 +787,7 @@ impl Core {
             // A connection task that is gone drops what it is sent; its Closed event follows.
             let _ = state.outbound.send(outbound);
             if closing {
-                self.watches.remove_watcher(&connection);
+                self.clients.closed(connection);
             }
         }
         self.trace_line(TraceLine::Released { before_step });

@@ -36,12 +36,12 @@ impl Core {
         let watchers: std::collections::BTreeSet<ConnectionId> = self
             .connections
             .keys()
-            .filter(|connection| !self.watches.paths_of(connection).is_empty())
+            .filter(|connection| !self.clients.watches.paths_of(connection).is_empty())
             .copied()
             .collect();
         let watched_paths: std::collections::BTreeSet<String> = watchers
             .iter()
-            .flat_map(|connection| self.watches.paths_of(connection))
+            .flat_map(|connection| self.clients.watches.paths_of(connection))
             .collect();
         let mut connections: Vec<(&ConnectionId, &Connection)> = self.connections.iter().collect();
         connections.sort_by_key(|(id, _)| **id);
@@ -60,7 +60,7 @@ impl Core {
             outstanding_requests: self.pending_writes.len(),
             last_zxid: self.last_zxid().0,
             node_count: tree.node_count(),
-            watch_count: self.watches.watch_count(),
+            watch_count: self.clients.watches.watch_count(),
             watched_paths: watched_paths.len(),
             watching_connections: watchers.len(),
             ephemeral_count: tree.ephemeral_count(),
