@@ -94,6 +94,7 @@ impl Election {
                 actions.push(ElectionAction::StartSettling);
             }
         }
+        election.assert_consistent(membership, previous_election_epoch + 1, &actions);
         (election, actions)
     }
 
@@ -140,6 +141,7 @@ impl Election {
         notification: Notification,
     ) -> Vec<ElectionAction> {
         assert_ne!(from, self.me, "a server's own vote is tallied directly");
+        let round_before = self.election_epoch;
         let mut actions = Vec::new();
         if !membership.is_voter(from) {
             // An observer asks who leads; tell it what we propose. Its vote never counts.
@@ -156,6 +158,7 @@ impl Election {
             // Observers are not voters and were answered above.
             ServerState::Observing => {}
         }
+        self.assert_consistent(membership, round_before, &actions);
         actions
     }
 
@@ -208,6 +211,10 @@ impl Election {
         actions: &mut Vec<ElectionAction>,
     ) {
         let vote = notification.vote;
+        if !membership.is_voter(vote.leader) {
+            // Only a voter leads: a claim otherwise is not an established leader.
+            return;
+        }
         // Recorded first, so that the leader's own LEADING notification can confirm it.
         self.established.insert(from, notification);
         if notification.election_epoch == self.election_epoch && self.proposal.is_some() {
@@ -309,7 +316,91 @@ impl Election {
                 election_epoch: self.election_epoch,
             });
         }
+        self.assert_consistent(membership, self.election_epoch, &actions);
         actions
+    }
+
+    /// What holds after every step of a round, and of what the step asks its driver to do
+    /// (TigerBeetle-style: checked in the server and in every model run).
+    fn assert_consistent(
+        &self,
+        membership: &Membership,
+        round_before: u64,
+        actions: &[ElectionAction],
+    ) {
+        let decided = actions
+            .iter()
+            .any(|action| matches!(action, ElectionAction::Decided { .. }));
+        // Joining an established leader takes the leader's round, which may be older (as
+        // ZooKeeper sets its logical clock from the FOLLOWING/LEADING notification); the
+        // election ends there.
+        assert!(
+            self.election_epoch >= round_before || decided,
+            "a server's round never goes back while it looks"
+        );
+        // A voter proposes the best vote it has heard in its round, its own included; an
+        // observer proposes nobody and tallies nothing.
+        assert_eq!(self.proposal.is_some(), self.own_vote.is_some());
+        assert_eq!(
+            self.tally.get(&self.me),
+            self.proposal.as_ref(),
+            "a voter's own entry in its tally is what it proposes"
+        );
+        if let (Some(own), Some(proposal)) = (self.own_vote, self.proposal) {
+            assert!(
+                !self.beats(&own, &proposal),
+                "a voter never proposes a vote its own vote beats"
+            );
+            assert!(membership.is_voter(proposal.leader), "only voters lead");
+        }
+        assert!(
+            self.tally.keys().all(|server| membership.is_voter(*server)),
+            "only voters' votes are tallied"
+        );
+        assert!(
+            !self.settling || self.proposal.is_some(),
+            "only a voter waits to settle"
+        );
+        for action in actions {
+            match action {
+                // Every notification sent is this server's, in the round it began the step in
+                // or the one it ends in.
+                ElectionAction::Broadcast(sent) | ElectionAction::Reply(_, sent) => {
+                    assert_eq!(sent.sender_state, ServerState::Looking);
+                    assert!(
+                        sent.election_epoch == round_before
+                            || sent.election_epoch == self.election_epoch
+                    );
+                }
+                ElectionAction::Decided {
+                    vote,
+                    election_epoch,
+                } => {
+                    assert_eq!(
+                        *election_epoch, self.election_epoch,
+                        "a server decides in its own round"
+                    );
+                    assert!(membership.is_voter(vote.leader), "only voters lead");
+                }
+                ElectionAction::StartSettling | ElectionAction::StopSettling => {}
+            }
+        }
+        // The settling timer runs exactly when the step's last word on it started it.
+        let last_word = actions.iter().rev().find(|action| {
+            matches!(
+                action,
+                ElectionAction::StartSettling
+                    | ElectionAction::StopSettling
+                    | ElectionAction::Decided { .. }
+            )
+        });
+        if let Some(last_word) = last_word {
+            assert_eq!(
+                self.settling,
+                *last_word == ElectionAction::StartSettling,
+                "the settling flag follows the timer the step asked for"
+            );
+        }
     }
 }
 

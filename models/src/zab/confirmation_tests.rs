@@ -4,7 +4,8 @@
 //! and a leader stops leading when its lease runs out or its links no longer make a quorum.
 
 use super::leader_tests::{
-    effects, established_leader, leader_peer, leadership, tick, Effect, Message, CLIENT, OBSERVER,
+    effects, established_leader, leader_peer, leadership, prospective_leader, tick, Effect,
+    Message, CLIENT, OBSERVER,
 };
 use super::tests::{step, Machine};
 use super::*;
@@ -80,6 +81,8 @@ fn a_leader_answers_a_sync_once_a_quorum_echoed_a_round_that_started_after_it() 
         [synced(client)]
     );
     assert_eq!(leadership(&state).confirmation.confirmed_round, 1);
+    // A confirmed round's start is forgotten: the leader keeps only the rounds in flight.
+    assert!(leadership(&state).confirmation.round_started_ms.is_empty());
     // A late echo of the same round answers nothing more.
     assert!(effects(step(&peer, &mut state, 2, echo(1, 1))).is_empty());
 }
@@ -231,6 +234,32 @@ fn the_lease_ends_sooner_than_any_follower_can_give_up() {
             }
         }
     }
+}
+
+#[test]
+fn a_lease_that_would_last_no_time_is_no_lease() {
+    let mut peer = leader_peer(3);
+    // Four fifths of the followers' 2 ms, less the 1 ms tick: nothing, so no lease at all
+    // (a zero lease would depose the leader at its first clock reading).
+    peer.tick = Some(Duration::from_millis(1)..Duration::from_millis(1));
+    peer.silent_ticks_max = 2;
+    assert_eq!(peer.leader_lease_ms(), None);
+    peer.silent_ticks_max = 3;
+    assert_eq!(peer.leader_lease_ms(), Some(1));
+}
+
+#[test]
+fn a_leader_still_in_discovery_has_no_lease_to_lose() {
+    let mut peer = leader_peer(3);
+    peer.tick = Some(Duration::from_millis(250)..Duration::from_millis(250));
+    peer.silent_ticks_max = 10;
+    let mut state = prospective_leader(&peer, DurableState::default());
+    // Long past any lease: a leader that has not established its epoch serves nobody, and
+    // initLimit, not the lease, bounds how long it waits for its quorum.
+    clock(&peer, &mut state, 9000);
+    assert!(
+        matches!(&state.role, Role::Leading(leadership) if leadership.phase == LeaderPhase::Discovery)
+    );
 }
 
 #[test]

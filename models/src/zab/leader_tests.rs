@@ -54,7 +54,7 @@ pub(super) fn leader_peer(voters: u64) -> Peer<Machine> {
 }
 
 /// Server 0 started from `disk` and chosen as leader: a prospective leader in discovery.
-fn prospective_leader(
+pub(super) fn prospective_leader(
     peer: &Peer<Machine>,
     disk: super::peer::Durable<Machine>,
 ) -> PeerState<Machine> {

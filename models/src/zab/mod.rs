@@ -30,6 +30,8 @@ pub use step::{Input, StepAnswer};
 #[cfg(test)]
 mod confirmation_tests;
 #[cfg(test)]
+mod durable_tests;
+#[cfg(test)]
 mod leader_tests;
 #[cfg(test)]
 mod persist_tests;
