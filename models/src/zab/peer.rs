@@ -97,7 +97,7 @@ impl SessionClockModel {
     }
 
     /// The clock's next reading after `now_ms`, unless that is past the end.
-    fn next_ms(&self, now_ms: u64) -> Option<u64> {
+    pub(super) fn next_ms(&self, now_ms: u64) -> Option<u64> {
         Some(now_ms + self.step_ms).filter(|next_ms| *next_ms <= self.end_ms)
     }
 }

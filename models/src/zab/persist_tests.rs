@@ -40,6 +40,8 @@ fn an_append_writes_only_the_new_txns() {
         plan.steps,
         vec![DiskStep::AppendAndSync(vec![proposal(1, 2)])]
     );
+    // The server skips the disk for an empty plan only.
+    assert!(!plan.is_empty());
 }
 
 #[test]

@@ -88,6 +88,21 @@ fn a_leader_that_is_not_established_answers_no_revalidate() {
 }
 
 #[test]
+fn an_established_leader_answers_no_revalidate_from_a_server_it_has_no_link_with() {
+    let peer = leader_peer(3);
+    let mut state = Cow::Owned(established_leader(&peer));
+    peer.on_peer_disconnected(&mut state, ServerId(1), &mut Out::new());
+    let mut state = state.into_owned();
+    assert!(state.is_serving(), "servers 0 and 2 are still a quorum");
+    let revalidate = PeerMessage::Revalidate {
+        token: 0,
+        session: (),
+    };
+    // Its answer would travel on a link that is gone, to a follower that must sync first.
+    assert!(step(&peer, &mut state, 1, revalidate).is_empty());
+}
+
+#[test]
 fn a_learner_answers_a_reconnect_only_with_its_leaders_answer() {
     let (peer, mut state) = serving_learner();
     let commands = step(
@@ -127,6 +142,39 @@ fn a_learner_answers_a_reconnect_only_with_its_leaders_answer() {
         )]
     );
     assert!(step(&peer, &mut state, 0, answer(true)).is_empty());
+}
+
+#[test]
+fn reconnects_waiting_at_once_on_a_learner_get_tokens_of_their_own() {
+    let (peer, mut state) = serving_learner();
+    let mut tokens = Vec::new();
+    for client in [CLIENT, CLIENT + 1, CLIENT + 2] {
+        let commands = step(
+            &peer,
+            &mut state,
+            client,
+            PeerMessage::ClientRevalidate { session: () },
+        );
+        let sent = sends(&commands);
+        let [(0, PeerMessage::Revalidate { token, .. })] = sent.as_slice() else {
+            panic!("expected a REVALIDATE to the leader, got {sent:?}");
+        };
+        tokens.push(*token);
+    }
+    assert_eq!(tokens.len(), 3);
+    assert!(tokens[0] < tokens[1] && tokens[1] < tokens[2]);
+    // Each answer reaches the client it was asked for.
+    let commands = step(
+        &peer,
+        &mut state,
+        0,
+        PeerMessage::Revalidated {
+            token: tokens[1],
+            session: (),
+            valid: true,
+        },
+    );
+    assert_eq!(sends(&commands)[0].0, (CLIENT + 1) as usize);
 }
 
 #[test]

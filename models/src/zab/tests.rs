@@ -565,3 +565,51 @@ fn followerinfo_reaching_a_server_still_looking_is_taken_up_when_it_leads() {
     );
     assert!(state.follower_infos_while_looking.is_empty());
 }
+
+#[test]
+fn the_model_session_clock_steps_until_its_end() {
+    let clock = SessionClockModel {
+        step_ms: 10,
+        end_ms: 25,
+    };
+    assert_eq!(clock.next_ms(0), Some(10));
+    assert_eq!(clock.next_ms(10), Some(20));
+    // The end bounds the readings: a step past it is no reading.
+    assert_eq!(clock.next_ms(20), None);
+    let exact = SessionClockModel {
+        step_ms: 10,
+        end_ms: 20,
+    };
+    assert_eq!(exact.next_ms(10), Some(20));
+}
+
+#[test]
+fn a_compaction_folds_the_committed_txns_and_keeps_the_rest() {
+    let disk = DurableState {
+        accepted_epoch: Epoch(1),
+        current_epoch: Epoch(1),
+        history: std::sync::Arc::new(vec![
+            proposal(1, 1, 10),
+            proposal(1, 2, 20),
+            proposal(1, 3, 30),
+        ]),
+        ..DurableState::default()
+    };
+    let (peer, mut state) = learner_of_zero(disk);
+    // Nothing committed yet: nothing to fold.
+    assert_eq!(peer.compact(&mut state), None);
+    state.committed_through = Zxid::new(Epoch(1), 2);
+    let snapshot = peer
+        .compact(&mut state)
+        .expect("two committed txns to fold");
+    assert_eq!(snapshot.zxid, Zxid::new(Epoch(1), 2));
+    assert_eq!(snapshot.txn_count, 2);
+    assert_eq!(*state.durable.history, [proposal(1, 3, 30)]);
+    // Nothing committed since: the next compaction has nothing to add.
+    assert_eq!(peer.compact(&mut state), None);
+    state.committed_through = Zxid::new(Epoch(1), 3);
+    let snapshot = peer.compact(&mut state).expect("one more committed txn");
+    // The count runs on from the previous snapshot's.
+    assert_eq!(snapshot.txn_count, 3);
+    assert!(state.durable.history.is_empty());
+}
