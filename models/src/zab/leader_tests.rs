@@ -295,6 +295,11 @@ fn a_quorum_of_newleader_acks_commits_the_initial_history_and_sends_uptodate() {
     step(&peer, &mut state, 1, follower_info(1, false));
     step(&peer, &mut state, 1, ack_epoch(2, true, 1, Zxid::ZERO));
     assert_eq!(state.committed_through, Zxid::ZERO);
+    // Synchronising: not established, so it serves no read and has delivered nothing.
+    assert_eq!(leadership(&state).phase, LeaderPhase::Synchronization);
+    assert_eq!(state.established_epoch(), None);
+    assert!(state.read_view().is_none());
+    assert!(state.delivered().is_empty());
     let last = Zxid::new(Epoch(1), 2);
     assert_eq!(
         effects(step(&peer, &mut state, 1, ack_new_leader(2, last))),
@@ -303,6 +308,8 @@ fn a_quorum_of_newleader_acks_commits_the_initial_history_and_sends_uptodate() {
     assert_eq!(leadership(&state).phase, LeaderPhase::Broadcast);
     assert_eq!(state.committed_through, last);
     assert_eq!(state.established_epoch(), Some(Epoch(2)));
+    assert_eq!(state.delivered(), history);
+    assert!(state.read_view().is_some());
 
     // A follower that joins an established leader is synced and told at once.
     step(&peer, &mut state, 2, follower_info(1, false));
@@ -433,4 +440,53 @@ fn an_exhausted_zxid_counter_ends_the_epoch_instead_of_proposing() {
     assert_nothing_saved_or_sent(&effects);
     assert!(matches!(state.role, Role::Looking(_)));
     assert_eq!(state.durable.last_zxid(), Zxid::new(Epoch(1), u32::MAX));
+}
+
+fn session_clock_timeout(peer: &Peer<Machine>, state: &mut PeerState<Machine>) -> Vec<PeerCommand> {
+    let mut cow = Cow::Borrowed(&*state);
+    let mut out = Out::new();
+    peer.on_timeout(Id::from(0), &mut cow, &PeerTimer::SessionClock, &mut out);
+    *state = cow.into_owned();
+    out.into_iter().collect()
+}
+
+fn arms(commands: &[PeerCommand], timer: PeerTimer) -> bool {
+    commands
+        .iter()
+        .any(|command| matches!(command, Command::SetTimer(set, _) if *set == timer))
+}
+
+#[test]
+fn the_model_session_clock_runs_from_establishment_to_its_end() {
+    let mut peer = leader_peer(3);
+    peer.session_clock = Some(SessionClockModel {
+        step_ms: 10,
+        end_ms: 20,
+    });
+    let mut state = prospective_leader(&peer, DurableState::default());
+    step(&peer, &mut state, 1, follower_info(0, false));
+    step(&peer, &mut state, 1, ack_epoch(1, true, 0, Zxid::ZERO));
+    let established = step(&peer, &mut state, 1, ack_new_leader(1, Zxid::ZERO));
+    assert_eq!(state.established_epoch(), Some(Epoch(1)));
+    assert!(arms(&established, PeerTimer::SessionClock));
+    let first = session_clock_timeout(&peer, &mut state);
+    assert_eq!(state.clock_ms, 10);
+    assert!(arms(&first, PeerTimer::SessionClock));
+    // The reading at the end is the last: nothing is armed past it.
+    let last = session_clock_timeout(&peer, &mut state);
+    assert_eq!(state.clock_ms, 20);
+    assert!(!arms(&last, PeerTimer::SessionClock));
+}
+
+#[test]
+fn a_tick_rearms_itself_with_the_period_of_the_role() {
+    let mut peer = leader_peer(3);
+    let period = Duration::from_millis(100)..Duration::from_millis(100);
+    peer.tick = Some(period.clone());
+    let mut state = established_leader(&peer);
+    let commands = tick(&peer, &mut state);
+    assert!(commands.iter().any(|command| matches!(
+        command,
+        Command::SetTimer(PeerTimer::Tick, set) if *set == period
+    )));
 }
