@@ -490,3 +490,35 @@ fn a_tick_rearms_itself_with_the_period_of_the_role() {
         Command::SetTimer(PeerTimer::Tick, set) if *set == period
     )));
 }
+
+#[test]
+fn an_established_leader_tells_a_looking_server_who_leads_and_no_one_else() {
+    let peer = leader_peer(3);
+    let mut state = established_leader(&peer);
+    let vote = crate::election::Vote {
+        peer_epoch: Epoch(0),
+        zxid: Zxid::ZERO,
+        leader: ServerId(2),
+    };
+    let notification = |sender_state| {
+        PeerMessage::Notification(crate::election::Notification {
+            sender_state,
+            vote,
+            election_epoch: 1,
+        })
+    };
+    let answer = effects(step(
+        &peer,
+        &mut state,
+        2,
+        notification(crate::election::ServerState::Looking),
+    ));
+    assert!(matches!(
+        answer.as_slice(),
+        [Effect::Send(2, PeerMessage::Notification(told))]
+            if told.sender_state == crate::election::ServerState::Leading
+    ));
+    let following = notification(crate::election::ServerState::Following);
+    assert!(step(&peer, &mut state, 2, following).is_empty());
+    assert!(matches!(state.role, Role::Leading(_)));
+}

@@ -613,3 +613,78 @@ fn a_compaction_folds_the_committed_txns_and_keeps_the_rest() {
     assert_eq!(snapshot.txn_count, 3);
     assert!(state.durable.history.is_empty());
 }
+
+fn sent(commands: &[PeerCommand]) -> Vec<(usize, super::peer::Message<Machine>)> {
+    commands
+        .iter()
+        .filter_map(|command| match command {
+            Command::Send(to, message) => Some((usize::from(*to), message.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+const READER: u64 = 1000;
+
+#[test]
+fn a_client_read_is_answered_with_the_last_delivered_txn_only_while_serving() {
+    let (peer, mut state) = learner_of_zero(DurableState::default());
+    assert!(step(&peer, &mut state, READER, PeerMessage::ClientRead).is_empty());
+    let (peer, mut state) = serving_learner();
+    for counter in [1, 2] {
+        let proposal = proposal(1, counter, counter as Value * 10);
+        step(&peer, &mut state, 0, PeerMessage::Propose { proposal });
+    }
+    let zxid = Zxid::new(Epoch(1), 2);
+    step(&peer, &mut state, 0, PeerMessage::Commit { zxid });
+    let commands = step(&peer, &mut state, READER, PeerMessage::ClientRead);
+    assert_eq!(
+        sent(&commands),
+        [(
+            READER as usize,
+            PeerMessage::ReadResult {
+                last: Some(proposal(1, 2, 20)),
+                position: 2,
+            }
+        )]
+    );
+}
+
+#[test]
+fn syncs_waiting_at_once_on_a_learner_get_tokens_of_their_own() {
+    let (peer, mut state) = serving_learner();
+    let tokens: Vec<u64> = [READER, READER + 1, READER + 2]
+        .into_iter()
+        .map(|client| {
+            match sent(&step(&peer, &mut state, client, PeerMessage::ClientSync)).as_slice() {
+                [(0, PeerMessage::SyncRequest { token })] => *token,
+                other => panic!("expected a SYNC to the leader, got {other:?}"),
+            }
+        })
+        .collect();
+    assert!(tokens[0] < tokens[1] && tokens[1] < tokens[2]);
+    // The leader's answer to the second reaches the second client alone.
+    let answer = PeerMessage::Sync {
+        token: tokens[1],
+        committed_through: Zxid::ZERO,
+    };
+    assert_eq!(
+        sent(&step(&peer, &mut state, 0, answer)),
+        [((READER + 1) as usize, PeerMessage::Synced)]
+    );
+}
+
+#[test]
+fn a_looking_server_tells_every_other_voter_its_vote() {
+    let mut looking = peer(0);
+    looking.election_mode = ElectionMode::Fast;
+    let mut out = Out::new();
+    looking.on_start(Id::from(0), &None, &mut out);
+    let commands: Vec<PeerCommand> = out.into_iter().collect();
+    let told: Vec<usize> = sent(&commands)
+        .into_iter()
+        .filter(|(_, message)| matches!(message, PeerMessage::Notification(_)))
+        .map(|(to, _)| to)
+        .collect();
+    assert_eq!(told, [1, 2]);
+}
