@@ -292,6 +292,38 @@ fn plan_sync_picks_diff_trunc_and_snap() {
         (kind, point, proposals.len()),
         (SyncKind::Snap, Zxid::ZERO, 3)
     );
+    // A window of two keeps the txns after (1, 1): a learner that ends exactly there still
+    // gets a DIFF.
+    peer.diff_window = Some(2);
+    let (kind, point, proposals) = peer.plan_sync(&state, Zxid::new(Epoch(1), 1));
+    assert_eq!(
+        (kind, point, proposals.len()),
+        (SyncKind::Diff, Zxid::new(Epoch(1), 1), 2)
+    );
+}
+
+#[test]
+fn a_learner_ahead_of_a_leader_whose_history_is_all_in_its_snapshot_is_truncated_to_it() {
+    let peer = peer(0);
+    let mut out = Out::new();
+    let snapshot_zxid = Zxid::new(Epoch(1), 2);
+    let disk = DurableState {
+        snapshot: Some(std::sync::Arc::new(super::durable::Snapshot {
+            zxid: snapshot_zxid,
+            txn_count: 2,
+            applied: vec![proposal(1, 1, 1), proposal(1, 2, 2)],
+        })),
+        accepted_epoch: Epoch(1),
+        current_epoch: Epoch(1),
+        history: Vec::new().into(),
+        incarnation: 0,
+    };
+    let state = peer.on_start(Id::from(0), &Some(disk), &mut out);
+    let (kind, point, proposals) = peer.plan_sync(&state, Zxid::new(Epoch(1), 5));
+    assert_eq!(
+        (kind, point, proposals.len()),
+        (SyncKind::Trunc, snapshot_zxid, 0)
+    );
 }
 
 /// A learner that heard LEADERINFO for epoch 1 from server 0.
@@ -687,4 +719,51 @@ fn a_looking_server_tells_every_other_voter_its_vote() {
         .map(|(to, _)| to)
         .collect();
     assert_eq!(told, [1, 2]);
+}
+
+#[test]
+fn a_snap_rebuilds_what_the_learner_has_applied_from_the_snapshot() {
+    let (peer, mut state) = learner_in_epoch_one();
+    let snapshot_zxid = Zxid::new(Epoch(1), 2);
+    let folded = vec![proposal(1, 1, 1), proposal(1, 2, 2)];
+    step(
+        &peer,
+        &mut state,
+        0,
+        PeerMessage::NewLeader(NewLeader {
+            epoch: Epoch(1),
+            kind: SyncKind::Snap,
+            snapshot: Some(std::sync::Arc::new(super::durable::Snapshot {
+                zxid: snapshot_zxid,
+                txn_count: 2,
+                applied: folded.clone(),
+            })),
+            sync_point: Zxid::ZERO,
+            proposals: vec![proposal(1, 3, 3)],
+        }),
+    );
+    let committed_through = Zxid::new(Epoch(1), 3);
+    step(
+        &peer,
+        &mut state,
+        0,
+        PeerMessage::UpToDate {
+            epoch: Epoch(1),
+            committed_through,
+        },
+    );
+    let mut expected = folded;
+    expected.push(proposal(1, 3, 3));
+    assert_eq!(state.read_view(), Some(&expected));
+}
+
+#[test]
+fn a_learners_clock_follows_its_readings() {
+    let (peer, state) = learner_in_epoch_one();
+    let mut state = Cow::Owned(state);
+    peer.on_session_clock(&mut state, 100, &mut Out::new());
+    assert_eq!(state.clock_ms, 100);
+    // A reading behind the last one moves nothing back.
+    peer.on_session_clock(&mut state, 50, &mut Out::new());
+    assert_eq!(state.clock_ms, 100);
 }
