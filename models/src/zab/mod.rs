@@ -34,6 +34,8 @@ mod durable_tests;
 #[cfg(test)]
 mod leader_tests;
 #[cfg(test)]
+mod learner_tests;
+#[cfg(test)]
 mod persist_tests;
 #[cfg(test)]
 mod revalidate_tests;
