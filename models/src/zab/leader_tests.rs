@@ -522,3 +522,63 @@ fn an_established_leader_tells_a_looking_server_who_leads_and_no_one_else() {
     assert!(step(&peer, &mut state, 2, following).is_empty());
     assert!(matches!(state.role, Role::Leading(_)));
 }
+
+#[test]
+fn an_ackepoch_counts_only_in_the_leaders_epoch_from_a_learner_that_asked_to_join() {
+    let peer = leader_peer(3);
+    let mut state = prospective_leader(&peer, DurableState::default());
+    // Server 1 never sent FOLLOWERINFO: its ACKEPOCH is ignored.
+    let before = state.clone();
+    assert!(step(&peer, &mut state, 1, ack_epoch(1, true, 0, Zxid::ZERO)).is_empty());
+    assert_eq!(state, before);
+    step(&peer, &mut state, 1, follower_info(0, false));
+    // Another epoch's ACKEPOCH is ignored too.
+    let before = state.clone();
+    assert!(step(&peer, &mut state, 1, ack_epoch(7, true, 0, Zxid::ZERO)).is_empty());
+    assert_eq!(state, before);
+    step(&peer, &mut state, 1, ack_epoch(1, true, 0, Zxid::ZERO));
+    assert_eq!(leadership(&state).phase, LeaderPhase::Synchronization);
+}
+
+#[test]
+fn a_newleader_ack_counts_once_per_synchronisation() {
+    let peer = leader_peer(3);
+    let mut state = established_leader(&peer);
+    // Server 2 acknowledged NEWLEADER already: a second ACK changes nothing and is not
+    // answered with another UPTODATE.
+    let before = state.clone();
+    assert!(step(&peer, &mut state, 2, ack_new_leader(1, Zxid::ZERO)).is_empty());
+    assert_eq!(state, before);
+}
+
+#[test]
+fn a_leader_proposes_the_requests_its_followers_forward() {
+    let peer = leader_peer(3);
+    let mut state = established_leader(&peer);
+    let forwarded = effects(step(
+        &peer,
+        &mut state,
+        1,
+        PeerMessage::Request { request: 7 },
+    ));
+    let proposal = proposal(1, 1, 7);
+    assert!(forwarded.contains(&send(
+        1,
+        PeerMessage::Propose {
+            proposal: proposal.clone()
+        }
+    )));
+    assert!(forwarded.contains(&send(2, PeerMessage::Propose { proposal })));
+}
+
+#[test]
+fn an_observers_ack_is_no_vote() {
+    let peer = leader_peer(3);
+    let mut state = established_leader(&peer);
+    client_write(&peer, &mut state, 7);
+    let zxid = Zxid::new(Epoch(1), 1);
+    step(&peer, &mut state, OBSERVER, PeerMessage::Ack { zxid });
+    assert_eq!(state.committed_through, Zxid::ZERO);
+    step(&peer, &mut state, 1, PeerMessage::Ack { zxid });
+    assert_eq!(state.committed_through, zxid);
+}
