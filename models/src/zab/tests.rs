@@ -767,3 +767,38 @@ fn a_learners_clock_follows_its_readings() {
     peer.on_session_clock(&mut state, 50, &mut Out::new());
     assert_eq!(state.clock_ms, 100);
 }
+
+#[test]
+fn a_diff_that_repeats_txns_the_learner_holds_appends_only_the_new_ones() {
+    let (peer, mut state) = learner_of_zero(DurableState {
+        accepted_epoch: Epoch(1),
+        current_epoch: Epoch(1),
+        history: vec![proposal(1, 1, 1), proposal(1, 2, 2)].into(),
+        ..DurableState::default()
+    });
+    step(
+        &peer,
+        &mut state,
+        0,
+        PeerMessage::LeaderInfo {
+            new_epoch: Epoch(2),
+        },
+    );
+    // A DIFF from before the learner's last txn (the leader's own choice of start).
+    step(
+        &peer,
+        &mut state,
+        0,
+        PeerMessage::NewLeader(NewLeader {
+            epoch: Epoch(2),
+            kind: SyncKind::Diff,
+            snapshot: None,
+            sync_point: Zxid::new(Epoch(1), 1),
+            proposals: vec![proposal(1, 2, 2), proposal(1, 3, 3)],
+        }),
+    );
+    assert_eq!(
+        *state.durable.history,
+        [proposal(1, 1, 1), proposal(1, 2, 2), proposal(1, 3, 3)]
+    );
+}
