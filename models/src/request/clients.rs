@@ -70,14 +70,13 @@ impl<C: Ord + Copy + Hash + Debug, R> ClientConnections<C, R> {
     /// caller tells each client so. Writes of those connections still in flight are answered
     /// by nobody; their clients find out on the next server.
     pub fn stop_serving(&mut self) -> Vec<C> {
+        // Nothing held for any connection afterwards is not an invariant: a connection the
+        // server closed earlier may still deliver a request it sent before the close, which
+        // waits in the session order until the connection's end is reported (`closed`).
         let closing: Vec<C> = self.open.iter().copied().collect();
         for connection in &closing {
             self.closed(*connection);
         }
-        assert!(
-            self.open.is_empty() && self.order.connections() == 0,
-            "a server that stopped serving holds nothing for a closed connection"
-        );
         closing
     }
 
