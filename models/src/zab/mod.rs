@@ -36,6 +36,8 @@ mod leader_tests;
 #[cfg(test)]
 mod learner_tests;
 #[cfg(test)]
+mod peer_tests;
+#[cfg(test)]
 mod persist_tests;
 #[cfg(test)]
 mod revalidate_tests;
