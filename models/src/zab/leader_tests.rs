@@ -582,3 +582,12 @@ fn an_observers_ack_is_no_vote() {
     step(&peer, &mut state, 1, PeerMessage::Ack { zxid });
     assert_eq!(state.committed_through, zxid);
 }
+
+#[test]
+fn the_registers_one_session_is_alive_at_the_leader() {
+    let peer = leader_peer(3);
+    let mut state = established_leader(&peer);
+    // The register's clients share one session the leader never expires: a touch keeps it.
+    assert!(peer.touch_session(&mut state, &(), 5));
+    assert_eq!(state.clock_ms, 5);
+}

@@ -214,3 +214,24 @@ fn a_diff_that_repeats_txns_the_learner_holds_appends_only_the_new_ones() {
         [proposal(1, 1, 1), proposal(1, 2, 2), proposal(1, 3, 3)]
     );
 }
+
+#[test]
+fn a_state_without_sessions_resumes_a_reconnect_with_the_timeout_the_client_asked() {
+    use crate::ids::SessionId;
+    use crate::session::handshake::{Handshake, HandshakeDecision};
+    let (peer, state) = serving_learner();
+    let reconnect = Handshake {
+        last_zxid_seen: 0,
+        timeout_ms: 6000,
+        session_id: 7,
+        password_matches: true,
+    };
+    // The register knows no session timeouts: the one asked, within the 2 s tick's bounds.
+    assert_eq!(
+        peer.decide_handshake(&state, reconnect),
+        HandshakeDecision::Resume {
+            session: SessionId(7),
+            timeout_ms: 6000
+        }
+    );
+}
