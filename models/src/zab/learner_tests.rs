@@ -1,7 +1,9 @@
 //! A learner's guards against the exact commands it emits: what it takes only from its leader,
 //! only in the phase and epoch it expects, and what an observer takes that a follower does not.
 
-use super::tests::{proposal, serving_learner, step, Machine, PeerCommand};
+use super::tests::{
+    hear_leader_info_of_epoch_one, proposal, serving_learner, step, Machine, PeerCommand,
+};
 use super::*;
 use crate::election::Membership;
 use crate::ids::{Epoch, ServerId, Zxid};
@@ -33,38 +35,27 @@ fn zxid(counter: u32) -> Zxid {
 
 /// Server 1, a follower of server 0 that heard LEADERINFO for epoch 1 and so synchronises.
 fn synchronising_follower() -> (Peer<Machine>, PeerState<Machine>) {
-    learner_in_epoch_one(1, [])
+    super::tests::learner_in_epoch_one()
 }
 
-fn learner_in_epoch_one<const N: usize>(
-    me: u64,
-    observers: [ServerId; N],
-) -> (Peer<Machine>, PeerState<Machine>) {
+/// Server 3, an observer of server 0 that heard LEADERINFO for epoch 1.
+fn synchronising_observer() -> (Peer<Machine>, PeerState<Machine>) {
     let mut peer = Peer::new(
-        ServerId(me),
-        Membership::new([ServerId(0), ServerId(1), ServerId(2)], observers),
+        ServerId(OBSERVER),
+        Membership::new(
+            [ServerId(0), ServerId(1), ServerId(2)],
+            [ServerId(OBSERVER)],
+        ),
         Machine::new(),
     );
     peer.election_mode = ElectionMode::Oracle;
     peer.tick = None;
-    let mut out = Out::new();
-    let state = peer.on_start(Id::from(me as usize), &None, &mut out);
+    let me = Id::from(OBSERVER as usize);
+    let state = peer.on_start(me, &None, &mut Out::new());
     let mut state = Cow::Owned(state);
-    peer.on_random(
-        Id::from(me as usize),
-        &mut state,
-        &ServerId(0),
-        &mut Out::new(),
-    );
+    peer.on_random(me, &mut state, &ServerId(0), &mut Out::new());
     let mut state = state.into_owned();
-    step(
-        &peer,
-        &mut state,
-        0,
-        PeerMessage::LeaderInfo {
-            new_epoch: Epoch(1),
-        },
-    );
+    hear_leader_info_of_epoch_one(&peer, &mut state);
     (peer, state)
 }
 
@@ -87,7 +78,7 @@ fn up_to_date(committed_through: Zxid) -> super::peer::Message<Machine> {
 
 /// Server 3, an observer of server 0 in epoch 1, serving.
 fn serving_observer() -> (Peer<Machine>, PeerState<Machine>) {
-    let (peer, mut state) = learner_in_epoch_one(OBSERVER, [ServerId(OBSERVER)]);
+    let (peer, mut state) = synchronising_observer();
     step(&peer, &mut state, 0, new_leader(Vec::new()));
     step(&peer, &mut state, 0, up_to_date(Zxid::ZERO));
     assert!(state.is_serving());
@@ -205,7 +196,7 @@ fn a_follower_takes_no_inform() {
 
 #[test]
 fn an_observer_informed_before_uptodate_logs_but_does_not_deliver() {
-    let (peer, mut state) = learner_in_epoch_one(OBSERVER, [ServerId(OBSERVER)]);
+    let (peer, mut state) = synchronising_observer();
     step(&peer, &mut state, 0, new_leader(Vec::new()));
     step(
         &peer,

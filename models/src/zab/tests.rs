@@ -331,15 +331,20 @@ fn a_learner_ahead_of_a_leader_whose_history_is_all_in_its_snapshot_is_truncated
 /// A learner that heard LEADERINFO for epoch 1 from server 0.
 pub(super) fn learner_in_epoch_one() -> (Peer<Machine>, PeerState<Machine>) {
     let (peer, mut state) = learner_of_zero(DurableState::default());
+    hear_leader_info_of_epoch_one(&peer, &mut state);
+    (peer, state)
+}
+
+/// Server 0's LEADERINFO for epoch 1 reaches its learner: it synchronises next.
+pub(super) fn hear_leader_info_of_epoch_one(peer: &Peer<Machine>, state: &mut PeerState<Machine>) {
     step(
-        &peer,
-        &mut state,
+        peer,
+        state,
         0,
         PeerMessage::LeaderInfo {
             new_epoch: Epoch(1),
         },
     );
-    (peer, state)
 }
 
 #[test]
