@@ -103,10 +103,47 @@ mod tests {
         assert_eq!(ErrorCode::from_code(-9), None);
     }
 
+    /// Every code pinned to the value `KeeperException.Code` gives it: clients decode these
+    /// numbers, so a changed one is a wire break.
     #[test]
     fn codes_match_keeper_exception() {
-        assert_eq!(ErrorCode::NoNode.code(), -101);
-        assert_eq!(ErrorCode::NodeExists.code(), -110);
-        assert_eq!(ErrorCode::ThrottledOp.code(), -127);
+        let keeper_exception = [
+            (ErrorCode::Ok, 0),
+            (ErrorCode::SystemError, -1),
+            (ErrorCode::RuntimeInconsistency, -2),
+            (ErrorCode::DataInconsistency, -3),
+            (ErrorCode::ConnectionLoss, -4),
+            (ErrorCode::MarshallingError, -5),
+            (ErrorCode::Unimplemented, -6),
+            (ErrorCode::OperationTimeout, -7),
+            (ErrorCode::BadArguments, -8),
+            (ErrorCode::UnknownSession, -12),
+            (ErrorCode::NewConfigNoQuorum, -13),
+            (ErrorCode::ReconfigInProgress, -14),
+            (ErrorCode::ApiError, -100),
+            (ErrorCode::NoNode, -101),
+            (ErrorCode::NoAuth, -102),
+            (ErrorCode::BadVersion, -103),
+            (ErrorCode::NoChildrenForEphemerals, -108),
+            (ErrorCode::NodeExists, -110),
+            (ErrorCode::NotEmpty, -111),
+            (ErrorCode::SessionExpired, -112),
+            (ErrorCode::InvalidCallback, -113),
+            (ErrorCode::InvalidAcl, -114),
+            (ErrorCode::AuthFailed, -115),
+            (ErrorCode::SessionMoved, -118),
+            (ErrorCode::NotReadOnly, -119),
+            (ErrorCode::EphemeralOnLocalSession, -120),
+            (ErrorCode::NoWatcher, -121),
+            (ErrorCode::RequestTimeout, -122),
+            (ErrorCode::ReconfigDisabled, -123),
+            (ErrorCode::SessionClosedRequireSaslAuth, -124),
+            (ErrorCode::QuotaExceeded, -125),
+            (ErrorCode::ThrottledOp, -127),
+        ];
+        assert_eq!(keeper_exception.len(), ErrorCode::ALL.len());
+        for (error, code) in keeper_exception {
+            assert_eq!(error.code(), code, "{error:?}");
+        }
     }
 }
