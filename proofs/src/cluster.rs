@@ -88,6 +88,15 @@ pub enum ClusterAction<Msg, Timer, Random> {
         link: Link,
         msg: Msg,
     },
+    /// The message `lost` places behind the head of a link arrives, and the ones ahead of it
+    /// are lost (lossy configurations whose losses are decided at delivery).
+    DeliverPastLost {
+        src: Id,
+        dst: Id,
+        link: Link,
+        lost: usize,
+        msg: Msg,
+    },
     /// The message at the head of a link is lost (lossy configurations only).
     Drop {
         src: Id,
@@ -119,6 +128,7 @@ where
     pub actors: Vec<A>,
     init_history: H,
     lossy: bool,
+    loss_at_delivery: bool,
     max_crashes: usize,
     properties: Vec<Property<Self>>,
     record_msg_in: RecordMessage<C, H, A::Msg>,
@@ -137,6 +147,7 @@ where
             actors: self.actors.clone(),
             init_history: self.init_history.clone(),
             lossy: self.lossy,
+            loss_at_delivery: self.loss_at_delivery,
             max_crashes: self.max_crashes,
             properties: self.properties.clone(),
             record_msg_in: self.record_msg_in,
@@ -157,6 +168,7 @@ where
             actors: Vec::new(),
             init_history,
             lossy: false,
+            loss_at_delivery: false,
             max_crashes: 0,
             properties: Vec::new(),
             record_msg_in: |_, _, _| None,
@@ -176,6 +188,19 @@ where
     /// a superset of the server's schedules.
     pub fn lossy(mut self, lossy: bool) -> Self {
         self.lossy = lossy;
+        self
+    }
+
+    /// Whether a lossy configuration decides its losses when the receiver takes a message off
+    /// a link (it may take any message in flight on it, the ones ahead lost) instead of at any
+    /// step (the head of any link lost). A reduction: a loss changes no actor's state and no
+    /// property reads what is in flight, so losing a message just before the next delivery on
+    /// its link reaches every actor state that losing it earlier does, without interleaving the
+    /// loss with every other step. A message never followed by a delivery stays in flight
+    /// instead of vanishing, so the in-flight bound counts it: see `tests/reduction.rs` for
+    /// what this changes.
+    pub fn loss_at_delivery(mut self, loss_at_delivery: bool) -> Self {
+        self.loss_at_delivery = loss_at_delivery;
         self
     }
 
@@ -254,6 +279,41 @@ where
                 }
             }
         }
+    }
+
+    /// `last` after the message `lost` places behind the head of the link from `src` to `dst`
+    /// arrives, the ones ahead of it lost.
+    fn deliver(
+        &self,
+        last: &ActorModelState<A, H>,
+        src: Id,
+        dst: Id,
+        link: Link,
+        lost: usize,
+    ) -> ActorModelState<A, H> {
+        let index = usize::from(dst);
+        let mut next = last.clone();
+        let key = flow_key(src, dst, link);
+        for _ in 0..lost {
+            pop_head(&mut next.network, key);
+        }
+        let msg = pop_head(&mut next.network, key);
+        let mut actor_state = Cow::Borrowed(&*last.actor_states[index]);
+        let mut out = Out::new();
+        self.actors[index].on_msg(dst, &mut actor_state, src, msg.clone(), &mut out);
+        let envelope = Envelope {
+            src,
+            dst,
+            msg: &msg,
+        };
+        if let Some(history) = (self.record_msg_in)(&self.cfg, &next.history, envelope) {
+            next.history = history;
+        }
+        if let Cow::Owned(actor_state) = actor_state {
+            next.actor_states[index] = Arc::new(actor_state);
+        }
+        self.process_commands(dst, out, &mut next);
+        next
     }
 
     /// Closes the quorum link between `closer` (whose step closed it) and `peer`: what was in
@@ -353,7 +413,7 @@ where
         for ((end, dst), flow) in flows(&state.network) {
             let (src, link) = sending_end(*end);
             let msg = flow.front().expect("flows are never empty");
-            if self.lossy {
+            if self.lossy && !self.loss_at_delivery {
                 actions.push(ClusterAction::Drop {
                     src,
                     dst: *dst,
@@ -372,6 +432,17 @@ where
                     link,
                     msg: msg.clone(),
                 });
+                if self.lossy && self.loss_at_delivery {
+                    for (lost, msg) in flow.iter().enumerate().skip(1) {
+                        actions.push(ClusterAction::DeliverPastLost {
+                            src,
+                            dst: *dst,
+                            link,
+                            lost,
+                            msg: msg.clone(),
+                        });
+                    }
+                }
             }
         }
         for (index, timers) in state.timers_set.iter().enumerate() {
@@ -422,26 +493,15 @@ where
                 Some(next)
             }
             ClusterAction::Deliver { src, dst, link, .. } => {
-                let index = usize::from(dst);
-                let mut next = last.clone();
-                let msg = pop_head(&mut next.network, flow_key(src, dst, link));
-                let mut actor_state = Cow::Borrowed(&*last.actor_states[index]);
-                let mut out = Out::new();
-                self.actors[index].on_msg(dst, &mut actor_state, src, msg.clone(), &mut out);
-                let envelope = Envelope {
-                    src,
-                    dst,
-                    msg: &msg,
-                };
-                if let Some(history) = (self.record_msg_in)(&self.cfg, &next.history, envelope) {
-                    next.history = history;
-                }
-                if let Cow::Owned(actor_state) = actor_state {
-                    next.actor_states[index] = Arc::new(actor_state);
-                }
-                self.process_commands(dst, out, &mut next);
-                Some(next)
+                Some(self.deliver(last, src, dst, link, 0))
             }
+            ClusterAction::DeliverPastLost {
+                src,
+                dst,
+                link,
+                lost,
+                ..
+            } => Some(self.deliver(last, src, dst, link, lost)),
             ClusterAction::Timeout(id, timer) => {
                 let index = usize::from(id);
                 let mut actor_state = Cow::Borrowed(&*last.actor_states[index]);
@@ -530,6 +590,13 @@ where
                 link,
                 msg,
             } => format!("{src:?} → {msg:?} → {dst:?} ({link:?})"),
+            ClusterAction::DeliverPastLost {
+                src,
+                dst,
+                link,
+                lost,
+                msg,
+            } => format!("{src:?} → {msg:?} → {dst:?} ({link:?}, the {lost} ahead lost)"),
             _ => format!("{action:?}"),
         }
     }

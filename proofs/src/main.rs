@@ -57,6 +57,10 @@ enum Command {
         /// beyond what the properties read (ZAB configurations; see `reduction`).
         #[arg(long)]
         forget_crashed: bool,
+        /// A lossy ZAB configuration loses messages only when their receiver takes a later one
+        /// off the same link (see `Cluster::loss_at_delivery`).
+        #[arg(long)]
+        loss_at_delivery: bool,
         /// Print the counts so far on stderr every this many seconds (0: never).
         #[arg(long, default_value_t = 60)]
         progress_secs: u64,
@@ -264,6 +268,7 @@ fn main() -> ExitCode {
             depth_first,
             symmetry,
             forget_crashed,
+            loss_at_delivery,
             progress_secs,
         } => {
             let progress = (progress_secs > 0).then(|| Duration::from_secs(progress_secs));
@@ -281,6 +286,17 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             };
             println!("{name}: {description}");
+            let config = match config {
+                Configuration::Zab(config) => Configuration::Zab(ZabConfig {
+                    loss_at_delivery,
+                    ..config
+                }),
+                Configuration::Sessions(_) if loss_at_delivery => {
+                    eprintln!("--loss-at-delivery applies to the ZAB configurations only");
+                    return ExitCode::FAILURE;
+                }
+                sessions => sessions,
+            };
             let (report, safety) = match config {
                 Configuration::Zab(config) if reduced => {
                     let reduction = Reduction::new(&config, symmetry, forget_crashed);

@@ -45,6 +45,9 @@ pub struct ZabConfig {
     /// Restarts over the whole run (crashed servers coming back).
     pub max_restarts: u32,
     pub lossy: bool,
+    /// Whether a lossy configuration decides its losses at delivery (see
+    /// [`Cluster::loss_at_delivery`]).
+    pub loss_at_delivery: bool,
     /// No server accepts an epoch above this.
     pub max_epoch: u32,
     /// No server starts an election round above this.
@@ -130,6 +133,7 @@ impl ZabConfig {
         }
         let model = model
             .lossy(self.lossy)
+            .loss_at_delivery(self.loss_at_delivery)
             .max_crashes(self.max_crashes)
             .record_msg_out(record_out)
             .record_msg_in(record_in)

@@ -20,6 +20,7 @@ pub fn three_voters(clients: Vec<ClientPlan>) -> ZabConfig {
         max_crashes: 0,
         max_restarts: 0,
         lossy: false,
+        loss_at_delivery: false,
         max_epoch: 2,
         max_election_epoch: 2,
         max_in_flight: 14,

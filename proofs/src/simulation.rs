@@ -165,6 +165,7 @@ impl Scenario {
             max_crashes: if self.crashes { self.voters / 2 } else { 0 },
             max_restarts: if self.crashes { 4 * self.fault_rate } else { 0 },
             lossy: self.loss || self.partitions,
+            loss_at_delivery: false,
             max_epoch: 8,
             max_election_epoch: 24,
             max_in_flight: 60,
@@ -657,6 +658,8 @@ impl<'a> Walker<'a> {
                 Some(Kind::Loss)
             }
             ClusterAction::Drop { .. } => None,
+            // The walks lose messages at the head of a link; they never decide at delivery.
+            ClusterAction::DeliverPastLost { .. } => None,
             ClusterAction::Timeout(_, NodeTimer::Peer(PeerTimer::Settle)) => Some(Kind::Settle),
             ClusterAction::Timeout(_, NodeTimer::Peer(PeerTimer::Tick)) => Some(Kind::Tick),
             // A round for waiting syncs starts as soon as the batch they came in is handled.
@@ -754,6 +757,13 @@ fn describe(action: &Action) -> String {
     match action {
         ClusterAction::Deliver { src, dst, msg, .. } => format!("{src:?}→{dst:?} {msg:?}"),
         ClusterAction::Drop { src, dst, msg, .. } => format!("drop {src:?}→{dst:?} {msg:?}"),
+        ClusterAction::DeliverPastLost {
+            src,
+            dst,
+            lost,
+            msg,
+            ..
+        } => format!("{src:?}→{dst:?} {msg:?} ({lost} lost ahead)"),
         ClusterAction::Timeout(id, NodeTimer::Peer(PeerTimer::Tick)) => format!("tick {id:?}"),
         ClusterAction::Timeout(id, NodeTimer::Peer(PeerTimer::Settle)) => {
             format!("settle {id:?}")

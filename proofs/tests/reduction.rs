@@ -7,6 +7,7 @@
 use stateright::actor::ActorModelState;
 use stateright::Model;
 use std::collections::hash_map::DefaultHasher;
+use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use zabkeeper_proofs::check::{explore_with, Search};
 use zabkeeper_proofs::history::History;
@@ -248,4 +249,80 @@ fn reduced_search_finds_what_the_full_search_finds() {
     assert_eq!(symmetric.unique_states, 94_434);
     assert_eq!(forgetting.unique_states, 160_918);
     assert_eq!(both.unique_states, 80_573);
+}
+
+/// Every state within the bounds from the initial state, by hash, each with the hash of what is
+/// in it besides the network.
+fn reachable(model: &ZabModel) -> HashMap<u64, u64> {
+    let mut seen = HashMap::new();
+    let mut pending = model.init_states();
+    while let Some(state) = pending.pop() {
+        let hash = hash_of(&state);
+        if seen.contains_key(&hash) {
+            continue;
+        }
+        seen.insert(hash, hash_without_network(&state));
+        pending.extend(successors(model, &state));
+    }
+    seen
+}
+
+/// The hash of a state's actors, timers, random choices, crash flags, storage and history.
+fn hash_without_network(state: &State) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    state.actor_states.hash(&mut hasher);
+    state.timers_set.hash(&mut hasher);
+    state.random_choices.hash(&mut hasher);
+    state.crashed.hash(&mut hasher);
+    state.actor_storages.hash(&mut hasher);
+    state.history.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// Deciding losses at delivery (`Cluster::loss_at_delivery`) is a reduction of the lossy model:
+/// every state it reaches, losing at the head of a link reaches too (a delivery past lost
+/// messages is drops and then a delivery), and everything but the network that losing at the
+/// head reaches, deciding at delivery reaches too (so no property, none of which reads the
+/// network, can tell them apart), with the same discoveries, in fewer states. Checked state by
+/// state on a lossy configuration small enough to hold both spaces.
+#[test]
+fn losses_decided_at_delivery_reach_what_losses_at_the_head_reach() {
+    let at_head = ZabConfig {
+        lossy: true,
+        max_crashes: 1,
+        max_restarts: 1,
+        ..three_voters(vec![client(0, &[1], false)])
+    };
+    let at_delivery = ZabConfig {
+        loss_at_delivery: true,
+        ..at_head.clone()
+    };
+    let head_states = reachable(&at_head.clone().into_model());
+    let delivery_states = reachable(&at_delivery.clone().into_model());
+    for hash in delivery_states.keys() {
+        assert!(
+            head_states.contains_key(hash),
+            "a state only losses at delivery reach"
+        );
+    }
+    let delivery_projections: HashSet<u64> = delivery_states.values().copied().collect();
+    let missed = head_states
+        .values()
+        .filter(|projection| !delivery_projections.contains(projection))
+        .count();
+    assert_eq!(
+        missed, 0,
+        "states whose actors losses at delivery never reach"
+    );
+    let head_search = explore_with(at_head.into_model(), THREADS, Search::DepthFirst, None);
+    let delivery_search = explore_with(at_delivery.into_model(), THREADS, Search::DepthFirst, None);
+    assert_eq!(delivery_search.discoveries, head_search.discoveries);
+    assert_eq!(
+        (head_states.len(), delivery_states.len()),
+        (head_search.unique_states, delivery_search.unique_states)
+    );
+    assert_eq!(
+        (head_states.len(), delivery_states.len()),
+        (622_416, 277_720)
+    );
 }
