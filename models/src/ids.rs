@@ -118,4 +118,14 @@ mod tests {
     fn zxids_order_by_epoch_first() {
         assert!(Zxid::new(Epoch(2), 0) > Zxid::new(Epoch(1), u32::MAX));
     }
+
+    /// As ZooKeeper's logs print them: zxids and session ids in hex, server ids in decimal.
+    #[test]
+    fn ids_print_as_zookeeper_logs_them() {
+        let zxid = Zxid::new(Epoch(1), 2);
+        assert_eq!(format!("{zxid}"), "0x100000002");
+        assert_eq!(format!("{zxid:?}"), "0x100000002");
+        assert_eq!(ServerId(3).to_string(), "3");
+        assert_eq!(SessionId(0x0100_0000_0000_0001).to_string(), "0x100000000000001");
+    }
 }
