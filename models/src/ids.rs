@@ -126,6 +126,9 @@ mod tests {
         assert_eq!(format!("{zxid}"), "0x100000002");
         assert_eq!(format!("{zxid:?}"), "0x100000002");
         assert_eq!(ServerId(3).to_string(), "3");
-        assert_eq!(SessionId(0x0100_0000_0000_0001).to_string(), "0x100000000000001");
+        assert_eq!(
+            SessionId(0x0100_0000_0000_0001).to_string(),
+            "0x100000000000001"
+        );
     }
 }

@@ -60,10 +60,7 @@ fn leader_with_session(replica: &Replica) -> (Database, LeaderPreparation) {
 fn a_created_session_is_known_to_the_database_and_to_touches() {
     let replica = replica();
     let (applied, mut preparation) = leader_with_session(&replica);
-    assert_eq!(
-        Replica::session_timeout_ms(&applied, SESSION),
-        Some(30_000)
-    );
+    assert_eq!(Replica::session_timeout_ms(&applied, SESSION), Some(30_000));
     assert!(replica.touch(&mut preparation, &SESSION, 10));
     assert!(!replica.touch(&mut preparation, &OTHER_SESSION, 10));
     assert_eq!(Replica::session_named(SESSION), SESSION);

@@ -4,7 +4,8 @@ use zabkeeper_models::error::ErrorCode;
 use zabkeeper_models::ids::{ServerId, SessionId};
 use zabkeeper_models::session::handshake::SessionIds;
 use zabkeeper_models::session::{
-    initial_session_id, round_to_next_interval, LocalSessionTouches, SessionConfig, SessionTable,
+    initial_session_id, round_to_next_interval, write_error_closes_connection, LocalSessionTouches,
+    SessionConfig, SessionTable,
 };
 
 const TICK_MS: u64 = 2000;
@@ -201,4 +202,36 @@ fn revalidation_moves_the_owner_touches_the_session_and_refuses_a_closing_one() 
         sessions.get(id).and_then(|session| session.owner),
         Some(ServerId(1))
     );
+}
+
+#[test]
+fn the_table_lists_what_it_tracks_with_timeouts() {
+    let mut sessions = table(0);
+    assert!(sessions.is_empty());
+    let mut ids = SessionIds::default();
+    let (first, first_timeout_ms) = create_session(&mut sessions, &mut ids, 6_000, 0);
+    let (second, second_timeout_ms) = create_session(&mut sessions, &mut ids, 60_000, 0);
+    assert!(!sessions.is_empty());
+    assert!(sessions.contains(first) && sessions.contains(second));
+    assert!(!sessions.contains(SessionId(first.0 - 1)));
+    let mut listed: Vec<(SessionId, i32)> = sessions.timeouts_ms().collect();
+    listed.sort();
+    assert_eq!(
+        listed,
+        vec![(first, first_timeout_ms), (second, second_timeout_ms)]
+    );
+}
+
+/// Only SessionMoved closes the connection a write came through (ZOOKEEPER-710).
+#[test]
+fn only_session_moved_closes_the_writers_connection() {
+    assert!(write_error_closes_connection(Some(ErrorCode::SessionMoved)));
+    for error in [
+        None,
+        Some(ErrorCode::Ok),
+        Some(ErrorCode::NoNode),
+        Some(ErrorCode::SessionExpired),
+    ] {
+        assert!(!write_error_closes_connection(error), "{error:?}");
+    }
 }
