@@ -301,6 +301,7 @@ fn ephemerals_belong_to_the_session_and_go_with_it() {
     assert_eq!(tree.stat("/e2").unwrap().ephemeral_owner, SESSION.0);
     assert_eq!(tree.ephemerals(SESSION), vec!["/a/e1", "/e2"]);
     assert_eq!(tree.ephemeral_count(), 2);
+    assert_eq!(tree.sessions_with_ephemerals().collect::<Vec<_>>(), vec![SESSION]);
     let close = tree.close_session_txn(SESSION);
     assert_eq!(close.paths_to_delete, vec!["/a/e1", "/e2"]);
 
@@ -352,6 +353,12 @@ fn containers_and_ttl_nodes_are_indexed_and_hide_their_owner() {
     );
     assert!(tree.containers().contains("/c"));
     assert!(tree.ttls().contains("/t"));
+    // ContainerManager reaps a TTL node once more than its TTL has passed since its mtime (the
+    // txn's time, 1006 here); the container never had a child, so it stays.
+    let mtime_ms = tree.stat("/t").unwrap().mtime_ms;
+    assert_eq!(mtime_ms, 1006);
+    assert!(tree.reapable(mtime_ms + 60_000).is_empty());
+    assert_eq!(tree.reapable(mtime_ms + 60_001), vec!["/t".to_string()]);
     let result = apply(
         &mut tree,
         7,
