@@ -301,7 +301,10 @@ fn ephemerals_belong_to_the_session_and_go_with_it() {
     assert_eq!(tree.stat("/e2").unwrap().ephemeral_owner, SESSION.0);
     assert_eq!(tree.ephemerals(SESSION), vec!["/a/e1", "/e2"]);
     assert_eq!(tree.ephemeral_count(), 2);
-    assert_eq!(tree.sessions_with_ephemerals().collect::<Vec<_>>(), vec![SESSION]);
+    assert_eq!(
+        tree.sessions_with_ephemerals().collect::<Vec<_>>(),
+        vec![SESSION]
+    );
     let close = tree.close_session_txn(SESSION);
     assert_eq!(close.paths_to_delete, vec!["/a/e1", "/e2"]);
 
