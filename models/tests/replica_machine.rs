@@ -3,7 +3,7 @@
 //! server's trace and stats read) and what it hands the read path and the watches.
 
 use zabkeeper_models::replica::{ClientRequest, Database, LeaderPreparation, Replica};
-use zabkeeper_models::request::{CreateOp, CreateRequest, PrepareConfig, WriteRequest};
+use zabkeeper_models::request::{CreateOp, CreateRequest, PrepareConfig, Prepared, WriteRequest};
 use zabkeeper_models::session::SessionConfig;
 use zabkeeper_models::tree::Acl;
 use zabkeeper_models::watch::EventType;
@@ -56,6 +56,17 @@ fn leader_with_session(replica: &Replica) -> (Database, LeaderPreparation) {
     (applied, preparation)
 }
 
+/// `SESSION`'s create of `/a`, prepared as the txn after its createSession.
+fn prepare_create_a(
+    replica: &Replica,
+    applied: &Database,
+    preparation: &mut LeaderPreparation,
+) -> (Zxid, Prepared) {
+    let zxid = Zxid::new(Epoch(1), 2);
+    let sent = request(SESSION, 5, create("/a"));
+    (zxid, replica.prepare(applied, preparation, &sent, zxid))
+}
+
 #[test]
 fn a_created_session_is_known_to_the_database_and_to_touches() {
     let replica = replica();
@@ -80,16 +91,9 @@ fn a_txn_answers_the_request_of_its_session_and_cxid_only() {
 #[test]
 fn retiring_a_txn_forgets_its_outstanding_change() {
     let replica = replica();
-    let (applied, mut preparation) = leader_with_session(&replica);
-    let zxid = Zxid::new(Epoch(1), 2);
-    let txn = replica.prepare(
-        &applied,
-        &mut preparation,
-        &request(SESSION, 5, create("/a")),
-        zxid,
-    );
+    let (mut applied, mut preparation) = leader_with_session(&replica);
+    let (zxid, txn) = prepare_create_a(&replica, &applied, &mut preparation);
     assert!(!preparation.preparer.changes().is_empty());
-    let mut applied = applied;
     replica.apply(&mut applied, &Proposal { zxid, payload: txn });
     replica.retire(&mut preparation, zxid);
     assert!(preparation.preparer.changes().is_empty());
@@ -99,13 +103,7 @@ fn retiring_a_txn_forgets_its_outstanding_change() {
 fn the_read_path_and_the_watches_see_what_was_applied() {
     let replica = replica();
     let (mut applied, mut preparation) = leader_with_session(&replica);
-    let zxid = Zxid::new(Epoch(1), 2);
-    let txn = replica.prepare(
-        &applied,
-        &mut preparation,
-        &request(SESSION, 5, create("/a")),
-        zxid,
-    );
+    let (zxid, txn) = prepare_create_a(&replica, &applied, &mut preparation);
     let outcome = replica.apply(&mut applied, &Proposal { zxid, payload: txn });
     let tree = Replica::data_tree(&applied).expect("the replica serves reads");
     assert!(tree.contains("/a"));
